@@ -1,0 +1,81 @@
+import { ForbiddenError, RateLimitedError, UnauthorizedError } from '@nembl/core';
+import type { RequestHandler } from 'express';
+import { safeEqual, csrfTokenFor } from './credential-fns.js';
+import type { AuthService } from './auth-service.js';
+import type { RateLimiter } from '../http/rate-limit.js';
+
+export const SESSION_COOKIE = 'nembl_session';
+
+export const readCookie = (header: string | undefined, name: string): string | undefined => {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) {
+      const raw = part.slice(eq + 1).trim();
+      try {
+        return decodeURIComponent(raw);
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  return undefined;
+};
+
+const bearerOf = (header: string | undefined): string | undefined => {
+  if (!header) return undefined;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return m?.[1] ?? '';
+};
+
+/**
+ * Authenticates with `Authorization: Bearer <service token>` or the session cookie. A present but
+ * bad credential is a 401 even if the other one would work: ambiguity helps nobody.
+ */
+export const authenticate =
+  (auth: Pick<AuthService, 'principalFromSession' | 'principalFromToken'>): RequestHandler =>
+  async (req, res, next) => {
+    const bearer = bearerOf(req.get('authorization'));
+    if (bearer !== undefined) {
+      const p = bearer ? await auth.principalFromToken(bearer) : null;
+      if (!p) throw new UnauthorizedError('The bearer token is invalid, expired or revoked');
+      res.locals.principal = p;
+      res.locals.authKind = 'token';
+      return next();
+    }
+    const cookie = readCookie(req.get('cookie'), SESSION_COOKIE);
+    if (cookie) {
+      const p = await auth.principalFromSession(cookie);
+      if (!p) throw new UnauthorizedError('The session has expired; sign in again');
+      res.locals.principal = p;
+      res.locals.authKind = 'session';
+      return next();
+    }
+    throw new UnauthorizedError('Authentication required: sign in or send a bearer token');
+  };
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** Cookie-authenticated writes need the session's CSRF token in `X-CSRF-Token`. */
+export const csrfProtect =
+  (sessionSecret: Buffer): RequestHandler =>
+  (req, res, next) => {
+    if (res.locals.authKind !== 'session' || SAFE_METHODS.has(req.method)) return next();
+    const sent = req.get('x-csrf-token');
+    const sessionId = (res.locals.principal as { sessionId?: string }).sessionId ?? '';
+    if (!sent || !safeEqual(sent, csrfTokenFor(sessionSecret, sessionId))) {
+      throw new ForbiddenError('Missing or wrong X-CSRF-Token header (get one from GET /api/v1/auth/csrf)');
+    }
+    next();
+  };
+
+/** Per session or token request budget. */
+export const apiRateLimit =
+  (limiter: RateLimiter): RequestHandler =>
+  async (_req, res, next) => {
+    const p = res.locals.principal as { sessionId?: string; id: string; type: string };
+    const key = p.sessionId ? `s:${p.sessionId}` : `${p.type}:${p.id}`;
+    const wait = await limiter.consume(key);
+    if (wait > 0) throw new RateLimitedError('Too many requests; slow down', wait);
+    next();
+  };

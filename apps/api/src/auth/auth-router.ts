@@ -1,0 +1,121 @@
+import { ForbiddenError, RateLimitedError, UnauthorizedError } from '@nembl/core';
+import { Router, type Response } from 'express';
+import { z } from 'zod';
+import { companyJson, type CompanyRepository } from '../companies/company-repository.js';
+import { parseInput } from '../http/validate.js';
+import { authKindOf, principalOf, requestContext } from '../http/request-context.js';
+import type { RateLimiter } from '../http/rate-limit.js';
+import { emailSchema, passwordSchema, personNameSchema, userJson } from '../users/user-types.js';
+import type { UserRepository } from '../users/user-repository.js';
+import { readCookie, SESSION_COOKIE } from './auth-middleware.js';
+import type { AuthService } from './auth-service.js';
+import { csrfTokenFor, safeEqual } from './credential-fns.js';
+import { SESSION_TTL_MS } from './session-repository.js';
+
+const signupSchema = z.strictObject({
+  companyName: z.string().trim().min(1).max(128),
+  email: emailSchema,
+  password: passwordSchema,
+  name: personNameSchema.optional(),
+});
+
+const loginSchema = z.strictObject({
+  email: z.string().trim().min(1).max(254),
+  password: z.string().min(1).max(256),
+});
+
+const changePasswordSchema = z.strictObject({
+  currentPassword: z.string().min(1).max(256),
+  newPassword: passwordSchema,
+});
+
+export interface AuthRouterDeps {
+  auth: AuthService;
+  users: Pick<UserRepository, 'find'>;
+  companies: Pick<CompanyRepository, 'get'>;
+  loginLimiter: RateLimiter;
+  sessionSecret: Buffer;
+  secureCookies: boolean;
+}
+
+/** Public routes: no session needed (signup, login, logout, csrf). */
+export const publicAuthRouter = (deps: AuthRouterDeps): Router => {
+  const r = Router();
+  const setSession = (res: Response, token: string) =>
+    res.cookie(SESSION_COOKIE, token, {
+      httpOnly: true,
+      sameSite: 'strict',
+      secure: deps.secureCookies,
+      path: '/',
+      maxAge: SESSION_TTL_MS,
+    });
+
+  r.post('/auth/signup', async (req, res) => {
+    const body = parseInput(signupSchema, req.body);
+    const grant = await deps.auth.signup(body, requestContext(req, res));
+    setSession(res, grant.sessionToken);
+    res.status(201).json({ user: userJson(grant.user), company: companyJson(grant.company) });
+  });
+
+  r.post('/auth/login', async (req, res) => {
+    const body = parseInput(loginSchema, req.body);
+    const wait = await deps.loginLimiter.consume(`${req.ip ?? ''}|${body.email.toLowerCase()}`);
+    if (wait > 0) throw new RateLimitedError('Too many login attempts; try again later', wait);
+    const grant = await deps.auth.login(body, requestContext(req, res));
+    setSession(res, grant.sessionToken);
+    res.json({ user: userJson(grant.user), company: companyJson(grant.company) });
+  });
+
+  r.post('/auth/logout', async (req, res) => {
+    const token = readCookie(req.get('cookie'), SESSION_COOKIE);
+    const p = token ? await deps.auth.principalFromSession(token) : null;
+    if (token && p?.sessionId) {
+      // Logout is a cookie-authenticated write like any other: no forced logouts from other sites.
+      const sent = req.get('x-csrf-token') ?? '';
+      if (!safeEqual(sent, csrfTokenFor(deps.sessionSecret, p.sessionId))) {
+        throw new ForbiddenError('Missing or wrong X-CSRF-Token header');
+      }
+      await deps.auth.logout(token);
+    }
+    res.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'strict', secure: deps.secureCookies, path: '/' });
+    res.status(204).end();
+  });
+
+  return r;
+};
+
+/** Routes about the caller, behind authentication. */
+export const meRouter = (deps: AuthRouterDeps): Router => {
+  const r = Router();
+
+  r.get('/auth/csrf', (_req, res) => {
+    const p = principalOf(res);
+    if (authKindOf(res) !== 'session' || !p.sessionId) {
+      throw new UnauthorizedError('CSRF tokens belong to cookie sessions; bearer tokens need none');
+    }
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({ token: csrfTokenFor(deps.sessionSecret, p.sessionId) });
+  });
+
+  r.get('/me', async (_req, res) => {
+    const p = principalOf(res);
+    const company = companyJson(await deps.companies.get(p.companyId));
+    const roles = [...p.roles];
+    const groups = [...p.groups];
+    if (p.type === 'user') {
+      const user = await deps.users.find(p.companyId, p.id);
+      if (!user) throw new UnauthorizedError('Session user no longer exists');
+      res.json({ user: userJson(user), company, roles, groups });
+      return;
+    }
+    res.json({ user: null, token: { id: p.id, name: p.label }, company, roles, groups });
+  });
+
+  r.put('/me/password', async (req, res) => {
+    const body = parseInput(changePasswordSchema, req.body);
+    await deps.auth.changePassword(principalOf(res), body, requestContext(req, res));
+    res.status(204).end();
+  });
+
+  return r;
+};

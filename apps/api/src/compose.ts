@@ -1,0 +1,85 @@
+import { createDataSource, type Logger } from '@nembl/core';
+import type { StoredPolicy } from '@nembl/policy';
+import type { Redis } from 'ioredis';
+import type { DataSource, EntityManager } from 'typeorm';
+import { auditServiceFactory } from './audit/audit-service.js';
+import { authServiceFactory } from './auth/auth-service.js';
+import { sessionRepositoryFactory } from './auth/session-repository.js';
+import { authzServiceFactory } from './authz/authz-service.js';
+import { companyRepositoryFactory } from './companies/company-repository.js';
+import type { ApiEnv } from './env.js';
+import { metricsFactory } from './health/metrics.js';
+import { rateLimiterFactory } from './http/rate-limit.js';
+import type { ServerDeps } from './server.js';
+import { tokenRepositoryFactory } from './tokens/token-repository.js';
+import { tokenServiceFactory } from './tokens/token-service.js';
+import { userRepositoryFactory } from './users/user-repository.js';
+import { userServiceFactory } from './users/user-service.js';
+
+export interface ApiInfra {
+  env: Readonly<ApiEnv>;
+  logger: Logger;
+  dataSource: DataSource;
+  redis: Redis;
+  sessionSecret: Buffer;
+  masterKey: Buffer;
+  webRoot: string;
+  now?: () => Date;
+  defaultMetrics?: boolean;
+}
+
+/** Wires every service of the API from its infrastructure. Used by main.ts and by tests. */
+export const composeApi = (infra: ApiInfra) => {
+  const { env, dataSource, redis } = infra;
+  const now = infra.now ?? (() => new Date());
+  const companies = companyRepositoryFactory({ dataSource });
+  const userRepo = userRepositoryFactory({ dataSource });
+  const sessions = sessionRepositoryFactory({ dataSource });
+  const tokenRepo = tokenRepositoryFactory({ dataSource });
+  const audit = auditServiceFactory({ dataSource });
+  const loadPolicies = async (_companyId: string): Promise<StoredPolicy[]> => [];
+  const authz = authzServiceFactory({ loadPolicies, audit, now });
+  const onCompanyCreated = async (_em: EntityManager, _companyId: string): Promise<void> => {};
+  const auth = authServiceFactory({
+    dataSource,
+    users: userRepo,
+    sessions,
+    tokens: tokenRepo,
+    companies,
+    audit,
+    onCompanyCreated,
+    allowSignup: env.NEMBL_ALLOW_SIGNUP,
+    now,
+  });
+  const prefix = env.NEMBL_QUEUE_PREFIX;
+
+  const serverDeps: ServerDeps = {
+    logger: infra.logger,
+    metrics: metricsFactory({ defaultMetrics: infra.defaultMetrics ?? false }),
+    readiness: [
+      { name: 'postgres', check: async () => void (await dataSource.query('SELECT 1')) },
+      { name: 'redis', check: async () => void (await redis.ping()) },
+    ],
+    authRoutes: {
+      auth,
+      users: userRepo,
+      companies,
+      loginLimiter: rateLimiterFactory({ redis, prefix, name: 'login', perMinute: env.NEMBL_RATE_LIMIT_LOGIN_PER_MIN }),
+      sessionSecret: infra.sessionSecret,
+      secureCookies: env.NEMBL_PUBLIC_URL.startsWith('https:'),
+    },
+    authz,
+    users: userServiceFactory({ dataSource, users: userRepo, sessions, audit, now }),
+    userRepo,
+    tokens: tokenServiceFactory({ dataSource, tokens: tokenRepo, audit, now }),
+    tokenRepo,
+    apiLimiter: rateLimiterFactory({ redis, prefix, name: 'api', perMinute: env.NEMBL_RATE_LIMIT_API_PER_MIN }),
+    sessionSecret: infra.sessionSecret,
+    trustProxy: env.NEMBL_TRUST_PROXY,
+    webRoot: infra.webRoot,
+  };
+
+  return { serverDeps, companies, userRepo, sessions, onCompanyCreated, authz, audit };
+};
+
+export { createDataSource };

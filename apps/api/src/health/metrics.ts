@@ -1,0 +1,39 @@
+import type { RequestHandler } from 'express';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+
+/** One registry per server instance, so tests can run several servers in one process. */
+export const metricsFactory = (opts: { defaultMetrics: boolean }) => {
+  const registry = new Registry();
+  if (opts.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'nembl_api_' });
+  const requests = new Counter({
+    name: 'nembl_http_requests_total',
+    help: 'HTTP requests by method, route template and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: 'nembl_http_request_duration_seconds',
+    help: 'HTTP request latency by method and route template',
+    labelNames: ['method', 'route'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+
+  // Label by the matched route template (`/users/:id`), never the raw path: ids would explode
+  // the label set.
+  const middleware: RequestHandler = (req, res, next) => {
+    const start = process.hrtime.bigint();
+    res.on('finish', () => {
+      const routePath = (req.route as { path?: string } | undefined)?.path;
+      const route = routePath ? `${req.baseUrl}${routePath}` : 'unmatched';
+      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+      requests.inc({ method: req.method, route, status: String(res.statusCode) });
+      latency.observe({ method: req.method, route }, seconds);
+    });
+    next();
+  };
+
+  return { registry, middleware };
+};
+
+export type Metrics = ReturnType<typeof metricsFactory>;

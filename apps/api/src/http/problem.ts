@@ -1,0 +1,101 @@
+import { AppError, RateLimitedError, UnavailableError, type FieldError } from '@nembl/core';
+import type { ErrorRequestHandler, Response } from 'express';
+import type { Logger } from 'pino';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  errors?: FieldError[];
+  requestId: string;
+}
+
+export const sendProblem = (res: Response, problem: Omit<Problem, 'requestId'> & Record<string, unknown>): void => {
+  res
+    .status(problem.status)
+    .type(PROBLEM_CONTENT_TYPE)
+    .json({ ...problem, requestId: String(res.locals.requestId ?? '') });
+};
+
+const problemType = (kind: string) => `/problems/${kind}`;
+
+interface BodyParserError {
+  type?: string;
+  status?: number;
+  expose?: boolean;
+}
+
+const fromBodyParser = (err: BodyParserError): Omit<Problem, 'requestId'> | undefined => {
+  switch (err.type) {
+    case 'entity.parse.failed':
+      return {
+        type: problemType('validation'),
+        title: 'Invalid request',
+        status: 400,
+        detail: 'The request body is not valid JSON',
+        errors: [{ path: 'body', message: 'malformed JSON' }],
+      };
+    case 'entity.too.large':
+      return {
+        type: problemType('payload-too-large'),
+        title: 'Payload too large',
+        status: 413,
+        detail: 'The request body is larger than 1 MiB',
+      };
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return {
+        type: problemType('validation'),
+        title: 'Invalid request',
+        status: 415,
+        detail: 'Unsupported request encoding; send UTF-8 JSON',
+      };
+    case 'request.aborted':
+    case 'request.size.invalid':
+    case 'stream.encoding.set':
+      return { type: problemType('validation'), title: 'Invalid request', status: 400, detail: 'The request body could not be read' };
+    default:
+      return undefined;
+  }
+};
+
+/** The one place errors become HTTP responses. Never a stack trace, never a value. */
+export const problemMiddleware =
+  (logger: Logger): ErrorRequestHandler =>
+  (err: unknown, req, res, _next) => {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    if (err instanceof AppError) {
+      if (err instanceof RateLimitedError || err instanceof UnavailableError) {
+        res.setHeader('Retry-After', String(err.retryAfterSeconds));
+      }
+      sendProblem(res, {
+        type: problemType(err.kind),
+        title: err.title,
+        status: err.status,
+        detail: err.message,
+        ...(err.errors ? { errors: err.errors } : {}),
+        ...(err.extra ?? {}),
+      });
+      return;
+    }
+    const parsed = fromBodyParser(err as BodyParserError);
+    if (parsed) {
+      sendProblem(res, parsed);
+      return;
+    }
+    // Log the error class and message only: error objects from drivers can carry parameters.
+    const e = err as Error;
+    logger.error({ requestId: res.locals.requestId, err: { type: e?.name, message: e?.message }, path: req.path }, 'unhandled error');
+    sendProblem(res, {
+      type: problemType('internal'),
+      title: 'Internal error',
+      status: 500,
+      detail: 'Something went wrong on our side; the request id identifies it in our logs',
+    });
+  };

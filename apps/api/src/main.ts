@@ -1,0 +1,84 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createDataSource, createLogger, resolveKeys, runMigrations, ConfigError } from '@nembl/core';
+import { Redis } from 'ioredis';
+import { bootstrapFirstCompany } from './bootstrap/bootstrap-service.js';
+import { composeApi } from './compose.js';
+import { loadApiEnv } from './env.js';
+import { createServer } from './server.js';
+
+const main = async () => {
+  const env = loadApiEnv(process.env);
+  const logger = createLogger({ level: env.LOG_LEVEL, name: 'nembl-api' });
+  const keys = resolveKeys(env, (msg) => logger.warn(msg));
+
+  const dataSource = createDataSource({ url: keys.databaseUrl, applicationName: 'nembl-api' });
+  await dataSource.initialize();
+  const applied = await runMigrations(dataSource);
+  if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+
+  // Fail fast: a request must never hang on a dead Redis.
+  const redis = new Redis(env.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000 });
+  redis.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis connection error'));
+
+  const webRoot = fileURLToPath(new URL('../../web/dist', import.meta.url));
+  const composed = composeApi({
+    env,
+    logger,
+    dataSource,
+    redis,
+    sessionSecret: keys.sessionSecret,
+    masterKey: keys.masterKey,
+    webRoot,
+    defaultMetrics: true,
+  });
+
+  const boot = await bootstrapFirstCompany({
+    dataSource,
+    companies: composed.companies,
+    users: composed.userRepo,
+    onCompanyCreated: composed.onCompanyCreated,
+    company: env.NEMBL_BOOTSTRAP_COMPANY,
+    email: env.NEMBL_BOOTSTRAP_ADMIN_EMAIL,
+    password: env.NEMBL_BOOTSTRAP_ADMIN_PASSWORD,
+  });
+  if (boot.created) {
+    logger.info({ email: boot.email }, 'created the first company and its admin');
+    if (boot.generatedPassword) {
+      // Printed once, to the terminal only (never the log stream); in development also kept in
+      // NEMBL_DATA_DIR so `npm start` can show it again.
+      process.stdout.write(`\nFirst admin: ${boot.email}\nPassword:    ${boot.generatedPassword}\n(shown once; change it after signing in)\n\n`);
+      if (env.NODE_ENV !== 'production') {
+        writeFileSync(join(env.NEMBL_DATA_DIR, 'admin-login.txt'), `${boot.email}\n${boot.generatedPassword}\n`, { mode: 0o600 });
+      }
+    }
+  }
+
+  const app = createServer(composed.serverDeps);
+  const server = app.listen(env.PORT, () => logger.info({ port: env.PORT, url: env.NEMBL_PUBLIC_URL }, 'api listening'));
+  server.keepAliveTimeout = 65_000;
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    server.close(async () => {
+      await Promise.allSettled([dataSource.destroy(), redis.quit()]);
+      logger.info('stopped');
+      process.exit(0);
+    });
+    server.closeIdleConnections();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+};
+
+main().catch((err: unknown) => {
+  const message = err instanceof ConfigError ? err.message : `api failed to start: ${(err as Error)?.message ?? String(err)}`;
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,100 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { NotFoundError } from '@nembl/core';
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import type { Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import { apiRateLimit, authenticate, csrfProtect } from './auth/auth-middleware.js';
+import { meRouter, publicAuthRouter, type AuthRouterDeps } from './auth/auth-router.js';
+import type { AuthzService } from './authz/authz-service.js';
+import { healthRouter, type ReadinessCheck } from './health/health-router.js';
+import type { Metrics } from './health/metrics.js';
+import { problemMiddleware } from './http/problem.js';
+import type { RateLimiter } from './http/rate-limit.js';
+import { requestIdMiddleware } from './http/request-id.js';
+import { tokenRouter } from './tokens/token-router.js';
+import type { TokenRepository } from './tokens/token-repository.js';
+import type { TokenService } from './tokens/token-service.js';
+import { userRouter } from './users/user-router.js';
+import type { UserRepository } from './users/user-repository.js';
+import type { UserService } from './users/user-service.js';
+
+export interface ServerDeps {
+  logger: Logger;
+  metrics: Metrics;
+  readiness: ReadinessCheck[];
+  authRoutes: AuthRouterDeps;
+  authz: AuthzService;
+  users: UserService;
+  userRepo: Pick<UserRepository, 'list'>;
+  tokens: TokenService;
+  tokenRepo: Pick<TokenRepository, 'list'>;
+  apiLimiter: RateLimiter;
+  sessionSecret: Buffer;
+  trustProxy: string;
+  /** Built console (apps/web/dist); a placeholder is served when it is missing. */
+  webRoot: string;
+}
+
+const BODY_LIMIT = '1mb';
+
+export const createServer = (deps: ServerDeps): Express => {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', deps.trustProxy === 'false' ? false : deps.trustProxy === 'true' ? true : deps.trustProxy);
+  app.set('query parser', 'simple');
+
+  app.use(requestIdMiddleware());
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      genReqId: (_req, res) => String((res as unknown as { locals: { requestId: string } }).locals.requestId),
+      // Log the path without the query string, and no headers or bodies: those carry credentials.
+      serializers: {
+        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
+    }),
+  );
+  app.use(helmet());
+  app.use(deps.metrics.middleware);
+  app.use(healthRouter({ checks: deps.readiness, metrics: deps.metrics }));
+
+  const json = express.json({ limit: BODY_LIMIT, strict: true, type: ['application/json', 'application/*+json'] });
+  const api = express.Router();
+  api.use((_req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
+  api.post(['/auth/signup', '/auth/login', '/auth/logout'], json);
+  api.use(publicAuthRouter(deps.authRoutes));
+  // Authentication comes before body parsing so checks run in the contract's order (401 → 400).
+  api.use(authenticate(deps.authRoutes.auth), csrfProtect(deps.sessionSecret), apiRateLimit(deps.apiLimiter), json);
+  api.use(meRouter(deps.authRoutes));
+  api.use(userRouter({ users: deps.users, userRepo: deps.userRepo, authz: deps.authz }));
+  api.use(tokenRouter({ tokens: deps.tokens, tokenRepo: deps.tokenRepo, authz: deps.authz }));
+  api.use(() => {
+    throw new NotFoundError('No such API endpoint');
+  });
+  app.use('/api/v1', api);
+
+  const index = join(deps.webRoot, 'index.html');
+  if (existsSync(index)) {
+    app.use(express.static(deps.webRoot, { index: false, maxAge: '1h' }));
+    app.get('/{*path}', (_req, res) => {
+      res.setHeader('Cache-Control', 'no-cache');
+      res.sendFile(index);
+    });
+  } else {
+    app.get('/', (_req, res) => {
+      res.type('text/plain').send('Nembl Secrets API is running. Build the console with `npm run build`.');
+    });
+  }
+  app.use(() => {
+    throw new NotFoundError('Not found');
+  });
+  app.use(problemMiddleware(deps.logger));
+  return app;
+};

@@ -1,0 +1,72 @@
+import type { ServiceTokenRow } from '@nembl/core';
+import { Router } from 'express';
+import { z } from 'zod';
+import type { AuthzService } from '../authz/authz-service.js';
+import { decodeCursor, parseLimit, toPage } from '../http/pagination.js';
+import { principalOf, requestContext } from '../http/request-context.js';
+import { parseInput } from '../http/validate.js';
+import { rolesSchema, uuidSchema } from '../users/user-types.js';
+import type { TokenRepository } from './token-repository.js';
+import type { TokenService } from './token-service.js';
+
+const createTokenSchema = z.strictObject({
+  name: z.string().trim().min(1).max(128),
+  roles: rolesSchema.default([]),
+  groups: rolesSchema.default([]),
+  expiresAt: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time' }).transform((s) => new Date(s)).optional(),
+});
+
+export const tokenJson = (t: ServiceTokenRow) => ({
+  id: t.id,
+  name: t.name,
+  roles: t.roles,
+  groups: t.groups,
+  createdAt: t.createdAt.toISOString(),
+  createdBy: t.createdBy,
+  expiresAt: t.expiresAt?.toISOString() ?? null,
+  lastUsedAt: t.lastUsedAt?.toISOString() ?? null,
+});
+
+export const tokenRouter = (deps: { tokens: TokenService; tokenRepo: Pick<TokenRepository, 'list'>; authz: AuthzService }): Router => {
+  const r = Router();
+  const resource = (name?: string) => ({ kind: 'token' as const, ...(name ? { name } : {}) });
+
+  r.get('/tokens', async (req, res) => {
+    const p = principalOf(res);
+    const limit = parseLimit(req.query.limit);
+    const cursor = decodeCursor(req.query.cursor, 2);
+    await deps.authz.require({ principal: p, action: 'tokens:read', resource: resource() }, requestContext(req, res));
+    const rows = await deps.tokenRepo.list(p.companyId, limit + 1, cursor ? { name: String(cursor[0]), id: String(cursor[1]) } : undefined);
+    res.json(toPage(rows, limit, (t) => [t.name, t.id], tokenJson));
+  });
+
+  r.post('/tokens', async (req, res) => {
+    const p = principalOf(res);
+    const body = parseInput(createTokenSchema, req.body);
+    const ctx = requestContext(req, res);
+    await deps.authz.require({ principal: p, action: 'tokens:write', resource: resource(body.name) }, ctx);
+    const { row, token } = await deps.tokens.create(p, body, ctx);
+    res.setHeader('Cache-Control', 'no-store');
+    res.status(201).json({ ...tokenJson(row), token });
+  });
+
+  r.get('/tokens/:id', async (req, res) => {
+    const p = principalOf(res);
+    const { id } = parseInput(z.object({ id: uuidSchema }), req.params, 'id');
+    const row = await deps.tokens.get(p, id);
+    await deps.authz.require({ principal: p, action: 'tokens:read', resource: resource(row.name) }, requestContext(req, res));
+    res.json({ token: tokenJson(row) });
+  });
+
+  r.delete('/tokens/:id', async (req, res) => {
+    const p = principalOf(res);
+    const { id } = parseInput(z.object({ id: uuidSchema }), req.params, 'id');
+    const ctx = requestContext(req, res);
+    const row = await deps.tokens.get(p, id);
+    await deps.authz.require({ principal: p, action: 'tokens:write', resource: resource(row.name) }, ctx);
+    await deps.tokens.revoke(p, row, ctx);
+    res.status(204).end();
+  });
+
+  return r;
+};

@@ -1,0 +1,126 @@
+import { ADMIN_ROLE, ConflictError, NotFoundError, type Principal, type UserRow } from '@nembl/core';
+import type { DataSource } from 'typeorm';
+import type { AuditService } from '../audit/audit-service.js';
+import { actorOf, type RequestContext } from '../audit/audit-types.js';
+import { hashPassword } from '../auth/credential-fns.js';
+import type { SessionRepository } from '../auth/session-repository.js';
+import { assertCanGrant } from './grant-fns.js';
+import type { UserRepository } from './user-repository.js';
+
+export interface UserServiceDeps {
+  dataSource: DataSource;
+  users: UserRepository;
+  sessions: Pick<SessionRepository, 'deleteForUser'>;
+  audit: Pick<AuditService, 'record'>;
+  now: () => Date;
+}
+
+const lost = (before: readonly string[], after: readonly string[]) => before.some((x) => !after.includes(x));
+
+export const userServiceFactory = ({ dataSource, users, sessions, audit, now }: UserServiceDeps) => {
+  const event = (caller: Principal, action: string, user: UserRow, reason: string, ctx: RequestContext) => ({
+    companyId: caller.companyId,
+    actor: actorOf(caller),
+    action,
+    resource: { kind: 'user', name: user.email, id: user.id },
+    decision: 'allow' as const,
+    reason,
+    context: ctx,
+    at: now(),
+  });
+
+  const get = async (caller: Principal, id: string): Promise<UserRow> => {
+    const user = await users.find(caller.companyId, id);
+    if (!user) throw new NotFoundError('No such user');
+    return user;
+  };
+
+  return {
+    get,
+
+    create: async (
+      caller: Principal,
+      input: { email: string; name: string; password: string; roles: string[]; groups: string[] },
+      ctx: RequestContext,
+    ): Promise<UserRow> => {
+      assertCanGrant(caller, input);
+      const passwordHash = await hashPassword(input.password);
+      return dataSource.transaction(async (em) => {
+        const user = await users.insert(em, caller.companyId, {
+          email: input.email,
+          name: input.name,
+          passwordHash,
+          roles: input.roles,
+          groups: input.groups,
+        });
+        await audit.record(event(caller, 'users:create', user, `roles=${user.roles.join(',')}`, ctx), em);
+        return user;
+      });
+    },
+
+    /**
+     * Renames, re-roles or resets a password. Losing a role or group, or a password reset, ends
+     * the user's sessions; the last Admin cannot lose the role.
+     */
+    update: async (
+      caller: Principal,
+      id: string,
+      patch: { name?: string | undefined; roles?: string[] | undefined; groups?: string[] | undefined; password?: string | undefined },
+      ctx: RequestContext,
+    ): Promise<UserRow> => {
+      const current = await get(caller, id);
+      const roles = patch.roles ?? current.roles;
+      const groups = patch.groups ?? current.groups;
+      assertCanGrant(caller, { roles, groups }, current);
+      const passwordHash = patch.password ? await hashPassword(patch.password) : undefined;
+      return dataSource.transaction(async (em) => {
+        const user = await users.find(caller.companyId, id, em);
+        if (!user) throw new NotFoundError('No such user');
+        if (user.roles.includes(ADMIN_ROLE) && !roles.includes(ADMIN_ROLE)) {
+          const admins = await users.lockAdmins(em, caller.companyId);
+          if (admins.filter((a) => a !== user.id).length === 0) {
+            throw new ConflictError('The last Admin cannot be demoted; make someone else Admin first', {
+              errors: [{ path: 'roles', message: 'would leave the company without an Admin' }],
+            });
+          }
+        }
+        const updated = await users.update(em, user, {
+          ...(patch.name !== undefined ? { name: patch.name } : {}),
+          roles,
+          groups,
+          ...(passwordHash ? { passwordHash } : {}),
+        });
+        const demoted = lost(user.roles, roles) || lost(user.groups, groups);
+        if (demoted || passwordHash) await sessions.deleteForUser(em, user.id);
+        const reasons = [
+          demoted ? 'demoted' : null,
+          passwordHash ? 'password_reset' : null,
+          patch.roles || patch.groups ? `roles=${roles.join(',')};groups=${groups.join(',')}` : null,
+        ].filter(Boolean);
+        await audit.record(event(caller, 'users:update', updated, reasons.join(' ') || 'renamed', ctx), em);
+        return updated;
+      });
+    },
+
+    remove: async (caller: Principal, id: string, ctx: RequestContext): Promise<void> => {
+      await get(caller, id);
+      await dataSource.transaction(async (em) => {
+        const user = await users.find(caller.companyId, id, em);
+        if (!user) throw new NotFoundError('No such user');
+        // Removing an Admin revokes Admin, which only an Admin may do.
+        assertCanGrant(caller, { roles: [], groups: [] }, { roles: user.roles.filter((r) => r === ADMIN_ROLE), groups: [] });
+        if (user.roles.includes(ADMIN_ROLE)) {
+          const admins = await users.lockAdmins(em, caller.companyId);
+          if (admins.filter((a) => a !== user.id).length === 0) {
+            throw new ConflictError('The last Admin cannot be removed; make someone else Admin first');
+          }
+        }
+        // Sessions go with the user (ON DELETE CASCADE), ending them at once.
+        await users.remove(em, caller.companyId, id);
+        await audit.record(event(caller, 'users:delete', user, 'removed', ctx), em);
+      });
+    },
+  };
+};
+
+export type UserService = ReturnType<typeof userServiceFactory>;

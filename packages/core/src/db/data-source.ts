@@ -1,0 +1,53 @@
+import { DataSource, type MigrationInterface } from 'typeorm';
+import {
+  AuditOutboxEntity,
+  CompanyEntity,
+  ServiceTokenEntity,
+  SessionEntity,
+  UserEntity,
+} from './entities/identity-entities.js';
+import { Foundation1732870000000 } from './migrations/1732870000000-foundation.js';
+import { LocalStore1732870100000 } from './migrations/1732870100000-local-store.js';
+
+export const ENTITIES = [CompanyEntity, UserEntity, SessionEntity, ServiceTokenEntity, AuditOutboxEntity];
+
+// Listed explicitly (not globbed) so the compiled and the source tree behave the same.
+export const MIGRATIONS: Array<new () => MigrationInterface> = [Foundation1732870000000, LocalStore1732870100000];
+
+export interface DataSourceOptions {
+  url: string;
+  poolSize?: number;
+  applicationName?: string;
+}
+
+export const createDataSource = ({ url, poolSize = 10, applicationName = 'nembl' }: DataSourceOptions): DataSource =>
+  new DataSource({
+    type: 'postgres',
+    url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'schema_migrations',
+    synchronize: false,
+    logging: false,
+    applicationName,
+    extra: { max: poolSize, connectionTimeoutMillis: 5000 },
+  });
+
+const MIGRATION_LOCK = 7_311_990_001;
+
+/**
+ * Applies pending migrations under a Postgres advisory lock, so several processes starting at
+ * once (api replicas, worker) never race each other through the same migration.
+ */
+export const runMigrations = async (ds: DataSource): Promise<string[]> => {
+  const runner = ds.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    const applied = await ds.runMigrations({ transaction: 'each' });
+    return applied.map((m) => m.name);
+  } finally {
+    await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+    await runner.release();
+  }
+};

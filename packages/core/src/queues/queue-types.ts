@@ -1,0 +1,57 @@
+import { Queue, Worker, type ConnectionOptions, type JobsOptions, type Processor, type WorkerOptions } from 'bullmq';
+
+/**
+ * Every queue of the system. Renaming one strands the jobs already in Redis: do not change a
+ * value without a migration plan.
+ */
+export const QueueName = {
+  SecretOperations: 'secret-operations',
+  Audit: 'audit-events',
+  OutboxRelay: 'outbox-relay',
+  ReminderScan: 'reminder-scan',
+  ReminderEmail: 'reminder-email',
+} as const;
+export type QueueName = (typeof QueueName)[keyof typeof QueueName];
+
+/** Job payloads carry ids only, never values. */
+export interface JobPayloads {
+  [QueueName.SecretOperations]: { operationId: string };
+  [QueueName.Audit]: { outboxId?: string; companyId: string };
+  [QueueName.OutboxRelay]: Record<string, never>;
+  [QueueName.ReminderScan]: Record<string, never>;
+  [QueueName.ReminderEmail]: { secretId: string; dueAt: string; occurrence: number };
+}
+
+export interface QueueDeps {
+  connection: ConnectionOptions;
+  prefix: string;
+}
+
+export type TypedQueue<N extends QueueName> = Queue<JobPayloads[N]>;
+
+export const createQueue = <N extends QueueName>(name: N, deps: QueueDeps): TypedQueue<N> =>
+  new Queue<JobPayloads[N]>(name, { connection: deps.connection, prefix: deps.prefix });
+
+/** BullMQ job ids may not contain ':'; ours are uuids and epoch numbers joined by '-'. */
+export const jobId = (...parts: Array<string | number>): string => {
+  const id = parts.join('-');
+  if (id.includes(':')) throw new Error(`job id may not contain ':' (${id})`);
+  return id;
+};
+
+export const enqueue = <N extends QueueName>(
+  queue: TypedQueue<N>,
+  data: JobPayloads[N],
+  opts: JobsOptions & { jobId: string },
+) =>
+  // BullMQ's name type is a conditional type it cannot resolve for a generic N; the payload
+  // is already checked against JobPayloads above, so widening here loses nothing.
+  (queue as unknown as Queue<object>).add(queue.name, data, opts);
+
+export const startWorker = <N extends QueueName, R = unknown>(
+  name: N,
+  processor: Processor<JobPayloads[N], R>,
+  deps: QueueDeps,
+  opts: Omit<WorkerOptions, 'connection' | 'prefix'> = {},
+): Worker<JobPayloads[N], R> =>
+  new Worker<JobPayloads[N], R>(name, processor, { ...opts, connection: deps.connection, prefix: deps.prefix });

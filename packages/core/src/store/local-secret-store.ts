@@ -1,0 +1,208 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { DataSource, EntityManager } from 'typeorm';
+import { deriveKey, SealError, seal, unseal } from '../crypto/seal.js';
+import { validateRef, validateVersionToken, validateWrite } from './store-fns.js';
+import { StoreError, storePath, type SecretRef, type SecretStore } from './store-types.js';
+
+export interface LocalSecretStoreOptions {
+  dataSource: Pick<DataSource, 'query' | 'transaction'>;
+  /** NEMBL_MASTER_KEY (32 bytes). Only a key derived from it ever touches data keys. */
+  masterKey: Buffer;
+}
+
+type Queryable = Pick<EntityManager, 'query'>;
+
+const rows = async <T>(q: Queryable, sql: string, params: unknown[]): Promise<T[]> => (await q.query(sql, params)) as T[];
+
+const valueAad = (companyId: string, name: string, versionId: string) => `${companyId}|${name}|${versionId}`;
+
+// SQLSTATE classes worth retrying: connection (08), serialization/deadlock (40), resources (53),
+// operator intervention such as a restart (57).
+const TRANSIENT_SQLSTATE = /^(08|40|53|57)/;
+
+/** Postgres/driver failures → StoreError, naming the SQLSTATE but never the query or its parameters. */
+const toStoreError = (op: string, path: string, err: unknown): StoreError => {
+  if (err instanceof StoreError) return err;
+  if (err instanceof SealError) {
+    return new StoreError('AccessDenied', `local store ${op} for ${path}: stored ciphertext does not open with this master key`, false);
+  }
+  const code = typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
+  if (code === '23503') return new StoreError('Invalid', `local store ${op} for ${path}: unknown company`, false);
+  if (code === '22P02') return new StoreError('Invalid', `local store ${op} for ${path}: malformed identifier`, false);
+  if (code !== undefined && /^[0-9A-Z]{5}$/.test(code) && !TRANSIENT_SQLSTATE.test(code)) {
+    return new StoreError('Invalid', `local store ${op} for ${path} failed (SQLSTATE ${code})`, false);
+  }
+  return new StoreError('Unavailable', `local store ${op} for ${path} failed (${code ?? 'database unreachable'})`, true);
+};
+
+/**
+ * The embedded store: values sealed with AES-256-GCM under a random per-company data key, which
+ * is stored wrapped by a key derived from the master key. Unwrapped data keys are cached in
+ * memory for the life of the process and never logged.
+ */
+export const localSecretStoreFactory = ({ dataSource, masterKey }: LocalSecretStoreOptions): SecretStore => {
+  if (masterKey.length !== 32) throw new RangeError('masterKey must be 32 bytes');
+  const kek = deriveKey(masterKey, 'local-store-kek');
+  const dataKeys = new Map<string, Promise<Buffer>>();
+
+  const loadDataKey = async (companyId: string): Promise<Buffer> => {
+    const select = () =>
+      rows<{ wrapped_key: Buffer }>(dataSource, `SELECT wrapped_key FROM local_store_keys WHERE company_id = $1`, [companyId]);
+    let found = await select();
+    if (found.length === 0) {
+      const fresh = randomBytes(32);
+      // Concurrent first writes (other requests, other processes) race here; the first insert
+      // wins and everyone re-reads that one key, so a company never ends up with two.
+      await dataSource.query(
+        `INSERT INTO local_store_keys (company_id, wrapped_key) VALUES ($1, $2) ON CONFLICT (company_id) DO NOTHING`,
+        [companyId, seal(kek, fresh, companyId)],
+      );
+      fresh.fill(0);
+      found = await select();
+    }
+    const wrapped = found[0]?.wrapped_key;
+    if (!wrapped) throw new StoreError('Unavailable', 'local store data key vanished while being created', true);
+    return unseal(kek, wrapped, companyId);
+  };
+
+  const dataKey = (companyId: string): Promise<Buffer> => {
+    let key = dataKeys.get(companyId);
+    if (!key) {
+      key = loadDataKey(companyId);
+      dataKeys.set(companyId, key);
+      // A failed load must not stick: the next call tries again.
+      key.catch(() => dataKeys.delete(companyId));
+    }
+    return key;
+  };
+
+  const guard = async <T>(op: string, ref: SecretRef, fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (err) {
+      throw toStoreError(op, storePath(ref), err);
+    }
+  };
+
+  const sameValue = (key: Buffer, ref: SecretRef, versionId: string, stored: Buffer, value: string): boolean => {
+    const a = unseal(key, stored, valueAad(ref.companyId, ref.name, versionId));
+    const b = Buffer.from(value, 'utf8');
+    const equal = a.length === b.length && timingSafeEqual(a, b);
+    a.fill(0);
+    b.fill(0);
+    return equal;
+  };
+
+  /** Adds version `clientToken` to an existing secret (or confirms it is already there). */
+  const addVersion = async (m: Queryable, key: Buffer, input: SecretRef & { value: string; clientToken: string }, ciphertext: Buffer) => {
+    const { companyId, name, clientToken } = input;
+    // Row lock: writers of one secret take turns, so seq and current_version_id stay consistent.
+    const secret = await rows(m, `SELECT 1 FROM local_store_secrets WHERE company_id = $1 AND name = $2 FOR UPDATE`, [companyId, name]);
+    if (secret.length === 0) return undefined;
+    const existing = await rows<{ ciphertext: Buffer }>(
+      m,
+      `SELECT ciphertext FROM local_store_versions WHERE company_id = $1 AND name = $2 AND version_id = $3`,
+      [companyId, name, clientToken],
+    );
+    if (existing[0]) {
+      if (!sameValue(key, input, clientToken, existing[0].ciphertext, input.value)) {
+        throw new StoreError('Invalid', `clientToken was already used for a different value of ${storePath(input)}`, false);
+      }
+      return { versionId: clientToken };
+    }
+    await m.query(
+      `INSERT INTO local_store_versions (company_id, name, version_id, seq, ciphertext)
+       SELECT $1::uuid, $2::text, $3::text, COALESCE(MAX(seq), 0) + 1, $4::bytea
+         FROM local_store_versions WHERE company_id = $1::uuid AND name = $2::text`,
+      [companyId, name, clientToken, ciphertext],
+    );
+    await m.query(`UPDATE local_store_secrets SET current_version_id = $3 WHERE company_id = $1 AND name = $2`, [
+      companyId,
+      name,
+      clientToken,
+    ]);
+    return { versionId: clientToken };
+  };
+
+  const write = async (mode: 'create' | 'put', input: SecretRef & { value: string; clientToken: string }) => {
+    const { companyId, name, clientToken } = input;
+    const key = await dataKey(companyId);
+    const plaintext = Buffer.from(input.value, 'utf8');
+    const ciphertext = seal(key, plaintext, valueAad(companyId, name, clientToken));
+    plaintext.fill(0);
+    return dataSource.transaction(async (m) => {
+      if (mode === 'create') {
+        const inserted = await rows(
+          m,
+          `INSERT INTO local_store_secrets (company_id, name, current_version_id) VALUES ($1, $2, $3)
+           ON CONFLICT (company_id, name) DO NOTHING RETURNING 1 AS inserted`,
+          [companyId, name, clientToken],
+        );
+        if (inserted.length > 0) {
+          await m.query(
+            `INSERT INTO local_store_versions (company_id, name, version_id, seq, ciphertext) VALUES ($1, $2, $3, 1, $4)`,
+            [companyId, name, clientToken, ciphertext],
+          );
+          return { versionId: clientToken };
+        }
+      }
+      const added = await addVersion(m, key, input, ciphertext);
+      if (added) return added;
+      if (mode === 'create') {
+        // It existed a moment ago and was deleted between our two statements: just try again.
+        throw new StoreError('Unavailable', `secret ${storePath(input)} was deleted during create`, true);
+      }
+      throw new StoreError('NotFound', `secret ${storePath(input)} not found`, false);
+    });
+  };
+
+  const create: SecretStore['create'] = (input) =>
+    guard('create', input, async () => {
+      validateWrite(input);
+      return write('create', input);
+    });
+
+  const putValue: SecretStore['putValue'] = (input) =>
+    guard('putValue', input, async () => {
+      validateWrite(input);
+      return write('put', input);
+    });
+
+  const getValue: SecretStore['getValue'] = (input) =>
+    guard('getValue', input, async () => {
+      validateRef(input);
+      if (input.versionId !== undefined) validateVersionToken(input.versionId, 'versionId');
+      const [found] = await rows<{ version_id: string; ciphertext: Buffer }>(
+        dataSource,
+        `SELECT v.version_id, v.ciphertext
+           FROM local_store_secrets s
+           JOIN local_store_versions v
+             ON v.company_id = s.company_id AND v.name = s.name AND v.version_id = COALESCE($3::text, s.current_version_id)
+          WHERE s.company_id = $1 AND s.name = $2`,
+        [input.companyId, input.name, input.versionId ?? null],
+      );
+      if (!found) {
+        const what = input.versionId ? 'secret version' : 'secret';
+        throw new StoreError('NotFound', `${what} ${storePath(input)} not found`, false);
+      }
+      const key = await dataKey(input.companyId);
+      const value = unseal(key, found.ciphertext, valueAad(input.companyId, input.name, found.version_id));
+      return { value: value.toString('utf8'), versionId: found.version_id };
+    });
+
+  const del: SecretStore['delete'] = (ref) =>
+    guard('delete', ref, async () => {
+      validateRef(ref);
+      // Versions go with it (ON DELETE CASCADE); the company's data key stays for later secrets.
+      await dataSource.query(`DELETE FROM local_store_secrets WHERE company_id = $1 AND name = $2`, [ref.companyId, ref.name]);
+    });
+
+  const ping: SecretStore['ping'] = () =>
+    guard('ping', { companyId: '-', name: '-' }, async () => {
+      await dataSource.query('SELECT 1');
+    });
+
+  return { driver: 'local', create, putValue, getValue, delete: del, ping };
+};
+
+export type TLocalSecretStore = ReturnType<typeof localSecretStoreFactory>;

@@ -1,0 +1,15 @@
+import { awsSecretStoreFactory, type AwsSecretStoreOptions } from './aws-secret-store.js';
+import { localSecretStoreFactory, type LocalSecretStoreOptions } from './local-secret-store.js';
+import type { SecretStore } from './store-types.js';
+
+export type SecretStoreConfig = ({ driver: 'local' } & LocalSecretStoreOptions) | ({ driver: 'aws' } & AwsSecretStoreOptions);
+
+/** Builds the driver named by `SECRET_STORE`; the composition root calls this once per process. */
+export const createSecretStore = (config: SecretStoreConfig): SecretStore => {
+  switch (config.driver) {
+    case 'local':
+      return localSecretStoreFactory(config);
+    case 'aws':
+      return awsSecretStoreFactory(config);
+  }
+};

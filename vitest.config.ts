@@ -1,0 +1,36 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+
+// Tests run against the TypeScript sources of the workspace packages, not their builds.
+const alias = {
+  '@nembl/core': here('./packages/core/src/index.ts'),
+  '@nembl/policy': here('./packages/policy/src/index.ts'),
+  '@nembl/testkit': here('./packages/testkit/src/index.ts'),
+};
+
+const project = (name: string, dir: string, extra: { globalSetup?: string[] } = {}) => ({
+  resolve: { alias },
+  test: {
+    name,
+    root: here(dir),
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    ...extra,
+  },
+});
+
+const withDb = { globalSetup: [here('./packages/testkit/src/global-setup.ts')] };
+
+export default defineConfig({
+  test: {
+    projects: [
+      project('core', './packages/core', withDb),
+      project('policy', './packages/policy'),
+      project('api', './apps/api', withDb),
+      project('worker', './apps/worker', withDb),
+    ],
+  },
+});
