@@ -24,7 +24,7 @@ describe('signup and sessions', () => {
       body: JSON.stringify({ companyName: 'Acme', email: 'Founder@Example.com', password: 'a long enough password', name: 'Fay' }),
     });
     expect(res.status).toBe(201);
-    const body = await res.json();
+    const body: any = await res.json();
     expect(body.user).toMatchObject({ email: 'founder@example.com', name: 'Fay', roles: ['Admin'], groups: [] });
     expect(body.company).toMatchObject({ name: 'Acme', id: expect.any(String) });
     expect(body.user.passwordHash).toBeUndefined();

@@ -32,6 +32,7 @@ export const startTestApi = async (env: Record<string, string> = {}): Promise<Te
   const redisUrl = env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const redis = new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 1000 });
   redis.on('error', () => undefined);
+  if (!env.REDIS_URL) await new Promise((r) => redis.once('ready', r));
   const parsed = loadApiEnv({ NODE_ENV: 'test', NEMBL_QUEUE_PREFIX: uniqueQueuePrefix(), LOG_LEVEL: 'debug', ...env });
   const logs: string[] = [];
   const destination = new Writable({

@@ -9,25 +9,32 @@ export const hasWildcard = (glob: string): boolean => glob.includes('*') || glob
 
 const matchAll: StringMatcher = () => true;
 
-// Surrogate pairs make `?` ambiguous in UTF-16; only then do we pay for splitting into code points.
-const SURROGATE = /[\uD800-\uDFFF]/;
+const STAR = 42; // '*'
+const QUESTION = 63; // '?'
+
+const isHighSurrogate = (code: number): boolean => code >= 0xd800 && code <= 0xdbff;
+const isLowSurrogate = (code: number): boolean => code >= 0xdc00 && code <= 0xdfff;
 
 /**
- * Matches a whole value against a glob in O(glob × value) time without recursion.
+ * Matches a whole value against a glob in O(glob × value) time, without recursion or allocation.
  * A RegExp would be shorter, but `*a*a*a*…b` patterns backtrack exponentially there, and globs
- * come from user-written policies.
+ * come from user-written policies. `?` takes a whole surrogate pair, so it means one character
+ * (code point), not one UTF-16 unit.
  */
-const wildcardMatch = (glob: readonly string[], value: readonly string[]): boolean => {
+const wildcardMatch = (glob: string, value: string): boolean => {
   let g = 0;
   let v = 0;
   let starG = -1;
   let starV = 0;
   while (v < value.length) {
-    const c = glob[g];
-    if (c === '*') {
+    const c = g < glob.length ? glob.charCodeAt(g) : -1;
+    if (c === STAR) {
       starG = g++;
       starV = v;
-    } else if (c !== undefined && (c === '?' || c === value[v])) {
+    } else if (c === QUESTION) {
+      g++;
+      v += isHighSurrogate(value.charCodeAt(v)) && isLowSurrogate(value.charCodeAt(v + 1)) ? 2 : 1;
+    } else if (c !== -1 && c === value.charCodeAt(v)) {
       g++;
       v++;
     } else if (starG >= 0) {
@@ -38,11 +45,9 @@ const wildcardMatch = (glob: readonly string[], value: readonly string[]): boole
       return false;
     }
   }
-  while (glob[g] === '*') g++;
+  while (g < glob.length && glob.charCodeAt(g) === STAR) g++;
   return g === glob.length;
 };
-
-const toChars = (s: string): readonly string[] => (SURROGATE.test(s) ? Array.from(s) : s.split(''));
 
 /** Compiles a glob once into the cheapest matcher that decides it: equality, prefix, suffix or general. */
 export const compileGlob = (glob: string): StringMatcher => {
@@ -59,8 +64,7 @@ export const compileGlob = (glob: string): StringMatcher => {
       return (value) => value.length >= min && value.startsWith(prefix) && value.endsWith(suffix);
     }
   }
-  const chars = toChars(collapsed);
-  return (value) => wildcardMatch(chars, toChars(value));
+  return (value) => wildcardMatch(collapsed, value);
 };
 
 /** One matcher for several globs: true when any glob matches. */

@@ -41,7 +41,7 @@ const principalApplies = (st: CompiledStatement, p: Principal): boolean =>
 
 const applies = (st: CompiledStatement, req: AuthzRequest, checkPrincipal: boolean): boolean => {
   if (checkPrincipal && !principalApplies(st, req.principal)) return false;
-  if (!st.resources(req.resource)) return false;
+  if (st.resources !== undefined && !st.resources(req.resource)) return false;
   for (const test of st.conditions) if (!test(req)) return false;
   return true;
 };

@@ -146,7 +146,10 @@ const readAction = (value: unknown, path: Path, issues: Issues): string | undefi
   if (action === undefined) return undefined;
   if (!hasWildcard(action)) {
     if ((ACTION_NAMES as readonly string[]).includes(action)) return action;
-    issues.add(path, `unknown action "${action}"; expected one of ${ACTION_NAMES.join(', ')} (globs allowed)`);
+    // Listing the actions of the same family points at the typo; otherwise list them all.
+    const family = ACTION_NAMES.filter((a) => a.startsWith(`${action.split(':')[0] ?? ''}:`));
+    const known = family.length > 0 ? family : ACTION_NAMES;
+    issues.add(path, `unknown action "${action}"; expected one of ${known.join(', ')}`);
     return undefined;
   }
   const matches = compileGlob(action);

@@ -29,28 +29,27 @@ export const parseResourcePattern = (pattern: string): ResourcePattern | { error
   return { any: false, kind, glob };
 };
 
-export type ResourceMatcher = (resource: ResourceAttrs) => boolean;
-
-const matchAny: ResourceMatcher = () => true;
+/** Undefined when every resource matches, so evaluation can skip the call. */
+export type ResourceMatcher = ((resource: ResourceAttrs) => boolean) | undefined;
 
 /**
  * Compiles validated patterns. A resource without a name is matched as the empty name, so
  * `secret:*` covers every secret, named or not, while `secret:prod-*` needs a matching name.
  */
 export const compileResourcePatterns = (patterns: readonly string[]): ResourceMatcher => {
-  const globsByKind = new Map<string, string[]>();
+  const globs: Record<NamedResourceKind, string[]> = { secret: [], connector: [], workflow: [] };
   for (const pattern of patterns) {
     const parsed = parseResourcePattern(pattern);
     if ('error' in parsed) continue;
-    if (parsed.any) return matchAny;
-    const globs = globsByKind.get(parsed.kind) ?? [];
-    globs.push(parsed.glob);
-    globsByKind.set(parsed.kind, globs);
+    if (parsed.any) return undefined;
+    globs[parsed.kind].push(parsed.glob);
   }
-  const byKind = new Map<string, StringMatcher>();
-  for (const [kind, globs] of globsByKind) byKind.set(kind, compileGlobs(globs));
+  const matcher = (list: string[]): StringMatcher | undefined => (list.length === 0 ? undefined : compileGlobs(list));
+  const secret = matcher(globs.secret);
+  const connector = matcher(globs.connector);
+  const workflow = matcher(globs.workflow);
   return (resource) => {
-    const m = byKind.get(resource.kind);
+    const m = resource.kind === 'secret' ? secret : resource.kind === 'connector' ? connector : resource.kind === 'workflow' ? workflow : undefined;
     return m !== undefined && m(resource.name ?? '');
   };
 };

@@ -2,12 +2,7 @@ import { createDataSource, runMigrations } from '@nembl/core';
 import type { TestProject } from 'vitest/node';
 import { databaseUrl, quoteIdent, withAdminClient } from './pg-admin.js';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    templateDatabase: string;
-    testRunId: string;
-  }
-}
+import './provided-context.js';
 
 const isAlive = (pid: number): boolean => {
   try {

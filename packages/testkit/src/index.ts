@@ -1,2 +1,5 @@
 export * from './test-database.js';
 export * from './pg-admin.js';
+export * from './moto.js';
+export * from './aws-fault-proxy.js';
+export * from './tcp-proxy.js';

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import { databaseUrl, quoteIdent, withAdminClient } from './pg-admin.js';
+import './provided-context.js';
 
 export interface TestDatabase {
   name: string;
