@@ -20,8 +20,26 @@ const ROLES = ['Developer', 'Viewer', 'Runner', 'Auditor', 'Ops'];
 const GROUPS = ['backend', 'frontend', 'payments', 'platform', 'data'];
 const ENVS = ['production', 'staging', 'dev'];
 const TEAMS = ['payments', 'search', 'web', 'mobile', 'infra'];
-const ACTIONS = ['secrets:read', 'secrets:use', 'secrets:read_value', 'secrets:update', 'secrets:delete', 'connectors:read', 'workflows:run', 'workflows:*', 'secrets:*'];
-const RESOURCES = ['*', 'secret:*', 'secret:prod-*', 'secret:*-db', 'secret:svc-?-*', 'connector:*', 'workflow:deploy-*'];
+const ACTIONS = [
+  'secrets:read',
+  'secrets:use',
+  'secrets:read_value',
+  'secrets:update',
+  'secrets:delete',
+  'connectors:read',
+  'workflows:run',
+  'workflows:*',
+  'secrets:*',
+];
+const RESOURCES = [
+  '*',
+  'secret:*',
+  'secret:prod-*',
+  'secret:*-db',
+  'secret:svc-?-*',
+  'connector:*',
+  'workflow:deploy-*',
+];
 const CONDITIONS = [
   () => ({ StringEquals: { 'resource.tag/environment': pick(ENVS) } }),
   () => ({ StringNotEquals: { 'resource.tag/team': [pick(TEAMS), pick(TEAMS)] } }),
@@ -50,7 +68,11 @@ const policies = Array.from({ length: 20 }, (_, p) => {
   const document = { name: `policy-${p}`, statements: Array.from({ length: 5 }, (_, i) => statement(i)) };
   const parsed = parsePolicyDocument(document);
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
-  return { id: `00000000-0000-4000-8000-${String(p).padStart(12, '0')}`, name: document.name, document: parsed.document };
+  return {
+    id: `00000000-0000-4000-8000-${String(p).padStart(12, '0')}`,
+    name: document.name,
+    document: parsed.document,
+  };
 });
 
 const principal = (i) => ({
@@ -63,7 +85,12 @@ const secret = (i) => {
   const tags = { environment: pick(ENVS), team: pick(TEAMS) };
   if (random() < 0.3) tags.owner = `user-${i % 50}`;
   const prefix = pick(['prod', 'staging', 'svc-a', 'svc-b', 'app']);
-  return { kind: 'secret', name: `${prefix}-${i}-${pick(['db', 'api', 'token'])}`, secretType: pick(['api_key', 'password', 'custom']), tags };
+  return {
+    kind: 'secret',
+    name: `${prefix}-${i}-${pick(['db', 'api', 'token'])}`,
+    secretType: pick(['api_key', 'password', 'custom']),
+    tags,
+  };
 };
 
 const compileStarted = performance.now();
@@ -75,7 +102,15 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 // 1. Decisions per second over varied requests.
 const principals = Array.from({ length: 200 }, (_, i) => principal(i));
 const secrets = Array.from({ length: 10_000 }, (_, i) => secret(i));
-const requestActions = ['secrets:read', 'secrets:use', 'secrets:read_value', 'secrets:update', 'secrets:delete', 'connectors:read', 'workflows:run'];
+const requestActions = [
+  'secrets:read',
+  'secrets:use',
+  'secrets:read_value',
+  'secrets:update',
+  'secrets:delete',
+  'connectors:read',
+  'workflows:run',
+];
 const requests = Array.from({ length: 20_000 }, (_, i) => ({
   principal: pick(principals),
   action: pick(requestActions),
@@ -105,7 +140,10 @@ const cpuRates = runs.map((r) => r.cpu);
 
 // 2. Filtering 10,000 secrets by secrets:read for one principal.
 const developer = { type: 'user', id: 'dev-1', roles: ['Developer', 'Ops'], groups: ['payments', 'backend'] };
-const filterWithEvaluate = () => secrets.filter((resource) => evaluate(set, { principal: developer, action: 'secrets:read', resource }).decision === 'allow');
+const filterWithEvaluate = () =>
+  secrets.filter(
+    (resource) => evaluate(set, { principal: developer, action: 'secrets:read', resource }).decision === 'allow',
+  );
 const filterWithAuthorizer = () => {
   const authorize = createAuthorizer(set, developer, 'secrets:read');
   return secrets.filter((resource) => authorize(resource).decision === 'allow');
@@ -128,9 +166,18 @@ const viaEvaluate = time(filterWithEvaluate, 21);
 const viaAuthorizer = time(filterWithAuthorizer, 21);
 
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
-console.log(`policy bench — node ${process.version}, 20 policies × 5 statements (${set.statementCount} statements), compiled in ${compileMs.toFixed(2)} ms`);
+console.log(
+  `policy bench — node ${process.version}, 20 policies × 5 statements (${set.statementCount} statements), compiled in ${compileMs.toFixed(2)} ms`,
+);
 const share = (tally.allow / (tally.allow + tally.deny)) * 100;
-console.log(`decisions/s, evaluate, median of 3 × 1 s: ${fmt(median(rates))} wall, ${fmt(median(cpuRates))} per CPU-second  [wall runs ${rates.map(fmt).join(', ')}; ${share.toFixed(0)}% allowed]`);
-for (const [label, r] of [['evaluate per secret', viaEvaluate], ['createAuthorizer   ', viaAuthorizer]]) {
-  console.log(`filter 10,000 secrets by secrets:read, ${label}: ${r.ms.toFixed(2)} ms wall, ${r.cpu.toFixed(2)} ms CPU, median of 21 (${r.kept} allowed)`);
+console.log(
+  `decisions/s, evaluate, median of 3 × 1 s: ${fmt(median(rates))} wall, ${fmt(median(cpuRates))} per CPU-second  [wall runs ${rates.map(fmt).join(', ')}; ${share.toFixed(0)}% allowed]`,
+);
+for (const [label, r] of [
+  ['evaluate per secret', viaEvaluate],
+  ['createAuthorizer   ', viaAuthorizer],
+]) {
+  console.log(
+    `filter 10,000 secrets by secrets:read, ${label}: ${r.ms.toFixed(2)} ms wall, ${r.cpu.toFixed(2)} ms CPU, median of 21 (${r.kept} allowed)`,
+  );
 }

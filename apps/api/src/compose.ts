@@ -1,14 +1,18 @@
-import { createDataSource, type Logger } from '@nembl/core';
+import { createDataSource, createSecretStore, operationSealer, redisConnection, type Logger, type SecretStore } from '@nembl/core';
 import type { StoredPolicy } from '@nembl/policy';
 import type { Redis } from 'ioredis';
 import type { DataSource, EntityManager } from 'typeorm';
-import { auditServiceFactory } from './audit/audit-service.js';
+import { auditServiceFactory } from '@nembl/core';
 import { authServiceFactory } from './auth/auth-service.js';
 import { sessionRepositoryFactory } from './auth/session-repository.js';
 import { authzServiceFactory } from './authz/authz-service.js';
 import { companyRepositoryFactory } from './companies/company-repository.js';
 import type { ApiEnv } from './env.js';
 import { metricsFactory } from './health/metrics.js';
+import { operationQueueFactory } from './operations/operation-queue.js';
+import { operationWaiterFactory } from './operations/operation-waiter.js';
+import { secretRepositoryFactory } from './secrets/secret-repository.js';
+import { secretServiceFactory } from './secrets/secret-service.js';
 import { rateLimiterFactory } from './http/rate-limit.js';
 import type { ServerDeps } from './server.js';
 import { tokenRepositoryFactory } from './tokens/token-repository.js';
@@ -24,6 +28,9 @@ export interface ApiInfra {
   sessionSecret: Buffer;
   masterKey: Buffer;
   webRoot: string;
+  databaseUrl: string;
+  /** Defaults to the driver SECRET_STORE names. */
+  store?: SecretStore;
   now?: () => Date;
   defaultMetrics?: boolean;
 }
@@ -52,6 +59,28 @@ export const composeApi = (infra: ApiInfra) => {
     now,
   });
   const prefix = env.NEMBL_QUEUE_PREFIX;
+  const store =
+    infra.store ??
+    (env.SECRET_STORE === 'aws'
+      ? createSecretStore({ driver: 'aws', region: env.AWS_REGION, ...(env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL } : {}) })
+      : createSecretStore({ driver: 'local', dataSource, masterKey: infra.masterKey }));
+  // BullMQ gets its own connection; like every API connection it fails fast instead of queueing.
+  const queueConnection = redisConnection(env.REDIS_URL, 'api');
+  const operationQueue = operationQueueFactory({ queue: { connection: queueConnection, prefix }, logger: infra.logger });
+  const waiter = operationWaiterFactory({ databaseUrl: infra.databaseUrl, logger: infra.logger });
+  const secretRepo = secretRepositoryFactory({ dataSource });
+  const secrets = secretServiceFactory({
+    dataSource,
+    secrets: secretRepo,
+    authz,
+    audit,
+    sealer: operationSealer(infra.masterKey),
+    queue: operationQueue,
+    waiter,
+    bindings: async () => new Map(),
+    writeWaitMs: env.NEMBL_WRITE_WAIT_MS,
+    now,
+  });
 
   const serverDeps: ServerDeps = {
     logger: infra.logger,
@@ -59,6 +88,7 @@ export const composeApi = (infra: ApiInfra) => {
     readiness: [
       { name: 'postgres', check: async () => void (await dataSource.query('SELECT 1')) },
       { name: 'redis', check: async () => void (await redis.ping()) },
+      { name: 'store', check: () => store.ping() },
     ],
     authRoutes: {
       auth,
@@ -77,9 +107,16 @@ export const composeApi = (infra: ApiInfra) => {
     sessionSecret: infra.sessionSecret,
     trustProxy: env.NEMBL_TRUST_PROXY,
     webRoot: infra.webRoot,
+    secrets,
+    now,
   };
 
-  return { serverDeps, companies, userRepo, sessions, onCompanyCreated, authz, audit };
+  const close = async () => {
+    await Promise.allSettled([operationQueue.close(), waiter.close()]);
+    queueConnection.disconnect();
+  };
+
+  return { serverDeps, companies, userRepo, sessions, onCompanyCreated, authz, audit, store, secrets, waiter, close };
 };
 
 export { createDataSource };

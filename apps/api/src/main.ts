@@ -1,8 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createDataSource, createLogger, resolveKeys, runMigrations, ConfigError } from '@nembl/core';
-import { Redis } from 'ioredis';
+import { ConfigError, createDataSource, createLogger, redisConnection, resolveKeys, runMigrations } from '@nembl/core';
 import { bootstrapFirstCompany } from './bootstrap/bootstrap-service.js';
 import { composeApi } from './compose.js';
 import { loadApiEnv } from './env.js';
@@ -19,8 +18,7 @@ const main = async () => {
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
 
   // Fail fast: a request must never hang on a dead Redis.
-  const redis = new Redis(env.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000 });
-  redis.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis connection error'));
+  const redis = redisConnection(env.REDIS_URL, 'api');
 
   const webRoot = fileURLToPath(new URL('../../web/dist', import.meta.url));
   const composed = composeApi({
@@ -31,6 +29,7 @@ const main = async () => {
     sessionSecret: keys.sessionSecret,
     masterKey: keys.masterKey,
     webRoot,
+    databaseUrl: keys.databaseUrl,
     defaultMetrics: true,
   });
 
@@ -67,6 +66,7 @@ const main = async () => {
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
     server.close(async () => {
+      await composed.close();
       await Promise.allSettled([dataSource.destroy(), redis.quit()]);
       logger.info('stopped');
       process.exit(0);

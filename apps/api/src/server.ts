@@ -13,6 +13,8 @@ import type { Metrics } from './health/metrics.js';
 import { problemMiddleware } from './http/problem.js';
 import type { RateLimiter } from './http/rate-limit.js';
 import { requestIdMiddleware } from './http/request-id.js';
+import { secretRouter } from './secrets/secret-router.js';
+import type { SecretService } from './secrets/secret-service.js';
 import { tokenRouter } from './tokens/token-router.js';
 import type { TokenRepository } from './tokens/token-repository.js';
 import type { TokenService } from './tokens/token-service.js';
@@ -35,6 +37,8 @@ export interface ServerDeps {
   trustProxy: string;
   /** Built console (apps/web/dist); a placeholder is served when it is missing. */
   webRoot: string;
+  secrets: SecretService;
+  now: () => Date;
 }
 
 const BODY_LIMIT = '1mb';
@@ -75,6 +79,7 @@ export const createServer = (deps: ServerDeps): Express => {
   api.use(meRouter(deps.authRoutes));
   api.use(userRouter({ users: deps.users, userRepo: deps.userRepo, authz: deps.authz }));
   api.use(tokenRouter({ tokens: deps.tokens, tokenRepo: deps.tokenRepo, authz: deps.authz }));
+  api.use(secretRouter({ secrets: deps.secrets, now: deps.now }));
   api.use(() => {
     throw new NotFoundError('No such API endpoint');
   });

@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
-import { createDataSource, createLogger } from '@nembl/core';
+import { createDataSource, createLogger, redisConnection, type SecretStore } from '@nembl/core';
 import { createTestDatabase, uniqueQueuePrefix } from '@nembl/testkit';
 import { Redis } from 'ioredis';
+import { composeWorker, type ComposedWorker } from '../../worker/src/compose.js';
+import { loadWorkerEnv } from '../../worker/src/env.js';
 import { composeApi } from '../src/compose.js';
 import { loadApiEnv } from '../src/env.js';
 import { createServer } from '../src/server.js';
@@ -14,9 +16,31 @@ export const testClock = (start = new Date()) => {
   return { now: () => new Date(t), advance: (ms: number) => void (t += ms) };
 };
 
+export interface TestWorker {
+  composed: ComposedWorker;
+  logs: string[];
+  stop(): Promise<void>;
+}
+
+export interface SystemOptions {
+  /** Secret store shared by api and worker (default: the local driver on the test database). */
+  store?: SecretStore;
+  /** Redis URL for the worker, when the API's REDIS_URL points at a test proxy. */
+  workerRedisUrl?: string;
+  /** Start a worker in this process (default true). */
+  worker?: boolean;
+  workerTiming?: Parameters<typeof composeWorker>[0]['timing'];
+}
+
 export interface TestApi {
   url: string;
+  dbUrl: string;
+  queuePrefix: string;
+  masterKey: Buffer;
   logs: string[];
+  worker?: TestWorker;
+  /** Starts (another) worker process-equivalent against the same database and queues. */
+  startWorker(opts?: { store?: SecretStore; timing?: SystemOptions['workerTiming'] }): Promise<TestWorker>;
   clock: ReturnType<typeof testClock>;
   composed: ReturnType<typeof composeApi>;
   dataSource: ReturnType<typeof createDataSource>;
@@ -25,7 +49,15 @@ export interface TestApi {
 }
 
 /** A real API on a random port, with its own database and Redis prefix, and captured logs. */
-export const startTestApi = async (env: Record<string, string> = {}): Promise<TestApi> => {
+const captureStream = (logs: string[]) =>
+  new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      logs.push(chunk.toString('utf8'));
+      cb();
+    },
+  });
+
+export const startTestApi = async (env: Record<string, string> = {}, opts: SystemOptions = {}): Promise<TestApi> => {
   const db = await createTestDatabase();
   const dataSource = createDataSource({ url: db.url, poolSize: 5 });
   await dataSource.initialize();
@@ -33,24 +65,22 @@ export const startTestApi = async (env: Record<string, string> = {}): Promise<Te
   const redis = new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 1000 });
   redis.on('error', () => undefined);
   if (!env.REDIS_URL) await new Promise((r) => redis.once('ready', r));
-  const parsed = loadApiEnv({ NODE_ENV: 'test', NEMBL_QUEUE_PREFIX: uniqueQueuePrefix(), LOG_LEVEL: 'debug', ...env });
+  const queuePrefix = uniqueQueuePrefix();
+  const parsed = loadApiEnv({ NODE_ENV: 'test', NEMBL_QUEUE_PREFIX: queuePrefix, LOG_LEVEL: 'debug', ...env });
   const logs: string[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      logs.push(chunk.toString('utf8'));
-      cb();
-    },
-  });
-  const logger = createLogger({ level: parsed.LOG_LEVEL, name: 'api-test', destination });
+  const logger = createLogger({ level: parsed.LOG_LEVEL, name: 'api-test', destination: captureStream(logs) });
   const clock = testClock();
+  const masterKey = randomBytes(32);
   const composed = composeApi({
     env: parsed,
     logger,
     dataSource,
     redis,
     sessionSecret: randomBytes(32),
-    masterKey: randomBytes(32),
+    masterKey,
+    ...(opts.store ? { store: opts.store } : {}),
     webRoot: '/nonexistent',
+    databaseUrl: db.url,
     now: clock.now,
   });
   const app = createServer(composed.serverDeps);
@@ -58,16 +88,58 @@ export const startTestApi = async (env: Record<string, string> = {}): Promise<Te
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
   const { port } = server.address() as AddressInfo;
+  const workers: TestWorker[] = [];
+
+  const startWorker = async (w: { store?: SecretStore; timing?: SystemOptions['workerTiming'] } = {}): Promise<TestWorker> => {
+    const workerDs = createDataSource({ url: db.url, poolSize: 5 });
+    await workerDs.initialize();
+    const connection = redisConnection(opts.workerRedisUrl ?? redisUrl, 'worker');
+    const workerLogs: string[] = [];
+    const store = w.store ?? opts.store;
+    const composedWorker = composeWorker({
+      env: loadWorkerEnv({ NODE_ENV: 'test', NEMBL_QUEUE_PREFIX: queuePrefix, LOG_LEVEL: 'debug', ...env }),
+      logger: createLogger({ level: 'debug', name: 'worker-test', destination: captureStream(workerLogs) }),
+      dataSource: workerDs,
+      masterKey,
+      queue: { connection, prefix: queuePrefix },
+      ...(store ? { store } : {}),
+      timing: { relayEveryMs: 500, stalledIntervalMs: 1000, queuedGraceMs: 300, orderingDelayMs: 50, ...(opts.workerTiming ?? {}), ...(w.timing ?? {}) },
+    });
+    await composedWorker.start();
+    let stopped = false;
+    const tw: TestWorker = {
+      composed: composedWorker,
+      logs: workerLogs,
+      stop: async () => {
+        if (stopped) return;
+        stopped = true;
+        await composedWorker.close();
+        connection.disconnect();
+        await workerDs.destroy();
+      },
+    };
+    workers.push(tw);
+    return tw;
+  };
+  const firstWorker = opts.worker === false ? undefined : await startWorker();
+
   return {
     url: `http://127.0.0.1:${port}`,
+    dbUrl: db.url,
+    queuePrefix,
+    masterKey,
     logs,
+    ...(firstWorker ? { worker: firstWorker } : {}),
+    startWorker,
     clock,
     composed,
     dataSource,
     redis,
     close: async () => {
+      for (const w of workers) await w.stop();
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
+      await composed.close();
       redis.disconnect();
       await dataSource.destroy();
       await db.drop();

@@ -1,6 +1,6 @@
-import { ConfigError, createDataSource, createLogger, resolveKeys, runMigrations } from '@nembl/core';
+import { ConfigError, createDataSource, createLogger, redisConnection, resolveKeys, runMigrations } from '@nembl/core';
+import { composeWorker } from './compose.js';
 import { loadWorkerEnv } from './env.js';
-import { createWorkers } from './workers.js';
 
 const main = async () => {
   const env = loadWorkerEnv(process.env);
@@ -10,8 +10,11 @@ const main = async () => {
   await dataSource.initialize();
   await runMigrations(dataSource);
 
-  const set = createWorkers({ logger, starters: [] });
-  logger.info({ queues: set.workers.map((w) => w.name), prefix: env.NEMBL_QUEUE_PREFIX }, 'worker started');
+  // Workers need a connection that waits for Redis rather than failing: jobs resume when it is back.
+  const connection = redisConnection(env.REDIS_URL, 'worker');
+  const worker = composeWorker({ env, logger, dataSource, masterKey: keys.masterKey, queue: { connection, prefix: env.NEMBL_QUEUE_PREFIX } });
+  const set = await worker.start();
+  logger.info({ queues: set.workers.map((w) => w.name), prefix: env.NEMBL_QUEUE_PREFIX, store: worker.store.driver }, 'worker started');
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -20,15 +23,14 @@ const main = async () => {
     logger.info({ signal }, 'worker shutting down: finishing jobs in flight');
     const force = setTimeout(() => process.exit(1), 30_000);
     force.unref();
-    await set.close();
+    await worker.close();
+    connection.disconnect();
     await dataSource.destroy();
     logger.info('worker stopped');
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
-  // Keep the process alive even before any queue is registered.
-  setInterval(() => undefined, 1 << 30);
 };
 
 main().catch((err: unknown) => {

@@ -72,9 +72,13 @@ export const compileGlobs = (globs: readonly string[]): StringMatcher => {
   if (globs.some((g) => g.replace(/\*+/g, '*') === '*')) return matchAll;
   const exact = new Set(globs.filter((g) => !hasWildcard(g)));
   const wild = globs.filter(hasWildcard).map(compileGlob);
-  if (wild.length === 0) return exact.size === 1 ? compileGlob([...exact][0] ?? '') : (value) => exact.has(value);
+  const onlyExact = [...exact][0];
+  if (wild.length === 0)
+    return exact.size === 1 && onlyExact !== undefined ? compileGlob(onlyExact) : (v) => exact.has(v);
+  const onlyWild = wild[0];
+  if (exact.size === 0 && wild.length === 1 && onlyWild !== undefined) return onlyWild;
   return (value) => {
-    if (exact.has(value)) return true;
+    if (exact.size > 0 && exact.has(value)) return true;
     for (const m of wild) if (m(value)) return true;
     return false;
   };

@@ -18,7 +18,7 @@
  * differ (Cedar has no globs, so they match only `*`-expanded lists here), which is why requests use
  * contract actions only.
  *
- * `NEMBL_CEDAR_RUNS` sets how many random policy sets are tried (default 200, 25 requests each).
+ * `NEMBL_CEDAR_RUNS` sets how many random policy sets are tried (default 150, 20 requests each: 3,000 requests).
  */
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import fc from 'fast-check';
@@ -37,8 +37,10 @@ import type {
 } from './policy-types.js';
 import { ACTIONS, ADMIN_ROLE, CONDITION_OPERATORS, RESOURCE_KINDS } from './policy-types.js';
 
-const RUNS = Number(process.env.NEMBL_CEDAR_RUNS ?? 200);
-const REQUESTS_PER_SET = 25;
+const RUNS = Number(process.env.NEMBL_CEDAR_RUNS ?? 150);
+const REQUESTS_PER_SET = 20;
+// Cedar takes about a millisecond per request here; a larger NEMBL_CEDAR_RUNS needs a longer timeout.
+const TIMEOUT_MS = Math.max(30_000, RUNS * REQUESTS_PER_SET * 5);
 
 const IDS = ['a', 'b'];
 const ROLES = [ADMIN_ROLE, 'Developer', 'Runner'];
@@ -47,7 +49,16 @@ const NAMES = ['prod-db', 'prod-api', 'dev-db', 'x'];
 const TAG_KEYS = ['env', 'team'];
 const TAG_VALUES = ['prod', 'dev', ''];
 const ACTION_GLOBS = [...ACTIONS, '*', 'secrets:*', 'workflows:*', '*:read', '*:write', 'policies:*', 'users:*'];
-const RESOURCE_PATTERNS = ['*', 'secret:*', 'secret:prod-*', 'secret:prod-db', 'secret:*-db', 'connector:*', 'workflow:*', 'workflow:x'];
+const RESOURCE_PATTERNS = [
+  '*',
+  'secret:*',
+  'secret:prod-*',
+  'secret:prod-db',
+  'secret:*-db',
+  'connector:*',
+  'workflow:*',
+  'workflow:x',
+];
 const SINGLE_KEYS = [
   'resource.kind',
   'resource.name',
@@ -59,8 +70,25 @@ const SINGLE_KEYS = [
   'request.tag/env',
 ];
 const MULTI_KEYS = ['principal.roles', 'principal.groups'];
-const MULTI_OPERATORS: ConditionOperator[] = ['StringEquals', 'StringNotEquals', 'ForAnyValue:StringEquals', 'ForAllValues:StringEquals', 'Null'];
-const EQUAL_OPERANDS = [...IDS, ...ROLES, ...GROUPS, ...NAMES, ...TAG_VALUES, 'secret', 'connector', 'user', 'token', 'api_key'];
+const MULTI_OPERATORS: ConditionOperator[] = [
+  'StringEquals',
+  'StringNotEquals',
+  'ForAnyValue:StringEquals',
+  'ForAllValues:StringEquals',
+  'Null',
+];
+const EQUAL_OPERANDS = [
+  ...IDS,
+  ...ROLES,
+  ...GROUPS,
+  ...NAMES,
+  ...TAG_VALUES,
+  'secret',
+  'connector',
+  'user',
+  'token',
+  'api_key',
+];
 const LIKE_OPERANDS = ['prod*', '*', '*-db', 'D*', 'x', 'dev', '*e*'];
 
 // ---------------------------------------------------------------------------------------------
@@ -81,22 +109,26 @@ const principalSetArb: fc.Arbitrary<PrincipalSet> = fc
 const operandsArb = (pool: string[]) =>
   fc.oneof(fc.constantFrom(...pool), fc.subarray(pool, { minLength: 1, maxLength: 3 }));
 
-const conditionArb = fc.oneof(
-  fc.tuple(fc.constantFrom(...CONDITION_OPERATORS), fc.constantFrom(...SINGLE_KEYS)),
-  fc.tuple(fc.constantFrom(...MULTI_OPERATORS), fc.constantFrom(...MULTI_KEYS)),
-).chain(([op, key]) =>
-  (op === 'Null' ? fc.boolean() : operandsArb(op.endsWith('Like') ? LIKE_OPERANDS : EQUAL_OPERANDS)).map((value) => ({
-    op,
-    key,
-    value,
-  })),
-);
+const conditionArb = fc
+  .oneof(
+    fc.tuple(fc.constantFrom(...CONDITION_OPERATORS), fc.constantFrom(...SINGLE_KEYS)),
+    fc.tuple(fc.constantFrom(...MULTI_OPERATORS), fc.constantFrom(...MULTI_KEYS)),
+  )
+  .chain(([op, key]) =>
+    (op === 'Null' ? fc.boolean() : operandsArb(op.endsWith('Like') ? LIKE_OPERANDS : EQUAL_OPERANDS)).map((value) => ({
+      op,
+      key,
+      value,
+    })),
+  );
 
-const conditionsArb: fc.Arbitrary<Conditions> = fc.array(conditionArb, { minLength: 1, maxLength: 3 }).map((entries) => {
-  const out: Conditions = {};
-  for (const { op, key, value } of entries) out[op] = { ...out[op], [key]: value };
-  return out;
-});
+const conditionsArb: fc.Arbitrary<Conditions> = fc
+  .array(conditionArb, { minLength: 1, maxLength: 3 })
+  .map((entries) => {
+    const out: Conditions = {};
+    for (const { op, key, value } of entries) out[op] = { ...out[op], [key]: value };
+    return out;
+  });
 
 const sometimes = <T>(arb: fc.Arbitrary<T>, percent: number): fc.Arbitrary<T | undefined> =>
   fc.oneof({ arbitrary: fc.constant(undefined), weight: 100 - percent }, { arbitrary: arb, weight: percent });
@@ -125,7 +157,10 @@ const policiesArb: fc.Arbitrary<StoredPolicy[]> = fc
       id: `p${i}`,
       name: `policy ${i}`,
       // every other policy leaves sids out, to check the default `statements[i]` names too
-      document: { name: `policy ${i}`, statements: statements.map((s, j) => (i % 2 === 0 ? { ...s, sid: `s${j}` } : s)) },
+      document: {
+        name: `policy ${i}`,
+        statements: statements.map((s, j) => (i % 2 === 0 ? { ...s, sid: `s${j}` } : s)),
+      },
     })),
   );
 
@@ -134,7 +169,9 @@ const tagsArb = fc.dictionary(fc.constantFrom(...TAG_KEYS), fc.constantFrom(...T
 const principalArb: fc.Arbitrary<Principal> = fc.record({
   type: fc.constantFrom<'user' | 'token'>('user', 'token'),
   id: fc.constantFrom(...IDS),
-  roles: fc.tuple(fc.subarray(ROLES.slice(1)), fc.nat(7)).map(([roles, dice]) => (dice === 0 ? [ADMIN_ROLE, ...roles] : roles)),
+  roles: fc
+    .tuple(fc.subarray(ROLES.slice(1)), fc.nat(7))
+    .map(([roles, dice]) => (dice === 0 ? [ADMIN_ROLE, ...roles] : roles)),
   groups: fc.subarray(GROUPS),
 });
 
@@ -163,7 +200,14 @@ const and = (parts: string[]): string => (parts.length === 0 ? 'true' : `(${part
 // An oracle for action globs independent of glob-fns.ts.
 const expandActions = (globs: readonly string[]): string[] =>
   ACTIONS.filter((a) =>
-    globs.some((g) => new RegExp(`^${g.replace(/[.+^${}()|[\]\\:]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`).test(a)),
+    globs.some((g) =>
+      new RegExp(
+        `^${g
+          .replace(/[.+^${}()|[\]\\:]/g, '\\$&')
+          .replace(/\*/g, '.*')
+          .replace(/\?/g, '.')}$`,
+      ).test(a),
+    ),
   );
 
 const actionList = (actions: readonly string[]): string => `[${actions.map((a) => `Action::${lit(a)}`).join(', ')}]`;
@@ -243,18 +287,24 @@ const statementToCedar = (s: PolicyStatement): string => {
   ]);
   const unless = [
     ...(s.notPrincipals === undefined ? [] : [principalExpr(s.notPrincipals)]),
-    ...(s.effect === 'deny' ? [`principal in Nembl::Role::${lit(ADMIN_ROLE)} && action in ${actionList(ADMIN_PROTECTED)}`] : []),
+    ...(s.effect === 'deny'
+      ? [`principal in Nembl::Role::${lit(ADMIN_ROLE)} && action in ${actionList(ADMIN_PROTECTED)}`]
+      : []),
   ];
-  return [
-    `${s.effect === 'allow' ? 'permit' : 'forbid'} (principal, action in ${actionList(expandActions(s.actions))}, resource)`,
-    `when { ${when} }`,
-    ...unless.map((u) => `unless { ${u} }`),
-  ].join('\n') + ';';
+  return (
+    [
+      `${s.effect === 'allow' ? 'permit' : 'forbid'} (principal, action in ${actionList(expandActions(s.actions))}, resource)`,
+      `when { ${when} }`,
+      ...unless.map((u) => `unless { ${u} }`),
+    ].join('\n') + ';'
+  );
 };
 
 /** Cedar policy ids are `<policyId>/<sid>`, as our explanations name statements. */
 const toCedarPolicies = (policies: readonly StoredPolicy[]): Record<string, string> => {
-  const out: Record<string, string> = { [ADMIN_ID]: `permit (principal in Nembl::Role::${lit(ADMIN_ROLE)}, action, resource);` };
+  const out: Record<string, string> = {
+    [ADMIN_ID]: `permit (principal in Nembl::Role::${lit(ADMIN_ROLE)}, action, resource);`,
+  };
   for (const p of policies) {
     p.document.statements.forEach((s, i) => {
       out[`${p.id}/${s.sid ?? `statements[${i}]`}`] = statementToCedar(s);
@@ -323,7 +373,9 @@ describe('differential test against Cedar', () => {
         },
       },
     ];
-    expect(cedar.preparsePolicySet('hand-written', { staticPolicies: toCedarPolicies(policies) })).toEqual({ type: 'success' });
+    expect(cedar.preparsePolicySet('hand-written', { staticPolicies: toCedarPolicies(policies) })).toEqual({
+      type: 'success',
+    });
     const dev: Principal = { type: 'user', id: 'a', roles: ['Developer'], groups: [] };
     const prod: ResourceAttrs = { kind: 'secret', name: 'db', tags: { environment: 'production' } };
     for (const action of ['secrets:update', 'secrets:read']) {
@@ -333,21 +385,30 @@ describe('differential test against Cedar', () => {
     expect(ours(policies, { principal: dev, action: 'secrets:update', resource: prod }).decision).toBe('deny');
   });
 
-  it('agrees with Cedar on the decision and the deciding statements for random policy sets', () => {
-    fc.assert(
-      fc.property(policiesArb, fc.array(requestArb, { minLength: REQUESTS_PER_SET, maxLength: REQUESTS_PER_SET }), (policies, requests) => {
-        // One id, re-parsed for every set, keeps Cedar's cache from growing over long runs.
-        const id = 'random';
-        const parsed = cedar.preparsePolicySet(id, { staticPolicies: toCedarPolicies(policies) });
-        if (parsed.type !== 'success') throw new Error(`Cedar rejected the translation: ${JSON.stringify(parsed.errors)}`);
-        const set = compilePolicySet(policies);
-        for (const req of requests) {
-          const d = evaluate(set, req);
-          const mine = { decision: d.decision, matched: d.matched.map((m) => `${m.policyId}/${m.sid}`).sort() };
-          expect(mine).toEqual(cedarDecide(id, req));
-        }
-      }),
-      { seed: 42, numRuns: RUNS },
-    );
-  });
+  it(
+    'agrees with Cedar on the decision and the deciding statements for random policy sets',
+    () => {
+      fc.assert(
+        fc.property(
+          policiesArb,
+          fc.array(requestArb, { minLength: REQUESTS_PER_SET, maxLength: REQUESTS_PER_SET }),
+          (policies, requests) => {
+            // One id, re-parsed for every set, keeps Cedar's cache from growing over long runs.
+            const id = 'random';
+            const parsed = cedar.preparsePolicySet(id, { staticPolicies: toCedarPolicies(policies) });
+            if (parsed.type !== 'success')
+              throw new Error(`Cedar rejected the translation: ${JSON.stringify(parsed.errors)}`);
+            const set = compilePolicySet(policies);
+            for (const req of requests) {
+              const d = evaluate(set, req);
+              const mine = { decision: d.decision, matched: d.matched.map((m) => `${m.policyId}/${m.sid}`).sort() };
+              expect(mine).toEqual(cedarDecide(id, req));
+            }
+          },
+        ),
+        { seed: 42, numRuns: RUNS },
+      );
+    },
+    TIMEOUT_MS,
+  );
 });

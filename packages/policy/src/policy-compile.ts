@@ -1,46 +1,43 @@
 /**
  * Turns stored policies into a structure that evaluation only has to walk: globs become matchers,
- * principal lists become sets, conditions become closures, and statements are indexed by every
- * known action they cover. Nothing is parsed again per decision.
+ * conditions become closures, and statements are indexed by every contract action they cover and,
+ * within an action, by the users, tokens, roles and groups they name (statement-index.ts).
+ * Nothing is parsed again per decision.
  */
 import { compileGlobs, type StringMatcher } from './glob-fns.js';
 import { compileCondition, isConditionOperator, parseConditionKey, type ConditionTest } from './policy-conditions.js';
 import { parsePolicyDocument } from './policy-parse.js';
 import { compileResourcePatterns, type ResourceMatcher } from './policy-resources.js';
-import type { MatchedStatement, PolicyIssue, PolicyStatement, Principal, PrincipalSet, StoredPolicy } from './policy-types.js';
+import type { MatchedStatement, PolicyIssue, PolicyStatement, PrincipalSet, StoredPolicy } from './policy-types.js';
 import { ACTION_NAMES } from './policy-types.js';
-
-export interface PrincipalMatcher {
-  readonly users: ReadonlySet<string>;
-  readonly tokens: ReadonlySet<string>;
-  readonly roles: ReadonlySet<string>;
-  readonly groups: ReadonlySet<string>;
-}
+import { buildStatementIndex, type StatementIndex } from './statement-index.js';
 
 export interface CompiledStatement {
   readonly effect: 'allow' | 'deny';
   /** Frozen, handed out as-is in decisions. */
   readonly ref: Readonly<MatchedStatement>;
-  /** Orders statements for stable explanations and spots the same statement compiled twice. */
+  /** Orders statements for stable explanations. */
   readonly refKey: string;
+  /** Another statement has the same refKey (the same policy given twice), so explanations must dedupe. */
+  hasTwin: boolean;
   readonly matchesAction: StringMatcher;
-  /** Undefined: everyone. */
-  readonly principals: PrincipalMatcher | undefined;
-  readonly notPrincipals: PrincipalMatcher | undefined;
+  readonly principals: '*' | PrincipalSet;
+  readonly notPrincipals: PrincipalSet | undefined;
+  /** Undefined: every resource. */
   readonly resources: ResourceMatcher;
   readonly conditions: readonly ConditionTest[];
 }
 
 export interface StatementBucket {
   /** Sorted by refKey, so decisions list matches in the same order whatever the input order. */
-  readonly denies: readonly CompiledStatement[];
-  readonly allows: readonly CompiledStatement[];
+  readonly denies: StatementIndex<CompiledStatement>;
+  readonly allows: StatementIndex<CompiledStatement>;
 }
 
 export interface PolicySetInternals {
   readonly byAction: ReadonlyMap<string, StatementBucket>;
   /** Every statement, for actions outside the contract, which the index does not cover. */
-  readonly all: StatementBucket;
+  readonly all: readonly CompiledStatement[];
 }
 
 export const internals: unique symbol = Symbol('nembl.policy-set');
@@ -67,20 +64,6 @@ export class InvalidPolicyError extends Error {
 /** The sid a statement is explained by when it has none: its position, `statements[3]`. */
 export const defaultSid = (index: number): string => `statements[${index}]`;
 
-const compilePrincipalSet = (set: PrincipalSet): PrincipalMatcher => ({
-  users: new Set(set.users ?? []),
-  tokens: new Set(set.tokens ?? []),
-  roles: new Set(set.roles ?? []),
-  groups: new Set(set.groups ?? []),
-});
-
-export const principalMatches = (m: PrincipalMatcher, p: Principal): boolean => {
-  if ((p.type === 'user' ? m.users : m.tokens).has(p.id)) return true;
-  if (m.roles.size > 0) for (const r of p.roles) if (m.roles.has(r)) return true;
-  if (m.groups.size > 0) for (const g of p.groups) if (m.groups.has(g)) return true;
-  return false;
-};
-
 const compileConditions = (statement: PolicyStatement): ConditionTest[] => {
   const tests: ConditionTest[] = [];
   for (const [operator, entries] of Object.entries(statement.conditions ?? {})) {
@@ -99,20 +82,26 @@ const compileStatement = (policy: StoredPolicy, statement: PolicyStatement, inde
     effect: statement.effect,
     ref,
     refKey: `${ref.policyId}\u0000${ref.sid}`,
+    hasTwin: false,
     matchesAction: compileGlobs(statement.actions),
-    principals: statement.principals === '*' ? undefined : compilePrincipalSet(statement.principals),
-    notPrincipals: statement.notPrincipals === undefined ? undefined : compilePrincipalSet(statement.notPrincipals),
+    principals: statement.principals,
+    notPrincipals: statement.notPrincipals,
     resources: compileResourcePatterns(statement.resources ?? ['*']),
     conditions: compileConditions(statement),
   };
 };
 
-const byRefKey = (a: CompiledStatement, b: CompiledStatement): number =>
-  a.refKey < b.refKey ? -1 : a.refKey > b.refKey ? 1 : 0;
+const compareStrings = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-const bucketOf = (statements: readonly CompiledStatement[]): StatementBucket => ({
-  denies: statements.filter((s) => s.effect === 'deny'),
-  allows: statements.filter((s) => s.effect === 'allow'),
+// The name breaks ties between twins so that even a policy id given twice under two names is
+// explained the same whatever the input order.
+const byRefKey = (a: CompiledStatement, b: CompiledStatement): number =>
+  compareStrings(a.refKey, b.refKey) || compareStrings(a.ref.policyName, b.ref.policyName);
+
+/** Splits sorted statements into indexed denies and allows. */
+export const bucketOf = (statements: readonly CompiledStatement[]): StatementBucket => ({
+  denies: buildStatementIndex(statements.filter((s) => s.effect === 'deny')),
+  allows: buildStatementIndex(statements.filter((s) => s.effect === 'allow')),
 });
 
 /**
@@ -128,10 +117,14 @@ export const compilePolicySet = (policies: readonly StoredPolicy[]): CompiledPol
     parsed.document.statements.forEach((s, i) => statements.push(compileStatement(policy, s, i)));
   }
   statements.sort(byRefKey);
+  statements.forEach((s, i) => {
+    const prev = statements[i - 1];
+    if (prev !== undefined && prev.refKey === s.refKey) prev.hasTwin = s.hasTwin = true;
+  });
   const byAction = new Map<string, StatementBucket>();
   for (const action of ACTION_NAMES) byAction.set(action, bucketOf(statements.filter((s) => s.matchesAction(action))));
   return Object.freeze({
-    [internals]: { byAction, all: bucketOf(statements) },
+    [internals]: { byAction, all: statements },
     policyCount: policies.length,
     statementCount: statements.length,
   });

@@ -29,8 +29,12 @@ export const CONDITION_KEY_NAMES = [
 ] as const;
 
 // Own properties only: a tag named `constructor` must not find Object.prototype.constructor.
-const ownTag = (tags: Readonly<Record<string, string>> | undefined, key: string): string | undefined =>
-  tags !== undefined && Object.hasOwn(tags, key) ? tags[key] : undefined;
+// Most lookups miss, so the cheaper read goes first.
+const ownTag = (tags: Readonly<Record<string, string>> | undefined, key: string): string | undefined => {
+  if (tags === undefined) return undefined;
+  const value = tags[key];
+  return value !== undefined && Object.hasOwn(tags, key) ? value : undefined;
+};
 
 const FIXED_KEYS: ReadonlyMap<string, ConditionKey> = new Map<string, ConditionKey>([
   ['resource.kind', { multi: false, read: (req) => req.resource.kind }],
@@ -124,9 +128,10 @@ const forAll = (key: ConditionKey, m: StringMatcher): ConditionTest => {
  * value shape (see policy-parse.ts); here they are trusted.
  *
  * Negated plain operators are the exact negation of their positive form. On a missing key that
- * makes them true (rule 4, "fails closed" for denies), and on a multi-valued key it means "none of
- * the values matches" — what IAM's StringNotEquals does on a multi-valued key, and what
- * `policy.md` says for negated operators ("none may match").
+ * makes them true (rule 4, "fails closed" for denies); on a multi-valued key it means "none of the
+ * values matches" — IAM's ForAllValues:StringNotEquals, and what `policy.md` asks of negated
+ * operators ("none may match"). So `StringNotEquals principal.roles Contractor` excludes anyone
+ * holding that role, whatever else they hold.
  */
 export const compileCondition = (
   operator: ConditionOperator,

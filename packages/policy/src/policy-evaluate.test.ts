@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compilePolicySet } from './policy-compile.js';
 import { createAuthorizer, evaluate, evaluateChange } from './policy-evaluate.js';
+import { parsePolicyDocument } from './policy-parse.js';
 import type {
   AuthzRequest,
   ConditionValue,
@@ -11,7 +12,13 @@ import type {
   StoredPolicy,
 } from './policy-types.js';
 
-const user = (over: Partial<Principal> = {}): Principal => ({ type: 'user', id: 'u-1', roles: [], groups: [], ...over });
+const user = (over: Partial<Principal> = {}): Principal => ({
+  type: 'user',
+  id: 'u-1',
+  roles: [],
+  groups: [],
+  ...over,
+});
 const admin = user({ id: 'u-admin', roles: ['Admin'] });
 const developer = user({ id: 'u-dev', roles: ['Developer'], groups: ['backend'] });
 const runner: Principal = { type: 'token', id: 't-run', roles: ['Runner'], groups: [] };
@@ -24,10 +31,16 @@ const secret = (name: string, tags?: Record<string, string>, secretType?: string
 };
 
 const stored = (id: string, document: PolicyDocument): StoredPolicy => ({ id, name: document.name, document });
-const policy = (id: string, statements: PolicyStatement[]): StoredPolicy => stored(id, { name: `name-${id}`, statements });
+const policy = (id: string, statements: PolicyStatement[]): StoredPolicy =>
+  stored(id, { name: `name-${id}`, statements });
 const setOf = (...policies: StoredPolicy[]) => compilePolicySet(policies);
 
-const req = (principal: Principal, action: string, resource: ResourceAttrs, requestTags?: Record<string, string>): AuthzRequest =>
+const req = (
+  principal: Principal,
+  action: string,
+  resource: ResourceAttrs,
+  requestTags?: Record<string, string>,
+): AuthzRequest =>
   requestTags === undefined ? { principal, action, resource } : { principal, action, resource, requestTags };
 
 describe('condition operators', () => {
@@ -42,12 +55,15 @@ describe('condition operators', () => {
   };
 
   const prodDb = req(developer, 'secrets:read', secret('prod-db', { env: 'prod' }, 'api_key'), { env: 'staging' });
-  const bare = req(
-    { type: 'token', id: 't-1', roles: [], groups: [] },
+  const bare = req({ type: 'token', id: 't-1', roles: [], groups: [] }, 'secrets:read', {
+    kind: 'secret',
+    name: 'prod-db',
+  });
+  const twoRoles = req(
+    user({ roles: ['Developer', 'Ops'], groups: ['backend', 'oncall'] }),
     'secrets:read',
-    { kind: 'secret', name: 'prod-db' },
+    secret('x'),
   );
-  const twoRoles = req(user({ roles: ['Developer', 'Ops'], groups: ['backend', 'oncall'] }), 'secrets:read', secret('x'));
 
   const requests = { prodDb, bare, twoRoles };
 
@@ -203,9 +219,13 @@ describe('statement matching', () => {
   it('matches users by user id and tokens by token id, never across types', () => {
     const st = allow({ principals: { users: ['same-id'] } });
     expect(allowed(st, req(user({ id: 'same-id' }), 'secrets:read', secret('a')))).toBe(true);
-    expect(allowed(st, req({ type: 'token', id: 'same-id', roles: [], groups: [] }, 'secrets:read', secret('a')))).toBe(false);
+    expect(allowed(st, req({ type: 'token', id: 'same-id', roles: [], groups: [] }, 'secrets:read', secret('a')))).toBe(
+      false,
+    );
     const tokens = allow({ principals: { tokens: ['same-id'] } });
-    expect(allowed(tokens, req({ type: 'token', id: 'same-id', roles: [], groups: [] }, 'secrets:read', secret('a')))).toBe(true);
+    expect(
+      allowed(tokens, req({ type: 'token', id: 'same-id', roles: [], groups: [] }, 'secrets:read', secret('a'))),
+    ).toBe(true);
     expect(allowed(tokens, req(user({ id: 'same-id' }), 'secrets:read', secret('a')))).toBe(false);
   });
 
@@ -213,7 +233,9 @@ describe('statement matching', () => {
     const st = allow({ principals: { roles: ['Viewer'], groups: ['backend'] } });
     expect(allowed(st, req(developer, 'secrets:read', secret('a')))).toBe(true);
     expect(allowed(st, req(user({ roles: ['Viewer'] }), 'secrets:read', secret('a')))).toBe(true);
-    expect(allowed(st, req(user({ roles: ['Runner'], groups: ['frontend'] }), 'secrets:read', secret('a')))).toBe(false);
+    expect(allowed(st, req(user({ roles: ['Runner'], groups: ['frontend'] }), 'secrets:read', secret('a')))).toBe(
+      false,
+    );
   });
 
   it('excludes notPrincipals by id, role or group', () => {
@@ -247,8 +269,12 @@ describe('statement matching', () => {
   });
 
   it('lets "secret:*" cover a secret without a name but not a name glob', () => {
-    expect(allowed(allow({ resources: ['secret:*'] }), req(developer, 'secrets:create', { kind: 'secret' }))).toBe(true);
-    expect(allowed(allow({ resources: ['secret:prod-*'] }), req(developer, 'secrets:create', { kind: 'secret' }))).toBe(false);
+    expect(allowed(allow({ resources: ['secret:*'] }), req(developer, 'secrets:create', { kind: 'secret' }))).toBe(
+      true,
+    );
+    expect(allowed(allow({ resources: ['secret:prod-*'] }), req(developer, 'secrets:create', { kind: 'secret' }))).toBe(
+      false,
+    );
   });
 
   it('still decides actions outside the contract by their globs', () => {
@@ -338,7 +364,10 @@ describe('decisions and explanations', () => {
   });
 
   it('rejects a stored policy that no longer validates instead of ignoring it', () => {
-    const broken = stored('bad', { name: 'bad', statements: [{ effect: 'deny', actions: ['secrets:reed'], principals: '*' }] });
+    const broken = stored('bad', {
+      name: 'bad',
+      statements: [{ effect: 'deny', actions: ['secrets:reed'], principals: '*' }],
+    });
     expect(() => setOf(broken)).toThrow(/policy bad is invalid: statements\[0\]\.actions\[0\]/);
   });
 
@@ -378,13 +407,20 @@ describe("the seed's three patterns", () => {
   describe('Developers can use but not view secrets', () => {
     const set = setOf(
       policy('dev', [
-        { sid: 'allow-use', effect: 'allow', actions: ['secrets:read', 'secrets:use'], principals: { roles: ['Developer'] } },
+        {
+          sid: 'allow-use',
+          effect: 'allow',
+          actions: ['secrets:read', 'secrets:use'],
+          principals: { roles: ['Developer'] },
+        },
         { sid: 'deny-view', effect: 'deny', actions: ['secrets:read_value'], principals: { roles: ['Developer'] } },
       ]),
       policy('runners', [
         { sid: 'runner', effect: 'allow', actions: ['secrets:read_value'], principals: { roles: ['Runner'] } },
       ]),
-      policy('everyone', [{ sid: 'all-read-value', effect: 'allow', actions: ['secrets:read_value'], principals: '*' }]),
+      policy('everyone', [
+        { sid: 'all-read-value', effect: 'allow', actions: ['secrets:read_value'], principals: '*' },
+      ]),
     );
 
     it('lets a Developer read metadata and use a secret', () => {
@@ -460,7 +496,13 @@ describe('Admin', () => {
     { sid: 'no-policies', effect: 'deny', actions: ['policies:*'], principals: '*' },
     { sid: 'no-users', effect: 'deny', actions: ['users:*'], principals: { roles: ['Admin'] } },
     { sid: 'no-values', effect: 'deny', actions: ['secrets:read_value'], principals: '*' },
-    { sid: 'no-everything', effect: 'deny', actions: ['*'], principals: { roles: ['Admin'] }, resources: ['connector:*'] },
+    {
+      sid: 'no-everything',
+      effect: 'deny',
+      actions: ['*'],
+      principals: { roles: ['Admin'] },
+      resources: ['connector:*'],
+    },
   ]);
   const set = setOf(lockout);
 
@@ -475,6 +517,10 @@ describe('Admin', () => {
   it('lists the built-in allow first, then other applicable allows', () => {
     const s = setOf(policy('p', [{ sid: 'a', effect: 'allow', actions: ['*'], principals: '*' }]));
     expect(evaluate(s, req(admin, 'secrets:read', secret('x'))).matched.map((m) => m.sid)).toEqual(['admin', 'a']);
+  });
+
+  it('lets a lockout policy be saved, though it cannot take effect', () => {
+    expect(parsePolicyDocument(lockout.document).ok).toBe(true);
   });
 
   it('cannot be locked out of policies:* or users:* by any deny', () => {
@@ -535,7 +581,11 @@ describe('evaluateChange', () => {
 
   it('allows when both sides allow and lists the allows once', () => {
     const d = evaluateChange(set, req(developer, 'secrets:update', secret('a', { t: '1' })), secret('a', { t: '2' }));
-    expect(d).toEqual({ decision: 'allow', reason: 'explicit_allow', matched: [{ policyId: 'p', policyName: 'name-p', sid: 'update' }] });
+    expect(d).toEqual({
+      decision: 'allow',
+      reason: 'explicit_allow',
+      matched: [{ policyId: 'p', policyName: 'name-p', sid: 'update' }],
+    });
   });
 
   it('denies when only the resulting tags are denied and explains by that side', () => {

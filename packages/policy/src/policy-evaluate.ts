@@ -3,14 +3,15 @@
  * implicit deny; role `Admin` carries a built-in allow and cannot be denied `policies:*`/`users:*`.
  */
 import {
+  bucketOf,
   internals,
-  principalMatches,
   type CompiledPolicySet,
   type CompiledStatement,
   type StatementBucket,
 } from './policy-compile.js';
 import type { AuthzRequest, Decision, MatchedStatement, Principal, ResourceAttrs } from './policy-types.js';
 import { ADMIN_ROLE } from './policy-types.js';
+import { principalMask, type StatementIndex } from './statement-index.js';
 
 export const ADMIN_MATCH: Readonly<MatchedStatement> = Object.freeze({
   policyId: 'builtin:admin',
@@ -26,79 +27,81 @@ export const isAdminProtectedAction = (action: string): boolean =>
 
 const bucketFor = (set: CompiledPolicySet, action: string): StatementBucket => {
   const s = set[internals];
-  const indexed = s.byAction.get(action);
-  if (indexed !== undefined) return indexed;
-  // Not a contract action: nothing was indexed for it, so test every statement's globs.
-  return {
-    denies: s.all.denies.filter((st) => st.matchesAction(action)),
-    allows: s.all.allows.filter((st) => st.matchesAction(action)),
-  };
+  // Not a contract action: nothing was indexed for it, so index the statements whose globs match.
+  return s.byAction.get(action) ?? bucketOf(s.all.filter((st) => st.matchesAction(action)));
 };
 
-const principalApplies = (st: CompiledStatement, p: Principal): boolean =>
-  (st.principals === undefined || principalMatches(st.principals, p)) &&
-  (st.notPrincipals === undefined || !principalMatches(st.notPrincipals, p));
-
-const applies = (st: CompiledStatement, req: AuthzRequest, checkPrincipal: boolean): boolean => {
-  if (checkPrincipal && !principalApplies(st, req.principal)) return false;
+/** Resource and conditions hold; the action and principal were settled by the index. */
+const applies = (st: CompiledStatement, req: AuthzRequest): boolean => {
   if (st.resources !== undefined && !st.resources(req.resource)) return false;
   for (const test of st.conditions) if (!test(req)) return false;
   return true;
 };
 
-/** Appends the refs of applicable statements; statements are sorted by refKey, so duplicates are adjacent. */
-const collect = (
-  statements: readonly CompiledStatement[],
-  req: AuthzRequest,
-  checkPrincipal: boolean,
-  out: MatchedStatement[],
-): void => {
-  let lastKey: string | undefined;
-  for (const st of statements) {
-    if (st.refKey === lastKey) continue;
-    if (applies(st, req, checkPrincipal)) {
-      out.push(st.ref);
-      lastKey = st.refKey;
+/** Appends the ref of a statement that applies, once per policy and sid. */
+const push = (st: CompiledStatement, out: MatchedStatement[]): void => {
+  // Only a policy given twice has twins, so the common path never searches.
+  if (st.hasTwin && out.some((m) => m.policyId === st.ref.policyId && m.sid === st.ref.sid)) return;
+  out.push(st.ref);
+};
+
+// Scratch space for principal masks. Evaluation is synchronous and calls no outside code, so one
+// buffer serves every decision; it only grows.
+let scratch = new Uint32Array(8);
+
+const collectFor = (index: StatementIndex<CompiledStatement>, req: AuthzRequest, out: MatchedStatement[]): void => {
+  if (index.statements.length === 0) return;
+  if (scratch.length < index.words) scratch = new Uint32Array(index.words);
+  const mask = scratch;
+  principalMask(index, req.principal, mask);
+  for (let w = 0; w < index.words; w++) {
+    let bits = mask[w] ?? 0;
+    while (bits !== 0) {
+      const low = bits & -bits;
+      bits ^= low;
+      const st = index.statements[(w << 5) + 31 - Math.clz32(low)];
+      if (st !== undefined && applies(st, req)) push(st, out);
     }
   }
 };
 
-/** Statements that may apply to one principal and action, and whether they still need the principal check. */
-interface Candidates {
-  readonly denies: readonly CompiledStatement[];
-  readonly allows: readonly CompiledStatement[];
-  readonly admin: boolean;
-  readonly checkPrincipal: boolean;
-}
-
-const NONE: readonly CompiledStatement[] = [];
-
-const candidates = (set: CompiledPolicySet, principal: Principal, action: string): Candidates => {
-  const bucket = bucketFor(set, action);
-  const admin = isAdmin(principal);
-  return {
-    denies: admin && isAdminProtectedAction(action) ? NONE : bucket.denies,
-    allows: bucket.allows,
-    admin,
-    checkPrincipal: true,
-  };
+const collectAll = (statements: readonly CompiledStatement[], req: AuthzRequest, out: MatchedStatement[]): void => {
+  for (const st of statements) if (applies(st, req)) push(st, out);
 };
 
-const decide = (c: Candidates, req: AuthzRequest): Decision => {
-  if (c.denies.length > 0) {
+const decideWith = (
+  collect: (effect: 'deny' | 'allow', out: MatchedStatement[]) => void,
+  admin: boolean,
+  action: string,
+): Decision => {
+  if (!(admin && isAdminProtectedAction(action))) {
     const denied: MatchedStatement[] = [];
-    collect(c.denies, req, c.checkPrincipal, denied);
+    collect('deny', denied);
     if (denied.length > 0) return { decision: 'deny', reason: 'explicit_deny', matched: denied };
   }
-  const allowed: MatchedStatement[] = c.admin ? [ADMIN_MATCH] : [];
-  collect(c.allows, req, c.checkPrincipal, allowed);
+  const allowed: MatchedStatement[] = admin ? [ADMIN_MATCH] : [];
+  collect('allow', allowed);
   if (allowed.length > 0) return { decision: 'allow', reason: 'explicit_allow', matched: allowed };
   return { decision: 'deny', reason: 'implicit_deny', matched: [] };
 };
 
+const decide = (bucket: StatementBucket, req: AuthzRequest): Decision =>
+  decideWith(
+    (effect, out) => collectFor(effect === 'deny' ? bucket.denies : bucket.allows, req, out),
+    isAdmin(req.principal),
+    req.action,
+  );
+
 /** Decides one request. */
 export const evaluate = (set: CompiledPolicySet, req: AuthzRequest): Decision =>
-  decide(candidates(set, req.principal, req.action), req);
+  decide(bucketFor(set, req.action), req);
+
+/** The statements of an index that apply to the principal, in index order. */
+const forPrincipal = (index: StatementIndex<CompiledStatement>, principal: Principal): CompiledStatement[] => {
+  const mask = new Uint32Array(index.words);
+  principalMask(index, principal, mask);
+  return index.statements.filter((_, i) => ((mask[i >>> 5] ?? 0) & (1 << (i & 31))) !== 0);
+};
 
 /**
  * Decides one principal and action for many resources, e.g. filtering a list by `secrets:read`:
@@ -109,17 +112,15 @@ export const createAuthorizer = (
   principal: Principal,
   action: string,
 ): ((resource: ResourceAttrs, requestTags?: Readonly<Record<string, string>>) => Decision) => {
-  const all = candidates(set, principal, action);
-  const keep = (st: CompiledStatement): boolean => principalApplies(st, principal);
-  // Matching the principal once here is what makes filtering thousands of resources cheap.
-  const prepared: Candidates = {
-    denies: all.denies.filter(keep),
-    allows: all.allows.filter(keep),
-    admin: all.admin,
-    checkPrincipal: false,
+  const bucket = bucketFor(set, action);
+  const denies = forPrincipal(bucket.denies, principal);
+  const allows = forPrincipal(bucket.allows, principal);
+  const admin = isAdmin(principal);
+  return (resource, requestTags) => {
+    const req: AuthzRequest =
+      requestTags === undefined ? { principal, action, resource } : { principal, action, resource, requestTags };
+    return decideWith((effect, out) => collectAll(effect === 'deny' ? denies : allows, req, out), admin, action);
   };
-  return (resource, requestTags) =>
-    decide(prepared, requestTags === undefined ? { principal, action, resource } : { principal, action, resource, requestTags });
 };
 
 const mergeMatches = (a: readonly MatchedStatement[], b: readonly MatchedStatement[]): MatchedStatement[] => {
@@ -138,9 +139,9 @@ const mergeMatches = (a: readonly MatchedStatement[], b: readonly MatchedStateme
  * explanation lists the allows of both sides.
  */
 export const evaluateChange = (set: CompiledPolicySet, req: AuthzRequest, after: ResourceAttrs): Decision => {
-  const c = candidates(set, req.principal, req.action);
-  const before = decide(c, req);
-  const then = decide(c, { ...req, resource: after });
+  const bucket = bucketFor(set, req.action);
+  const before = decide(bucket, req);
+  const then = decide(bucket, { ...req, resource: after });
   if (before.decision === 'allow' && then.decision === 'allow') {
     return { decision: 'allow', reason: 'explicit_allow', matched: mergeMatches(before.matched, then.matched) };
   }

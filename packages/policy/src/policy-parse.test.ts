@@ -86,11 +86,19 @@ describe('parsePolicyDocument', () => {
 
   describe('rejects', () => {
     it('an unknown action', () => {
-      expectError(doc(statement(), statement({ sid: 'x', actions: ['secrets:read', 'secrets:reed'] })), 'statements[1].actions[1]', /unknown action "secrets:reed"/);
+      expectError(
+        doc(statement(), statement({ sid: 'x', actions: ['secrets:read', 'secrets:reed'] })),
+        'statements[1].actions[1]',
+        /unknown action "secrets:reed"/,
+      );
     });
 
     it('an action glob that matches no known action', () => {
-      expectError(doc(statement({ actions: ['buckets:*'] })), 'statements[0].actions[0]', /"buckets:\*" matches no known action/);
+      expectError(
+        doc(statement({ actions: ['buckets:*'] })),
+        'statements[0].actions[0]',
+        /"buckets:\*" matches no known action/,
+      );
     });
 
     it('actions that differ only in case', () => {
@@ -107,7 +115,11 @@ describe('parsePolicyDocument', () => {
 
     it('an unknown operator, naming the conditions of the statement', () => {
       const bad = statement({ sid: 'c', conditions: { StringEqual: { 'resource.name': 'x' } } });
-      expectError(doc(statement({ sid: 'a' }), statement({ sid: 'b' }), bad), 'statements[2].conditions', /unknown operator "StringEqual"/);
+      expectError(
+        doc(statement({ sid: 'a' }), statement({ sid: 'b' }), bad),
+        'statements[2].conditions',
+        /unknown operator "StringEqual"/,
+      );
     });
 
     it('an unknown condition key, naming the operator', () => {
@@ -163,7 +175,11 @@ describe('parsePolicyDocument', () => {
         version: '2012-10-17',
         statements: [statement({ Effect: 'Allow', principals: { roles: ['r'], services: ['s'] } })],
       });
-      expect(errors.map((e) => e.path).sort()).toEqual(['statements[0].Effect', 'statements[0].principals.services', 'version']);
+      expect(errors.map((e) => e.path).sort()).toEqual([
+        'statements[0].Effect',
+        'statements[0].principals.services',
+        'version',
+      ]);
       expect(errors.every((e) => /unknown field/.test(e.message))).toBe(true);
     });
 
@@ -191,17 +207,45 @@ describe('parsePolicyDocument', () => {
       ['statements[0].resources', /must be a list/, doc(statement({ resources: 'secret:*' }))],
       ['statements[0].conditions', /got a list/, doc(statement({ conditions: [] }))],
       ['statements[0].conditions.StringEquals', /got a string/, doc(statement({ conditions: { StringEquals: 'x' } }))],
-      ['statements[0].conditions.StringEquals', /at least one condition key/, doc(statement({ conditions: { StringEquals: {} } }))],
-      ['statements[0].conditions.StringEquals', /"resource.name": StringEquals takes a string or a non-empty list of strings, got a boolean/, doc(statement({ conditions: { StringEquals: { 'resource.name': true } } }))],
-      ['statements[0].conditions.StringLike', /got an empty list/, doc(statement({ conditions: { StringLike: { 'resource.name': [] } } }))],
-      ['statements[0].conditions.StringLike', /non-empty list of strings/, doc(statement({ conditions: { StringLike: { 'resource.name': ['a', 1] } } }))],
-      ['statements[0].conditions.Null', /Null takes true/, doc(statement({ conditions: { Null: { 'resource.name': 'yes' } } }))],
-      ['statements[0].conditions.Null', /Null takes true/, doc(statement({ conditions: { Null: { 'resource.name': ['true'] } } }))],
+      [
+        'statements[0].conditions.StringEquals',
+        /at least one condition key/,
+        doc(statement({ conditions: { StringEquals: {} } })),
+      ],
+      [
+        'statements[0].conditions.StringEquals',
+        /"resource.name": StringEquals takes a string or a non-empty list of strings, got a boolean/,
+        doc(statement({ conditions: { StringEquals: { 'resource.name': true } } })),
+      ],
+      [
+        'statements[0].conditions.StringLike',
+        /got an empty list/,
+        doc(statement({ conditions: { StringLike: { 'resource.name': [] } } })),
+      ],
+      [
+        'statements[0].conditions.StringLike',
+        /non-empty list of strings/,
+        doc(statement({ conditions: { StringLike: { 'resource.name': ['a', 1] } } })),
+      ],
+      [
+        'statements[0].conditions.Null',
+        /Null takes true/,
+        doc(statement({ conditions: { Null: { 'resource.name': 'yes' } } })),
+      ],
+      [
+        'statements[0].conditions.Null',
+        /Null takes true/,
+        doc(statement({ conditions: { Null: { 'resource.name': ['true'] } } })),
+      ],
       ['statements[0].sid', /must not be empty/, doc(statement({ sid: '' }))],
       ['statements[0].sid', /letters, digits/, doc(statement({ sid: 'has space' }))],
       ['statements[0].sid', /at most 128/, doc(statement({ sid: 'x'.repeat(129) }))],
       ['statements[0].sid', /must be a string/, doc(statement({ sid: 7 }))],
-      ['statements[1].sid', /duplicate sid "same".*statements\[0\]/, doc(statement({ sid: 'same' }), statement({ sid: 'same' }))],
+      [
+        'statements[1].sid',
+        /duplicate sid "same".*statements\[0\]/,
+        doc(statement({ sid: 'same' }), statement({ sid: 'same' })),
+      ],
     ])('wrong types or values: %s %s', (path, message, input) => {
       expectError(input, path, message);
     });

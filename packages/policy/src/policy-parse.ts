@@ -7,12 +7,7 @@
  * problems are collected, not just the first, so an editor can show them together.
  */
 import { compileGlob, hasWildcard } from './glob-fns.js';
-import {
-  CONDITION_KEY_NAMES,
-  isConditionOperator,
-  nullOperand,
-  parseConditionKey,
-} from './policy-conditions.js';
+import { CONDITION_KEY_NAMES, isConditionOperator, nullOperand, parseConditionKey } from './policy-conditions.js';
 import { parseResourcePattern } from './policy-resources.js';
 import type {
   ConditionValue,
@@ -23,7 +18,7 @@ import type {
   PolicyStatement,
   PrincipalSet,
 } from './policy-types.js';
-import { ACTION_NAMES, CONDITION_OPERATORS } from './policy-types.js';
+import { ACTION_NAMES, ACTIONS, CONDITION_OPERATORS } from './policy-types.js';
 
 export const MAX_STATEMENTS = 100;
 export const MAX_NAME_LENGTH = 128;
@@ -62,6 +57,9 @@ type JsonObject = Record<string, unknown>;
 
 const isObject = (value: unknown): value is JsonObject =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const isStringList = (value: unknown): value is string[] =>
+  Array.isArray(value) && value.every((v) => typeof v === 'string');
 
 const describe = (value: unknown): string => {
   if (value === null) return 'null';
@@ -145,7 +143,7 @@ const readAction = (value: unknown, path: Path, issues: Issues): string | undefi
   const action = readString(value, path, issues, ID_RULES);
   if (action === undefined) return undefined;
   if (!hasWildcard(action)) {
-    if ((ACTION_NAMES as readonly string[]).includes(action)) return action;
+    if (ACTIONS.includes(action)) return action;
     // Listing the actions of the same family points at the typo; otherwise list them all.
     const family = ACTION_NAMES.filter((a) => a.startsWith(`${action.split(':')[0] ?? ''}:`));
     const known = family.length > 0 ? family : ACTION_NAMES;
@@ -221,15 +219,16 @@ const readConditionValue = (
     }
     return value;
   }
-  if (!Array.isArray(value) || value.length === 0 || !value.every((v) => typeof v === 'string')) {
-    issues.add(path, `${expected}, got ${Array.isArray(value) && value.length === 0 ? 'an empty list' : describe(value)}`);
+  if (!isStringList(value) || value.length === 0) {
+    const got = Array.isArray(value) && value.length === 0 ? 'an empty list' : describe(value);
+    issues.add(path, `${expected}, got ${got}`);
     return undefined;
   }
-  if (value.length > MAX_LIST_LENGTH || value.some((v: string) => v.length > MAX_STRING_LENGTH)) {
+  if (value.length > MAX_LIST_LENGTH || value.some((v) => v.length > MAX_STRING_LENGTH)) {
     issues.add(path, `"${key}": at most ${MAX_LIST_LENGTH} values of at most ${MAX_STRING_LENGTH} characters`);
     return undefined;
   }
-  return [...(value as string[])];
+  return [...value];
 };
 
 const readConditions = (value: unknown, path: Path, issues: Issues): Conditions | undefined => {
@@ -290,7 +289,11 @@ const readStatement = (value: unknown, path: Path, issues: Issues): PolicyStatem
   let effect: 'allow' | 'deny' | undefined;
   if (value.effect === 'allow' || value.effect === 'deny') effect = value.effect;
   else if (!has(value, 'effect')) issues.add([...path, 'effect'], 'is required: "allow" or "deny"');
-  else issues.add([...path, 'effect'], `must be "allow" or "deny", got ${JSON.stringify(value.effect) ?? describe(value.effect)}`);
+  else
+    issues.add(
+      [...path, 'effect'],
+      `must be "allow" or "deny", got ${JSON.stringify(value.effect) ?? describe(value.effect)}`,
+    );
 
   const actions = has(value, 'actions')
     ? readList(value.actions, [...path, 'actions'], issues, { nonEmpty: 'must list at least one action' }, (v, p) =>
@@ -300,8 +303,10 @@ const readStatement = (value: unknown, path: Path, issues: Issues): PolicyStatem
 
   let principals: PolicyStatement['principals'] | undefined;
   if (value.principals === '*') principals = '*';
-  else if (!has(value, 'principals')) issues.add([...path, 'principals'], 'is required: "*" or { users, tokens, roles, groups }');
-  else if (typeof value.principals === 'string') issues.add([...path, 'principals'], 'must be "*" or an object with users, tokens, roles, groups');
+  else if (!has(value, 'principals'))
+    issues.add([...path, 'principals'], 'is required: "*" or { users, tokens, roles, groups }');
+  else if (typeof value.principals === 'string')
+    issues.add([...path, 'principals'], 'must be "*" or an object with users, tokens, roles, groups');
   else {
     principals = readPrincipalSet(
       value.principals,
@@ -330,7 +335,9 @@ const readStatement = (value: unknown, path: Path, issues: Issues): PolicyStatem
       )
     : undefined;
 
-  const conditions = has(value, 'conditions') ? readConditions(value.conditions, [...path, 'conditions'], issues) : undefined;
+  const conditions = has(value, 'conditions')
+    ? readConditions(value.conditions, [...path, 'conditions'], issues)
+    : undefined;
 
   if (issues.count !== before || effect === undefined || actions === undefined || principals === undefined) {
     return undefined;

@@ -18,15 +18,33 @@ import type {
 } from './policy-types.js';
 import { ACTIONS, ADMIN_ROLE, CONDITION_OPERATORS, RESOURCE_KINDS } from './policy-types.js';
 
-const RUNS = { seed: 42, numRuns: 400 };
+const RUNS = { seed: 42, numRuns: 250 };
 
 const IDS = ['a', 'b'];
 const ROLES = [ADMIN_ROLE, 'Developer', 'Viewer', 'Runner'];
 const GROUPS = ['backend', 'ops'];
 const NAMES = ['db', 'prod-db', 'prod-api', 'deploy-1', 'github'];
 const TAG_VALUES = ['prod', 'dev', ''];
-const ACTION_GLOBS = [...ACTIONS, '*', 'secrets:*', 'workflows:*', '*:read', 'secrets:read*', 'policies:*', 'users:*', '*:?rite'];
-const RESOURCE_PATTERNS = ['*', 'secret:*', 'secret:prod-*', 'secret:db', 'connector:*', 'workflow:deploy-?', 'workflow:*'];
+const ACTION_GLOBS = [
+  ...ACTIONS,
+  '*',
+  'secrets:*',
+  'workflows:*',
+  '*:read',
+  'secrets:read*',
+  'policies:*',
+  'users:*',
+  '*:?rite',
+];
+const RESOURCE_PATTERNS = [
+  '*',
+  'secret:*',
+  'secret:prod-*',
+  'secret:db',
+  'connector:*',
+  'workflow:deploy-?',
+  'workflow:*',
+];
 const CONDITION_KEYS = [
   'resource.kind',
   'resource.name',
@@ -39,7 +57,22 @@ const CONDITION_KEYS = [
   'principal.groups',
   'request.tag/env',
 ];
-const OPERANDS = [...IDS, ...ROLES, ...GROUPS, ...NAMES, ...TAG_VALUES, 'secret', 'connector', 'user', 'token', 'api_key', 'prod*', '*', '?b', 'D*'];
+const OPERANDS = [
+  ...IDS,
+  ...ROLES,
+  ...GROUPS,
+  ...NAMES,
+  ...TAG_VALUES,
+  'secret',
+  'connector',
+  'user',
+  'token',
+  'api_key',
+  'prod*',
+  '*',
+  '?b',
+  'D*',
+];
 
 const principalSetArb: fc.Arbitrary<PrincipalSet> = fc
   .record(
@@ -53,19 +86,23 @@ const principalSetArb: fc.Arbitrary<PrincipalSet> = fc
   )
   .filter((s) => Object.keys(s).length > 0);
 
-const conditionArb = fc.tuple(fc.constantFrom(...CONDITION_OPERATORS), fc.constantFrom(...CONDITION_KEYS)).chain(([op, key]) => {
-  const value: fc.Arbitrary<ConditionValue> =
-    op === 'Null'
-      ? fc.boolean()
-      : fc.oneof(fc.constantFrom(...OPERANDS), fc.subarray(OPERANDS, { minLength: 1, maxLength: 3 }));
-  return value.map((v) => ({ op, key, value: v }));
-});
+const conditionArb = fc
+  .tuple(fc.constantFrom(...CONDITION_OPERATORS), fc.constantFrom(...CONDITION_KEYS))
+  .chain(([op, key]) => {
+    const value: fc.Arbitrary<ConditionValue> =
+      op === 'Null'
+        ? fc.boolean()
+        : fc.oneof(fc.constantFrom(...OPERANDS), fc.subarray(OPERANDS, { minLength: 1, maxLength: 3 }));
+    return value.map((v) => ({ op, key, value: v }));
+  });
 
-const conditionsArb: fc.Arbitrary<Conditions> = fc.array(conditionArb, { minLength: 1, maxLength: 3 }).map((entries) => {
-  const out: Conditions = {};
-  for (const { op, key, value } of entries) out[op] = { ...out[op], [key]: value };
-  return out;
-});
+const conditionsArb: fc.Arbitrary<Conditions> = fc
+  .array(conditionArb, { minLength: 1, maxLength: 3 })
+  .map((entries) => {
+    const out: Conditions = {};
+    for (const { op, key, value } of entries) out[op] = { ...out[op], [key]: value };
+    return out;
+  });
 
 /** `arb` about `percent`% of the time, otherwise undefined. */
 const sometimes = <T>(arb: fc.Arbitrary<T>, percent: number): fc.Arbitrary<T | undefined> =>
@@ -98,15 +135,22 @@ const toPolicies = (docs: PolicyStatement[][]): StoredPolicy[] =>
     document: { name: `policy ${i}`, statements: statements.map((s, j) => ({ ...s, sid: `s${j}` })) },
   }));
 
-const policiesArb = fc.array(fc.array(statementArb(), { minLength: 1, maxLength: 5 }), { maxLength: 6 }).map(toPolicies);
+const policiesArb = fc
+  .array(fc.array(statementArb(), { minLength: 1, maxLength: 5 }), { maxLength: 6 })
+  .map(toPolicies);
 
-const tagsArb = fc.record({ env: fc.constantFrom(...TAG_VALUES), team: fc.constantFrom('payments', 'web') }, { requiredKeys: [] });
+const tagsArb = fc.record(
+  { env: fc.constantFrom(...TAG_VALUES), team: fc.constantFrom('payments', 'web') },
+  { requiredKeys: [] },
+);
 
 const principalArb: fc.Arbitrary<Principal> = fc.record({
   type: fc.constantFrom<'user' | 'token'>('user', 'token'),
   id: fc.constantFrom(...IDS),
   // Admin is decided mostly by the built-in rule, so keep it rare enough to test everyone else.
-  roles: fc.tuple(fc.subarray(ROLES.slice(1)), fc.nat(9)).map(([roles, dice]) => (dice === 0 ? [ADMIN_ROLE, ...roles] : roles)),
+  roles: fc
+    .tuple(fc.subarray(ROLES.slice(1)), fc.nat(9))
+    .map(([roles, dice]) => (dice === 0 ? [ADMIN_ROLE, ...roles] : roles)),
   groups: fc.subarray(GROUPS),
 });
 
@@ -180,7 +224,10 @@ describe('evaluation properties', () => {
             ...p,
             document: {
               ...p.document,
-              statements: [...p.document.statements, ...p.document.statements.map((s, j) => ({ ...s, sid: `copy${j}` }))],
+              statements: [
+                ...p.document.statements,
+                ...p.document.statements.map((s, j) => ({ ...s, sid: `copy${j}` })),
+              ],
             },
           })),
         );
@@ -210,7 +257,10 @@ describe('evaluation properties', () => {
     fc.assert(
       fc.property(policiesArb, statementArb('allow'), requestsArb, (policies, allow, requests) => {
         const before = compilePolicySet(policies);
-        const after = compilePolicySet([...policies, ...toPolicies([[allow]]).map((p) => ({ ...p, id: 'extra-allow' }))]);
+        const after = compilePolicySet([
+          ...policies,
+          ...toPolicies([[allow]]).map((p) => ({ ...p, id: 'extra-allow' })),
+        ]);
         for (const r of requests) {
           if (evaluate(before, r).decision === 'allow') expect(evaluate(after, r).decision).toBe('allow');
         }

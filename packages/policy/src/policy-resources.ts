@@ -49,7 +49,14 @@ export const compileResourcePatterns = (patterns: readonly string[]): ResourceMa
   const connector = matcher(globs.connector);
   const workflow = matcher(globs.workflow);
   return (resource) => {
-    const m = resource.kind === 'secret' ? secret : resource.kind === 'connector' ? connector : resource.kind === 'workflow' ? workflow : undefined;
+    const m =
+      resource.kind === 'secret'
+        ? secret
+        : resource.kind === 'connector'
+          ? connector
+          : resource.kind === 'workflow'
+            ? workflow
+            : undefined;
     return m !== undefined && m(resource.name ?? '');
   };
 };

@@ -8,8 +8,8 @@ import {
   type UserRow,
 } from '@nembl/core';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { AuditService } from '../audit/audit-service.js';
-import { actorOf, type RequestContext } from '../audit/audit-types.js';
+import type { AuditService } from '@nembl/core';
+import { actorOf, type RequestContext } from '@nembl/core';
 import type { CompanyRepository } from '../companies/company-repository.js';
 import type { TokenRepository } from '../tokens/token-repository.js';
 import type { UserRepository } from '../users/user-repository.js';

@@ -8,8 +8,8 @@ import {
   type ResourceAttrs,
   type StoredPolicy,
 } from '@nembl/policy';
-import type { AuditService } from '../audit/audit-service.js';
-import { actorOf, type RequestContext } from '../audit/audit-types.js';
+import type { AuditService } from '@nembl/core';
+import { actorOf, type RequestContext } from '@nembl/core';
 
 export interface AuthzDeps {
   /** The company's policies; the compiled set is cached per company until `invalidate`. */
@@ -54,28 +54,35 @@ export const authzServiceFactory = ({ loadPolicies, audit, now }: AuthzDeps) => 
     return check.after ? evaluateChange(set, req, check.after) : evaluate(set, req);
   };
 
-  return {
-    decide,
-    policySet,
-    invalidate: (companyId: string) => cache.delete(companyId),
-
-    /**
-     * Throws 403 naming the action and whether the deny was explicit, after auditing the denial.
-     * Allowed decisions are audited by the caller together with the change they permit.
-     */
-    require: async (check: AuthzCheck, context: RequestContext): Promise<Decision> => {
-      const decision = await decide(check);
-      if (decision.decision === 'allow') return decision;
-      await audit.record({
+  /** Decides and audits a denial. Allowed decisions are audited by the caller with the change they permit. */
+  const audited = async (check: AuthzCheck, context: RequestContext): Promise<Decision> => {
+    const decision = await decide(check);
+    if (decision.decision === 'allow') return decision;
+    await audit.record({
         companyId: check.principal.companyId,
         actor: actorOf(check.principal),
         action: check.action,
         resource: { kind: check.resource.kind, name: check.resource.name ?? null },
-        decision: 'deny',
-        reason: decision.reason,
-        context,
-        at: now(),
-      });
+      decision: 'deny',
+      reason: decision.reason,
+      context,
+      at: now(),
+    });
+    return decision;
+  };
+
+  return {
+    decide,
+    audited,
+    policySet,
+    /** Synchronous evaluation against an already loaded set, for filtering long lists. */
+    evaluateWith: (set: CompiledPolicySet, req: Omit<AuthzCheck, 'after'>): Decision => evaluate(set, req),
+    invalidate: (companyId: string) => cache.delete(companyId),
+
+    /** Throws 403 naming the action and whether the deny was explicit, after auditing the denial. */
+    require: async (check: AuthzCheck, context: RequestContext): Promise<Decision> => {
+      const decision = await audited(check, context);
+      if (decision.decision === 'allow') return decision;
       throw new ForbiddenError(describeDeny(decision, check.action), {
         extra: { action: check.action, reason: decision.reason },
       });

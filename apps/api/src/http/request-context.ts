@@ -1,6 +1,6 @@
 import { UnauthorizedError, type Principal } from '@nembl/core';
 import type { Request, Response } from 'express';
-import type { RequestContext } from '../audit/audit-types.js';
+import type { RequestContext } from '@nembl/core';
 
 export const requestContext = (req: Request, res: Response): RequestContext => ({
   requestId: String(res.locals.requestId),

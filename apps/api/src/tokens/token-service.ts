@@ -1,7 +1,7 @@
 import { NotFoundError, ValidationError, type Principal, type ServiceTokenRow } from '@nembl/core';
 import type { DataSource } from 'typeorm';
-import type { AuditService } from '../audit/audit-service.js';
-import { actorOf, type RequestContext } from '../audit/audit-types.js';
+import type { AuditService } from '@nembl/core';
+import { actorOf, type RequestContext } from '@nembl/core';
 import { mintCredential, SERVICE_TOKEN_PREFIX } from '../auth/credential-fns.js';
 import { assertCanGrant } from '../users/grant-fns.js';
 import type { TokenRepository } from './token-repository.js';

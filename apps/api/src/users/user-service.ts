@@ -1,7 +1,7 @@
 import { ADMIN_ROLE, ConflictError, NotFoundError, type Principal, type UserRow } from '@nembl/core';
 import type { DataSource } from 'typeorm';
-import type { AuditService } from '../audit/audit-service.js';
-import { actorOf, type RequestContext } from '../audit/audit-types.js';
+import type { AuditService } from '@nembl/core';
+import { actorOf, type RequestContext } from '@nembl/core';
 import { hashPassword } from '../auth/credential-fns.js';
 import type { SessionRepository } from '../auth/session-repository.js';
 import { assertCanGrant } from './grant-fns.js';

@@ -6,13 +6,30 @@ import {
   SessionEntity,
   UserEntity,
 } from './entities/identity-entities.js';
+import { OperationEntity } from '../operations/operation-entities.js';
+import { SecretEntity, SecretOwnerEntity, SecretVersionEntity } from '../secrets/secret-entities.js';
 import { Foundation1732870000000 } from './migrations/1732870000000-foundation.js';
 import { LocalStore1732870100000 } from './migrations/1732870100000-local-store.js';
+import { Secrets1732870200000 } from './migrations/1732870200000-secrets.js';
 
-export const ENTITIES = [CompanyEntity, UserEntity, SessionEntity, ServiceTokenEntity, AuditOutboxEntity];
+export const ENTITIES = [
+  CompanyEntity,
+  UserEntity,
+  SessionEntity,
+  ServiceTokenEntity,
+  AuditOutboxEntity,
+  SecretEntity,
+  SecretVersionEntity,
+  SecretOwnerEntity,
+  OperationEntity,
+];
 
 // Listed explicitly (not globbed) so the compiled and the source tree behave the same.
-export const MIGRATIONS: Array<new () => MigrationInterface> = [Foundation1732870000000, LocalStore1732870100000];
+export const MIGRATIONS: Array<new () => MigrationInterface> = [
+  Foundation1732870000000,
+  LocalStore1732870100000,
+  Secrets1732870200000,
+];
 
 export interface DataSourceOptions {
   url: string;

@@ -22,6 +22,14 @@ export interface JobPayloads {
   [QueueName.ReminderEmail]: { secretId: string; dueAt: string; occurrence: number };
 }
 
+/** Secret operations retry with jittered exponential backoff (0.5 s … ~17 min over 12 attempts). */
+export const OPERATION_JOB_OPTIONS = {
+  attempts: 12,
+  backoff: { type: 'exponential', delay: 500, jitter: 0.5 },
+  removeOnComplete: { age: 3600 },
+  removeOnFail: { age: 7 * 24 * 3600 },
+} as const;
+
 export interface QueueDeps {
   connection: ConnectionOptions;
   prefix: string;

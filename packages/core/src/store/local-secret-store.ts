@@ -21,18 +21,18 @@ const valueAad = (companyId: string, name: string, versionId: string) => `${comp
 const TRANSIENT_SQLSTATE = /^(08|40|53|57)/;
 
 /** Postgres/driver failures → StoreError, naming the SQLSTATE but never the query or its parameters. */
-const toStoreError = (op: string, path: string, err: unknown): StoreError => {
+const toStoreError = (op: string, what: string, err: unknown): StoreError => {
   if (err instanceof StoreError) return err;
   if (err instanceof SealError) {
-    return new StoreError('AccessDenied', `local store ${op} for ${path}: stored ciphertext does not open with this master key`, false);
+    return new StoreError('AccessDenied', `local store ${op} for ${what}: stored ciphertext does not open with this master key`, false);
   }
   const code = typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
-  if (code === '23503') return new StoreError('Invalid', `local store ${op} for ${path}: unknown company`, false);
-  if (code === '22P02') return new StoreError('Invalid', `local store ${op} for ${path}: malformed identifier`, false);
+  if (code === '23503') return new StoreError('Invalid', `local store ${op} for ${what}: unknown company`, false);
+  if (code === '22P02') return new StoreError('Invalid', `local store ${op} for ${what}: malformed identifier`, false);
   if (code !== undefined && /^[0-9A-Z]{5}$/.test(code) && !TRANSIENT_SQLSTATE.test(code)) {
-    return new StoreError('Invalid', `local store ${op} for ${path} failed (SQLSTATE ${code})`, false);
+    return new StoreError('Invalid', `local store ${op} for ${what} failed (SQLSTATE ${code})`, false);
   }
-  return new StoreError('Unavailable', `local store ${op} for ${path} failed (${code ?? 'database unreachable'})`, true);
+  return new StoreError('Unavailable', `local store ${op} for ${what} failed (${code ?? 'database unreachable'})`, true);
 };
 
 /**
@@ -76,11 +76,11 @@ export const localSecretStoreFactory = ({ dataSource, masterKey }: LocalSecretSt
     return key;
   };
 
-  const guard = async <T>(op: string, ref: SecretRef, fn: () => Promise<T>): Promise<T> => {
+  const guard = async <T>(op: string, what: string, fn: () => Promise<T>): Promise<T> => {
     try {
       return await fn();
     } catch (err) {
-      throw toStoreError(op, storePath(ref), err);
+      throw toStoreError(op, what, err);
     }
   };
 
@@ -157,19 +157,19 @@ export const localSecretStoreFactory = ({ dataSource, masterKey }: LocalSecretSt
   };
 
   const create: SecretStore['create'] = (input) =>
-    guard('create', input, async () => {
+    guard('create', storePath(input), async () => {
       validateWrite(input);
       return write('create', input);
     });
 
   const putValue: SecretStore['putValue'] = (input) =>
-    guard('putValue', input, async () => {
+    guard('putValue', storePath(input), async () => {
       validateWrite(input);
       return write('put', input);
     });
 
   const getValue: SecretStore['getValue'] = (input) =>
-    guard('getValue', input, async () => {
+    guard('getValue', storePath(input), async () => {
       validateRef(input);
       if (input.versionId !== undefined) validateVersionToken(input.versionId, 'versionId');
       const [found] = await rows<{ version_id: string; ciphertext: Buffer }>(
@@ -191,14 +191,14 @@ export const localSecretStoreFactory = ({ dataSource, masterKey }: LocalSecretSt
     });
 
   const del: SecretStore['delete'] = (ref) =>
-    guard('delete', ref, async () => {
+    guard('delete', storePath(ref), async () => {
       validateRef(ref);
       // Versions go with it (ON DELETE CASCADE); the company's data key stays for later secrets.
       await dataSource.query(`DELETE FROM local_store_secrets WHERE company_id = $1 AND name = $2`, [ref.companyId, ref.name]);
     });
 
   const ping: SecretStore['ping'] = () =>
-    guard('ping', { companyId: '-', name: '-' }, async () => {
+    guard('ping', 'the database', async () => {
       await dataSource.query('SELECT 1');
     });
 

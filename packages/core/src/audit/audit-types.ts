@@ -1,4 +1,4 @@
-import type { Principal } from '@nembl/core';
+import type { Principal } from '../identity/principal.js';
 
 export interface AuditActor {
   type: 'user' | 'token' | 'system';

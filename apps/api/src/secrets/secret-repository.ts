@@ -1,0 +1,211 @@
+import {
+  ConflictError,
+  operationRowFromSql,
+  returnedRows,
+  secretRowFromSql,
+  type OperationActor,
+  type OperationKind,
+  type OperationRow,
+  type SecretRow,
+  type SecretType,
+} from '@nembl/core';
+import type { DataSource, EntityManager } from 'typeorm';
+import { isUniqueViolation } from '../http/pg-errors.js';
+
+export interface SecretListFilter {
+  q?: string | undefined;
+  tags?: Array<{ key: string; value: string }>;
+  type?: SecretType | undefined;
+  /** Due on or before this instant (reminders). */
+  dueBefore?: Date | undefined;
+}
+
+export interface NewSecret {
+  name: string;
+  type: SecretType;
+  description: string;
+  tags: Record<string, string>;
+  actor: OperationActor;
+  reminderIntervalDays: number | null;
+}
+
+export interface VersionInfo {
+  version: number;
+  createdAt: Date;
+  createdBy: { id: string | null; name: string };
+}
+
+const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+export const secretRepositoryFactory = ({ dataSource }: { dataSource: DataSource }) => {
+  const q = (em?: EntityManager) => em ?? dataSource.manager;
+
+  const findLive = async (companyId: string, name: string, em?: EntityManager, lock = false): Promise<SecretRow | null> => {
+    const rows = await q(em).query(
+      `SELECT * FROM secrets WHERE company_id = $1 AND name = $2 AND status <> 'deleted' ${lock ? 'FOR UPDATE' : ''}`,
+      [companyId, name],
+    );
+    return rows[0] ? secretRowFromSql(rows[0]) : null;
+  };
+
+  return {
+    findLive,
+
+    /** Any row, tombstones included. */
+    findById: async (companyId: string, id: string): Promise<SecretRow | null> => {
+      const rows = await dataSource.query(`SELECT * FROM secrets WHERE company_id = $1 AND id = $2`, [companyId, id]);
+      return rows[0] ? secretRowFromSql(rows[0]) : null;
+    },
+
+    /** One page of secrets in name order after `after`; the caller filters by policy. */
+    list: async (companyId: string, filter: SecretListFilter, after: string | undefined, limit: number): Promise<SecretRow[]> => {
+      const where = [`company_id = $1`, `status <> 'deleted'`];
+      const params: unknown[] = [companyId];
+      const add = (sql: (n: number) => string, value: unknown) => {
+        params.push(value);
+        where.push(sql(params.length));
+      };
+      if (after !== undefined) add((n) => `name > $${n}`, after);
+      if (filter.q) add((n) => `(name ILIKE $${n} OR description ILIKE $${n})`, `%${likeEscape(filter.q)}%`);
+      if (filter.type) add((n) => `type = $${n}`, filter.type);
+      if (filter.tags && filter.tags.length > 0) {
+        add((n) => `tags @> $${n}::jsonb`, JSON.stringify(Object.fromEntries(filter.tags.map((t) => [t.key, t.value]))));
+      }
+      if (filter.dueBefore) add((n) => `reminder_next_due_at IS NOT NULL AND reminder_next_due_at <= $${n}`, filter.dueBefore);
+      params.push(limit);
+      const rows = await dataSource.query(
+        `SELECT * FROM secrets WHERE ${where.join(' AND ')} ORDER BY name LIMIT $${params.length}`,
+        params,
+      );
+      return rows.map(secretRowFromSql);
+    },
+
+    /**
+     * Inserts a pending secret, or takes over a live row whose create failed ("a create over a
+     * failed name replaces it"). Any other live row with the name is a 409.
+     */
+    insertPending: async (em: EntityManager, companyId: string, s: NewSecret): Promise<SecretRow> => {
+      const existing = await findLive(companyId, s.name, em, true);
+      if (existing && existing.status !== 'failed') {
+        throw new ConflictError(`A secret named ${s.name} already exists`, { errors: [{ path: 'name', message: 'already in use' }] });
+      }
+      try {
+        const rows = existing
+          ? returnedRows(await em.query(
+              `UPDATE secrets SET status = 'pending', type = $2, description = $3, tags = $4, version = 0, updated_at = now(),
+                      created_at = now(), created_by_type = $5, created_by_id = $6, created_by_label = $7,
+                      reminder_interval_days = $8, last_rotated_at = NULL, reminder_next_due_at = NULL,
+                      reminder_last_sent_at = NULL, reminder_last_error = NULL
+                WHERE id = $1 RETURNING *`,
+              [existing.id, s.type, s.description, JSON.stringify(s.tags), s.actor.type, s.actor.id, s.actor.label, s.reminderIntervalDays],
+            ))
+          : await em.query(
+              `INSERT INTO secrets (company_id, name, type, description, tags, status, created_by_type, created_by_id,
+                                    created_by_label, reminder_interval_days)
+               VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8, $9) RETURNING *`,
+              [companyId, s.name, s.type, s.description, JSON.stringify(s.tags), s.actor.type, s.actor.id, s.actor.label, s.reminderIntervalDays],
+            );
+        if (existing) await em.query(`DELETE FROM secret_versions WHERE secret_id = $1`, [existing.id]);
+        return secretRowFromSql(rows[0]!);
+      } catch (err) {
+        if (isUniqueViolation(err, 'secrets_live_name_key')) {
+          throw new ConflictError(`A secret named ${s.name} already exists`, { errors: [{ path: 'name', message: 'already in use' }] });
+        }
+        throw err;
+      }
+    },
+
+    setStatus: (em: EntityManager, id: string, status: SecretRow['status']) =>
+      em.query(`UPDATE secrets SET status = $2, updated_at = now() WHERE id = $1`, [id, status]),
+
+    updateMeta: async (
+      em: EntityManager,
+      id: string,
+      patch: { description?: string | undefined; tags?: Record<string, string> | undefined; type?: SecretType | undefined },
+    ): Promise<SecretRow> => {
+      const rows = returnedRows(await em.query(
+        `UPDATE secrets SET description = COALESCE($2, description), tags = COALESCE($3::jsonb, tags),
+                type = COALESCE($4, type), updated_at = now()
+          WHERE id = $1 RETURNING *`,
+        [id, patch.description ?? null, patch.tags ? JSON.stringify(patch.tags) : null, patch.type ?? null],
+      ));
+      return secretRowFromSql(rows[0]!);
+    },
+
+    /** Records an operation with the next per-secret sequence number, in the caller's transaction. */
+    insertOperation: async (
+      em: EntityManager,
+      op: { id: string; companyId: string; secretId: string; secretName: string; kind: OperationKind; sealedPayload: Buffer | null; actor: OperationActor; requestId: string },
+    ): Promise<OperationRow> => {
+      const seqRows = returnedRows<{ next_seq: string }>(
+        await em.query(`UPDATE secrets SET next_seq = next_seq + 1 WHERE id = $1 RETURNING next_seq`, [op.secretId]),
+      );
+      const rows = await em.query(
+        `INSERT INTO operations (id, company_id, secret_id, secret_name, kind, status, seq, sealed_payload, actor, request_id)
+         VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7, $8, $9) RETURNING *`,
+        [op.id, op.companyId, op.secretId, op.secretName, op.kind, seqRows[0]!.next_seq, op.sealedPayload, JSON.stringify(op.actor), op.requestId],
+      );
+      return operationRowFromSql(rows[0]);
+    },
+
+    /** Whether an operation on the secret is still queued or running. */
+    hasOpenOperation: async (em: EntityManager, secretId: string, kinds: OperationKind[]): Promise<boolean> => {
+      const rows = await em.query(
+        `SELECT 1 FROM operations WHERE secret_id = $1 AND status IN ('queued','running') AND kind = ANY($2) LIMIT 1`,
+        [secretId, kinds],
+      );
+      return rows.length > 0;
+    },
+
+    findOperation: async (companyId: string, id: string): Promise<OperationRow | null> => {
+      const rows = await dataSource.query(`SELECT * FROM operations WHERE company_id = $1 AND id = $2`, [companyId, id]);
+      return rows[0] ? operationRowFromSql(rows[0]) : null;
+    },
+
+    versions: async (secretId: string): Promise<VersionInfo[]> => {
+      const rows: Array<Record<string, any>> = await dataSource.query(
+        `SELECT version, created_at, created_by_id, created_by_label FROM secret_versions WHERE secret_id = $1 ORDER BY version DESC`,
+        [secretId],
+      );
+      return rows.map((r) => ({ version: r.version, createdAt: r.created_at, createdBy: { id: r.created_by_id, name: r.created_by_label } }));
+    },
+
+    owners: async (secretIds: string[]): Promise<Map<string, Array<{ id: string; email: string }>>> => {
+      const map = new Map<string, Array<{ id: string; email: string }>>();
+      if (secretIds.length === 0) return map;
+      const rows: Array<{ secret_id: string; id: string; email: string }> = await dataSource.query(
+        `SELECT o.secret_id, u.id, u.email FROM secret_owners o JOIN users u ON u.id = o.user_id
+          WHERE o.secret_id = ANY($1) ORDER BY u.email`,
+        [secretIds],
+      );
+      for (const r of rows) {
+        const list = map.get(r.secret_id) ?? [];
+        list.push({ id: r.id, email: r.email });
+        map.set(r.secret_id, list);
+      }
+      return map;
+    },
+
+    setOwners: async (em: EntityManager, secretId: string, userIds: string[]) => {
+      await em.query(`DELETE FROM secret_owners WHERE secret_id = $1`, [secretId]);
+      if (userIds.length > 0) {
+        await em.query(
+          `INSERT INTO secret_owners (secret_id, user_id) SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING`,
+          [secretId, userIds],
+        );
+      }
+    },
+
+    /** The subset of `ids` that are users of the company. */
+    companyUsers: async (companyId: string, ids: string[]): Promise<Set<string>> => {
+      if (ids.length === 0) return new Set();
+      const rows: Array<{ id: string }> = await dataSource.query(
+        `SELECT id FROM users WHERE company_id = $1 AND id = ANY($2::uuid[])`,
+        [companyId, ids],
+      );
+      return new Set(rows.map((r) => r.id));
+    },
+  };
+};
+
+export type SecretRepository = ReturnType<typeof secretRepositoryFactory>;

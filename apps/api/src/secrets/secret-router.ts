@@ -1,0 +1,120 @@
+import { operationJson, parseTagFilter, secretTypeSchema, ValidationError } from '@nembl/core';
+import { Router, type Response } from 'express';
+import { z } from 'zod';
+import { decodeCursor, encodeCursor, parseLimit } from '../http/pagination.js';
+import { principalOf, requestContext } from '../http/request-context.js';
+import { parseInput } from '../http/validate.js';
+import type { WriteResult, SecretService } from './secret-service.js';
+import { createSecretSchema, nameParams, patchSecretSchema, putValueSchema, secretJson } from './secret-types.js';
+
+const DUE_WINDOWS = { overdue: 0, '7d': 7, '30d': 30 } as const;
+
+const listQuery = z.object({
+  q: z.string().max(256).optional(),
+  type: secretTypeSchema.optional(),
+  due: z.enum(['overdue', '7d', '30d'], { message: 'must be overdue, 7d or 30d' }).optional(),
+  tag: z.union([z.string(), z.array(z.string())]).optional(),
+  limit: z.unknown().optional(),
+  cursor: z.unknown().optional(),
+});
+
+const deleteBody = z.strictObject({ confirm: z.string().max(256).optional() }).optional();
+
+export const secretRouter = (deps: { secrets: SecretService; now: () => Date }): Router => {
+  const r = Router();
+
+  const sendWrite = async (res: Response, result: WriteResult, successStatus: 200 | 201, includeSecret = true) => {
+    const extra = includeSecret ? await deps.secrets.describe(result.secret) : undefined;
+    const body = {
+      ...(extra ? { secret: secretJson(result.secret, extra.owners, extra.bound) } : {}),
+      operation: operationJson(result.operation),
+    };
+    if (!result.done) res.setHeader('Location', `/api/v1/operations/${result.operation.id}`);
+    res.status(result.done ? successStatus : 202).json(body);
+  };
+
+  r.get('/secrets', async (req, res) => {
+    const p = principalOf(res);
+    const query = parseInput(listQuery, req.query, 'query');
+    const limit = parseLimit(req.query.limit);
+    const cursor = decodeCursor(req.query.cursor, 1);
+    const tagValues = query.tag === undefined ? [] : Array.isArray(query.tag) ? query.tag : [query.tag];
+    const tags = tagValues.map((raw, i) => {
+      const t = parseTagFilter(raw);
+      if (!t) throw ValidationError.field(tagValues.length > 1 ? `tag[${i}]` : 'tag', 'must look like key:value');
+      return t;
+    });
+    const dueBefore =
+      query.due === undefined ? undefined : new Date(deps.now().getTime() + DUE_WINDOWS[query.due] * 86_400_000);
+    const { page, owners, bound, hasMore } = await deps.secrets.list(
+      p,
+      { q: query.q, type: query.type, tags, dueBefore },
+      cursor ? String(cursor[0]) : undefined,
+      limit,
+    );
+    const last = page[page.length - 1];
+    res.json({
+      items: page.map((s) => secretJson(s, owners.get(s.id) ?? [], bound.get(s.id) ?? [])),
+      nextCursor: hasMore && last ? encodeCursor([last.name]) : null,
+    });
+  });
+
+  r.post('/secrets', async (req, res) => {
+    const p = principalOf(res);
+    const body = parseInput(createSecretSchema, req.body);
+    const result = await deps.secrets.create(p, body, requestContext(req, res));
+    await sendWrite(res, result, 201);
+  });
+
+  r.get('/secrets/:name', async (req, res) => {
+    const p = principalOf(res);
+    const { name } = parseInput(nameParams, req.params, 'name');
+    const { secret, owners, bound, versions } = await deps.secrets.get(p, name, requestContext(req, res));
+    res.json({
+      secret: secretJson(secret, owners, bound),
+      versions: versions.map((v) => ({ version: v.version, createdAt: v.createdAt.toISOString(), createdBy: v.createdBy })),
+    });
+  });
+
+  r.patch('/secrets/:name', async (req, res) => {
+    const p = principalOf(res);
+    const { name } = parseInput(nameParams, req.params, 'name');
+    const body = parseInput(patchSecretSchema, req.body);
+    const ctx = requestContext(req, res);
+    await deps.secrets.patch(p, name, body, ctx);
+    const { secret, owners, bound } = await deps.secrets.get(p, name, ctx);
+    res.json({ secret: secretJson(secret, owners, bound) });
+  });
+
+  r.put('/secrets/:name/value', async (req, res) => {
+    const p = principalOf(res);
+    const { name } = parseInput(nameParams, req.params, 'name');
+    const body = parseInput(putValueSchema, req.body);
+    const result = await deps.secrets.updateValue(p, name, body.value, requestContext(req, res));
+    await sendWrite(res, result, 200);
+  });
+
+  r.delete('/secrets/:name', async (req, res) => {
+    const p = principalOf(res);
+    const { name } = parseInput(nameParams, req.params, 'name');
+    const body = parseInput(deleteBody, req.body);
+    const queryConfirm = typeof req.query.confirm === 'string' ? req.query.confirm : undefined;
+    const result = await deps.secrets.remove(p, name, body?.confirm ?? queryConfirm, requestContext(req, res));
+    await sendWrite(res, result, 200, false);
+  });
+
+  r.get('/secrets/:name/bindings', async (req, res) => {
+    const p = principalOf(res);
+    const { name } = parseInput(nameParams, req.params, 'name');
+    const { bound } = await deps.secrets.get(p, name, requestContext(req, res));
+    res.json({ items: bound });
+  });
+
+  r.get('/operations/:id', async (req, res) => {
+    const p = principalOf(res);
+    const { id } = parseInput(z.object({ id: z.uuid() }), req.params, 'id');
+    res.json(operationJson(await deps.secrets.operation(p, id)));
+  });
+
+  return r;
+};

@@ -1,0 +1,296 @@
+import { randomUUID } from 'node:crypto';
+import {
+  ConflictError,
+  NotFoundError,
+  ValidationError,
+  type OperationActor,
+  type OperationRow,
+  type OperationSealer,
+  type Principal,
+  type SecretRow,
+  type SecretType,
+} from '@nembl/core';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { AuditService } from '@nembl/core';
+import { actorOf, type RequestContext } from '@nembl/core';
+import type { AuthzService } from '../authz/authz-service.js';
+import type { OperationQueue } from '../operations/operation-queue.js';
+import type { OperationWaiter } from '../operations/operation-waiter.js';
+import type { SecretListFilter, SecretRepository } from './secret-repository.js';
+import { secretResource, type BoundResource } from './secret-types.js';
+
+export interface SecretServiceDeps {
+  dataSource: DataSource;
+  secrets: SecretRepository;
+  authz: AuthzService;
+  audit: Pick<AuditService, 'record'>;
+  sealer: OperationSealer;
+  queue: Pick<OperationQueue, 'enqueue'>;
+  waiter: Pick<OperationWaiter, 'wait'>;
+  /** Resources bound to secrets (connectors, workflow phases); empty until bindings exist. */
+  bindings: (companyId: string, secretIds: string[]) => Promise<Map<string, BoundResource[]>>;
+  writeWaitMs: number;
+  now: () => Date;
+}
+
+export interface WriteResult {
+  secret: SecretRow;
+  operation: OperationRow;
+  /** True when the operation succeeded within the wait window (→ 201/200, else 202). */
+  done: boolean;
+}
+
+const opActor = (p: Principal): OperationActor => ({ type: p.type, id: p.id, label: p.label });
+
+export const secretServiceFactory = (deps: SecretServiceDeps) => {
+  const { dataSource, secrets, authz, audit, sealer, now } = deps;
+
+  const auditAllowed = (em: EntityManager, p: Principal, action: string, name: string, ctx: RequestContext, operationId?: string) =>
+    audit.record(
+      {
+        companyId: p.companyId,
+        actor: actorOf(p),
+        action,
+        resource: { kind: 'secret', name },
+        decision: 'allow',
+        reason: 'explicit_allow',
+        operationId: operationId ?? null,
+        context: ctx,
+        at: now(),
+      },
+      em,
+    );
+
+  /**
+   * The secret if it exists and the caller may read its metadata. A secret the caller may not
+   * `secrets:read` answers 404 like a missing one: its existence is not revealed.
+   */
+  const readable = async (p: Principal, name: string, ctx: RequestContext): Promise<SecretRow> => {
+    const s = await secrets.findLive(p.companyId, name);
+    if (!s) throw new NotFoundError(`No secret named ${name}`);
+    const d = await authz.audited({ principal: p, action: 'secrets:read', resource: secretResource(s) }, ctx);
+    if (d.decision !== 'allow') throw new NotFoundError(`No secret named ${name}`);
+    return s;
+  };
+
+  const assertOwners = async (companyId: string, owners: string[]) => {
+    const known = await secrets.companyUsers(companyId, owners);
+    const errors = owners.flatMap((id, i) => (known.has(id) ? [] : [{ path: `owners[${i}]`, message: 'is not a user of this company' }]));
+    if (errors.length > 0) throw new ValidationError(`${errors[0]!.path}: ${errors[0]!.message}`, { errors });
+  };
+
+  /** After commit: hand the operation to the worker and wait briefly for it. */
+  const dispatch = async (secret: SecretRow, operation: OperationRow): Promise<WriteResult> => {
+    const enqueued = await deps.queue.enqueue(operation.id);
+    let op = operation;
+    let done = false;
+    if (enqueued) {
+      done = await deps.waiter.wait(operation.id, deps.writeWaitMs, async () => {
+        const fresh = await secrets.findOperation(secret.companyId, operation.id);
+        if (fresh) op = fresh;
+        return fresh?.status === 'succeeded' || fresh?.status === 'failed';
+      });
+    }
+    const latestSecret = done ? ((await secrets.findLive(secret.companyId, secret.name)) ?? secret) : secret;
+    return { secret: latestSecret, operation: op, done: done && op.status === 'succeeded' };
+  };
+
+  return {
+    readable,
+
+    get: async (p: Principal, name: string, ctx: RequestContext) => {
+      const s = await readable(p, name, ctx);
+      const [owners, versions, bound] = await Promise.all([
+        secrets.owners([s.id]),
+        secrets.versions(s.id),
+        deps.bindings(p.companyId, [s.id]),
+      ]);
+      return { secret: s, owners: owners.get(s.id) ?? [], bound: bound.get(s.id) ?? [], versions };
+    },
+
+    /**
+     * Lists in name order, keeping only secrets the caller may read. Reads ahead in batches so a
+     * page is full even when policy hides many rows, and the cursor is the last name returned.
+     */
+    list: async (p: Principal, filter: SecretListFilter, after: string | undefined, limit: number) => {
+      const set = await authz.policySet(p.companyId);
+      const visible: SecretRow[] = [];
+      let cursor = after;
+      const batch = Math.max(limit * 2, 100);
+      for (;;) {
+        const rows = await secrets.list(p.companyId, filter, cursor, batch);
+        for (const r of rows) {
+          if (authz.evaluateWith(set, { principal: p, action: 'secrets:read', resource: secretResource(r) }).decision === 'allow') {
+            visible.push(r);
+            if (visible.length > limit) break;
+          }
+        }
+        if (visible.length > limit || rows.length < batch) break;
+        cursor = rows[rows.length - 1]!.name;
+      }
+      const page = visible.slice(0, limit);
+      const ids = page.map((s) => s.id);
+      const [owners, bound] = await Promise.all([secrets.owners(ids), deps.bindings(p.companyId, ids)]);
+      return { page, owners, bound, hasMore: visible.length > limit };
+    },
+
+    create: async (
+      p: Principal,
+      input: {
+        name: string;
+        value: string;
+        type: SecretType;
+        description: string;
+        tags: Record<string, string>;
+        owners?: string[] | undefined;
+        reminder?: { intervalDays: number } | null | undefined;
+      },
+      ctx: RequestContext,
+    ): Promise<WriteResult> => {
+      const resource = { kind: 'secret' as const, name: input.name, secretType: input.type, tags: input.tags };
+      await authz.require({ principal: p, action: 'secrets:create', resource, requestTags: input.tags }, ctx);
+      const owners = input.owners ?? (p.type === 'user' ? [p.id] : []);
+      await assertOwners(p.companyId, owners);
+      const operationId = randomUUID();
+      const { secret, operation } = await dataSource.transaction(async (em) => {
+        const secret = await secrets.insertPending(em, p.companyId, {
+          name: input.name,
+          type: input.type,
+          description: input.description,
+          tags: input.tags,
+          actor: opActor(p),
+          reminderIntervalDays: input.reminder?.intervalDays ?? null,
+        });
+        await secrets.setOwners(em, secret.id, owners);
+        const operation = await secrets.insertOperation(em, {
+          id: operationId,
+          companyId: p.companyId,
+          secretId: secret.id,
+          secretName: secret.name,
+          kind: 'create',
+          sealedPayload: sealer.seal(operationId, p.companyId, input.value),
+          actor: opActor(p),
+          requestId: ctx.requestId,
+        });
+        await auditAllowed(em, p, 'secrets:create', secret.name, ctx, operationId);
+        return { secret, operation };
+      });
+      return dispatch(secret, operation);
+    },
+
+    updateValue: async (p: Principal, name: string, value: string, ctx: RequestContext): Promise<WriteResult> => {
+      const current = await readable(p, name, ctx);
+      await authz.require({ principal: p, action: 'secrets:update', resource: secretResource(current) }, ctx);
+      const operationId = randomUUID();
+      const { secret, operation } = await dataSource.transaction(async (em) => {
+        const secret = await secrets.findLive(p.companyId, name, em, true);
+        if (!secret) throw new NotFoundError(`No secret named ${name}`);
+        if (secret.status !== 'active') {
+          throw new ConflictError(
+            secret.status === 'failed'
+              ? `Secret ${name} failed to be created; delete it or create it again`
+              : `Secret ${name} is ${secret.status}; try again when the operation in progress has finished`,
+          );
+        }
+        const operation = await secrets.insertOperation(em, {
+          id: operationId,
+          companyId: p.companyId,
+          secretId: secret.id,
+          secretName: secret.name,
+          kind: 'update_value',
+          sealedPayload: sealer.seal(operationId, p.companyId, value),
+          actor: opActor(p),
+          requestId: ctx.requestId,
+        });
+        await auditAllowed(em, p, 'secrets:update', secret.name, ctx, operationId);
+        return { secret, operation };
+      });
+      return dispatch(secret, operation);
+    },
+
+    /** Permanent delete after the review step (`confirm` must repeat the name). */
+    remove: async (p: Principal, name: string, confirm: string | undefined, ctx: RequestContext): Promise<WriteResult> => {
+      const current = await readable(p, name, ctx);
+      await authz.require({ principal: p, action: 'secrets:delete', resource: secretResource(current) }, ctx);
+      if (current.status === 'pending' || current.status === 'deleting') {
+        throw new ConflictError(`Secret ${name} is ${current.status}; try again when the operation in progress has finished`);
+      }
+      if (confirm !== name) {
+        const bound = (await deps.bindings(p.companyId, [current.id])).get(current.id) ?? [];
+        throw new ConflictError(
+          confirm === undefined
+            ? `Deleting ${name} is permanent. Review its bindings, then repeat the request with confirm=${name}`
+            : `confirm does not match the secret name ${name}`,
+          { extra: { boundResources: bound }, errors: [{ path: 'confirm', message: `must equal ${name}` }] },
+        );
+      }
+      const operationId = randomUUID();
+      const { secret, operation } = await dataSource.transaction(async (em) => {
+        const secret = await secrets.findLive(p.companyId, name, em, true);
+        if (!secret) throw new NotFoundError(`No secret named ${name}`);
+        if (secret.status === 'pending' || secret.status === 'deleting') {
+          throw new ConflictError(`Secret ${name} is ${secret.status}; try again when the operation in progress has finished`);
+        }
+        await secrets.setStatus(em, secret.id, 'deleting');
+        const operation = await secrets.insertOperation(em, {
+          id: operationId,
+          companyId: p.companyId,
+          secretId: secret.id,
+          secretName: secret.name,
+          kind: 'delete',
+          sealedPayload: null,
+          actor: opActor(p),
+          requestId: ctx.requestId,
+        });
+        await auditAllowed(em, p, 'secrets:delete', secret.name, ctx, operationId);
+        return { secret: { ...secret, status: 'deleting' as const }, operation };
+      });
+      return dispatch(secret, operation);
+    },
+
+    /** Metadata only, synchronous; tag changes must be allowed before and after. */
+    patch: async (
+      p: Principal,
+      name: string,
+      input: { description?: string | undefined; tags?: Record<string, string> | undefined; type?: SecretType | undefined; owners?: string[] | undefined },
+      ctx: RequestContext,
+    ): Promise<SecretRow> => {
+      const current = await readable(p, name, ctx);
+      const after = secretResource({ name: current.name, type: input.type ?? current.type, tags: input.tags ?? current.tags });
+      await authz.require(
+        { principal: p, action: 'secrets:update', resource: secretResource(current), after, ...(input.tags ? { requestTags: input.tags } : {}) },
+        ctx,
+      );
+      if (input.owners) await assertOwners(p.companyId, input.owners);
+      return dataSource.transaction(async (em) => {
+        const secret = await secrets.findLive(p.companyId, name, em, true);
+        if (!secret) throw new NotFoundError(`No secret named ${name}`);
+        if (secret.status === 'pending' || secret.status === 'deleting') {
+          throw new ConflictError(`Secret ${name} is ${secret.status}; try again when the operation in progress has finished`);
+        }
+        const updated = await secrets.updateMeta(em, secret.id, input);
+        if (input.owners) await secrets.setOwners(em, secret.id, input.owners);
+        await auditAllowed(em, p, 'secrets:update_metadata', secret.name, ctx);
+        return updated;
+      });
+    },
+
+    /** Owners and bindings of one secret, for write responses. */
+    describe: async (s: SecretRow) => {
+      const [owners, bound] = await Promise.all([secrets.owners([s.id]), deps.bindings(s.companyId, [s.id])]);
+      return { owners: owners.get(s.id) ?? [], bound: bound.get(s.id) ?? [] };
+    },
+
+    /** An operation is visible to whoever may read its secret's metadata (else 404). */
+    operation: async (p: Principal, id: string): Promise<OperationRow> => {
+      const op = await secrets.findOperation(p.companyId, id);
+      const secret = op ? await secrets.findById(p.companyId, op.secretId) : null;
+      if (!op || !secret) throw new NotFoundError('No such operation');
+      const d = await authz.decide({ principal: p, action: 'secrets:read', resource: secretResource(secret) });
+      if (d.decision !== 'allow') throw new NotFoundError('No such operation');
+      return op;
+    },
+  };
+};
+
+export type SecretService = ReturnType<typeof secretServiceFactory>;

@@ -1,0 +1,93 @@
+import {
+  auditServiceFactory,
+  createQueue,
+  createSecretStore,
+  operationSealer,
+  QueueName,
+  startWorker,
+  type Logger,
+  type QueueDeps,
+  type SecretStore,
+} from '@nembl/core';
+import type { DataSource } from 'typeorm';
+import type { WorkerEnv } from './env.js';
+import { operationProcessorFactory } from './operations/operation-processor.js';
+import { operationRepositoryFactory } from './operations/operation-repository.js';
+import { outboxRelayFactory } from './operations/outbox-relay.js';
+import { createWorkers, type WorkerSet } from './workers.js';
+
+export interface WorkerInfra {
+  env: Readonly<WorkerEnv>;
+  logger: Logger;
+  dataSource: DataSource;
+  masterKey: Buffer;
+  queue: QueueDeps;
+  store?: SecretStore;
+  now?: () => Date;
+  /** Overrides for tests that need faster timing (stall detection, relay interval). */
+  timing?: { relayEveryMs?: number; stalledIntervalMs?: number; queuedGraceMs?: number; orderingDelayMs?: number };
+}
+
+/** Wires the worker process: queue processors, the outbox relay and its schedule. */
+export const composeWorker = (infra: WorkerInfra) => {
+  const { env, logger, dataSource } = infra;
+  const now = infra.now ?? (() => new Date());
+  const timing = infra.timing ?? {};
+  const store =
+    infra.store ??
+    (env.SECRET_STORE === 'aws'
+      ? createSecretStore({ driver: 'aws', region: env.AWS_REGION, ...(env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL } : {}) })
+      : createSecretStore({ driver: 'local', dataSource, masterKey: infra.masterKey }));
+  const audit = auditServiceFactory({ dataSource });
+  const operations = operationRepositoryFactory({ dataSource });
+  const operationQueue = createQueue(QueueName.SecretOperations, infra.queue);
+  const relayQueue = createQueue(QueueName.OutboxRelay, infra.queue);
+  const relay = outboxRelayFactory({
+    operations,
+    queue: operationQueue,
+    logger,
+    now,
+    ...(timing.queuedGraceMs !== undefined ? { queuedGraceMs: timing.queuedGraceMs } : {}),
+  });
+  const process = operationProcessorFactory({
+    operations,
+    store,
+    sealer: operationSealer(infra.masterKey),
+    audit,
+    logger,
+    now,
+    ...(timing.orderingDelayMs !== undefined ? { orderingDelayMs: timing.orderingDelayMs } : {}),
+  });
+
+  let set: WorkerSet | undefined;
+  return {
+    store,
+    relay,
+    operationQueue,
+    start: async (): Promise<WorkerSet> => {
+      // A job scheduler, not a repeatable add: restarts and extra workers upsert the same one.
+      await relayQueue.upsertJobScheduler('outbox-relay', { every: timing.relayEveryMs ?? 5000 }, { name: QueueName.OutboxRelay, data: {} });
+      set = createWorkers({
+        logger,
+        starters: [
+          () =>
+            startWorker(QueueName.SecretOperations, process, infra.queue, {
+              concurrency: env.NEMBL_WORKER_CONCURRENCY,
+              stalledInterval: timing.stalledIntervalMs ?? 30_000,
+              maxStalledCount: 5,
+            }),
+          () => startWorker(QueueName.OutboxRelay, async () => relay(), infra.queue, { concurrency: 1 }),
+        ],
+      });
+      // Sweep once at start: whatever was accepted while no worker or no Redis was around.
+      await relay().catch((err: Error) => logger.warn({ err: { message: err.message } }, 'initial outbox sweep failed'));
+      return set;
+    },
+    close: async () => {
+      await set?.close();
+      await Promise.allSettled([operationQueue.close(), relayQueue.close()]);
+    },
+  };
+};
+
+export type ComposedWorker = ReturnType<typeof composeWorker>;

@@ -1,0 +1,95 @@
+import { EntitySchema } from 'typeorm';
+
+export const OPERATION_KINDS = ['create', 'update_value', 'delete'] as const;
+export type OperationKind = (typeof OPERATION_KINDS)[number];
+export type OperationStatus = 'queued' | 'running' | 'succeeded' | 'failed';
+
+export interface OperationActor {
+  type: 'user' | 'token' | 'system';
+  id: string | null;
+  label: string;
+}
+
+export interface OperationRow {
+  id: string;
+  companyId: string;
+  secretId: string;
+  secretName: string;
+  kind: OperationKind;
+  status: OperationStatus;
+  seq: string;
+  sealedPayload: Buffer | null;
+  attempts: number;
+  errorCode: string | null;
+  errorMessage: string | null;
+  actor: OperationActor;
+  requestId: string | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+export const OperationEntity = new EntitySchema<OperationRow>({
+  name: 'Operation',
+  tableName: 'operations',
+  columns: {
+    id: { type: 'uuid', primary: true },
+    companyId: { type: 'uuid', name: 'company_id' },
+    secretId: { type: 'uuid', name: 'secret_id' },
+    secretName: { type: 'text', name: 'secret_name' },
+    kind: { type: 'text' },
+    status: { type: 'text' },
+    seq: { type: 'bigint' },
+    sealedPayload: { type: 'bytea', name: 'sealed_payload', nullable: true },
+    attempts: { type: 'integer' },
+    errorCode: { type: 'text', name: 'error_code', nullable: true },
+    errorMessage: { type: 'text', name: 'error_message', nullable: true },
+    actor: { type: 'jsonb' },
+    requestId: { type: 'text', name: 'request_id', nullable: true },
+    createdAt: { type: 'timestamptz', name: 'created_at' },
+    startedAt: { type: 'timestamptz', name: 'started_at', nullable: true },
+    finishedAt: { type: 'timestamptz', name: 'finished_at', nullable: true },
+  },
+});
+
+export const operationRowFromSql = (r: Record<string, any>): OperationRow => ({
+  id: r.id,
+  companyId: r.company_id,
+  secretId: r.secret_id,
+  secretName: r.secret_name,
+  kind: r.kind,
+  status: r.status,
+  seq: String(r.seq),
+  sealedPayload: r.sealed_payload,
+  attempts: r.attempts,
+  errorCode: r.error_code,
+  errorMessage: r.error_message,
+  actor: r.actor,
+  requestId: r.request_id,
+  createdAt: r.created_at,
+  startedAt: r.started_at,
+  finishedAt: r.finished_at,
+});
+
+export interface OperationJson {
+  id: string;
+  kind: OperationKind;
+  secretName: string;
+  status: OperationStatus;
+  error?: { code: string; message: string };
+  createdAt: string;
+  finishedAt: string | null;
+}
+
+export const operationJson = (o: OperationRow): OperationJson => ({
+  id: o.id,
+  kind: o.kind,
+  secretName: o.secretName,
+  status: o.status,
+  ...(o.errorCode ? { error: { code: o.errorCode, message: o.errorMessage ?? '' } } : {}),
+  createdAt: o.createdAt.toISOString(),
+  finishedAt: o.finishedAt?.toISOString() ?? null,
+});
+
+/** Postgres NOTIFY channel on which a finished operation's id is announced. */
+export const OPERATION_DONE_CHANNEL = 'nembl_operation_done';
