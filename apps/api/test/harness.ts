@@ -20,6 +20,8 @@ export interface TestWorker {
   composed: ComposedWorker;
   logs: string[];
   stop(): Promise<void>;
+  /** Like a crash: jobs in flight are abandoned and later detected as stalled. */
+  kill(): Promise<void>;
 }
 
 export interface SystemOptions {
@@ -103,7 +105,7 @@ export const startTestApi = async (env: Record<string, string> = {}, opts: Syste
       masterKey,
       queue: { connection, prefix: queuePrefix },
       ...(store ? { store } : {}),
-      timing: { relayEveryMs: 500, stalledIntervalMs: 1000, queuedGraceMs: 300, orderingDelayMs: 50, ...(opts.workerTiming ?? {}), ...(w.timing ?? {}) },
+      timing: { relayEveryMs: 500, stalledIntervalMs: 1000, lockDurationMs: 2000, queuedGraceMs: 300, orderingDelayMs: 50, ...(opts.workerTiming ?? {}), ...(w.timing ?? {}) },
     });
     await composedWorker.start();
     let stopped = false;
@@ -116,6 +118,12 @@ export const startTestApi = async (env: Record<string, string> = {}, opts: Syste
         await composedWorker.close();
         connection.disconnect();
         await workerDs.destroy();
+      },
+      kill: async () => {
+        if (stopped) return;
+        stopped = true;
+        await composedWorker.close({ force: true });
+        connection.disconnect();
       },
     };
     workers.push(tw);

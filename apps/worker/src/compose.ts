@@ -25,7 +25,7 @@ export interface WorkerInfra {
   store?: SecretStore;
   now?: () => Date;
   /** Overrides for tests that need faster timing (stall detection, relay interval). */
-  timing?: { relayEveryMs?: number; stalledIntervalMs?: number; queuedGraceMs?: number; orderingDelayMs?: number };
+  timing?: { relayEveryMs?: number; stalledIntervalMs?: number; lockDurationMs?: number; queuedGraceMs?: number; orderingDelayMs?: number };
 }
 
 /** Wires the worker process: queue processors, the outbox relay and its schedule. */
@@ -74,6 +74,7 @@ export const composeWorker = (infra: WorkerInfra) => {
             startWorker(QueueName.SecretOperations, process, infra.queue, {
               concurrency: env.NEMBL_WORKER_CONCURRENCY,
               stalledInterval: timing.stalledIntervalMs ?? 30_000,
+              lockDuration: timing.lockDurationMs ?? 30_000,
               maxStalledCount: 5,
             }),
           () => startWorker(QueueName.OutboxRelay, async () => relay(), infra.queue, { concurrency: 1 }),
@@ -83,8 +84,9 @@ export const composeWorker = (infra: WorkerInfra) => {
       await relay().catch((err: Error) => logger.warn({ err: { message: err.message } }, 'initial outbox sweep failed'));
       return set;
     },
-    close: async () => {
-      await set?.close();
+    /** Graceful by default; `force` abandons jobs in flight, as a crash would (they stall and are retried). */
+    close: async (opts: { force?: boolean } = {}) => {
+      await (opts.force ? Promise.allSettled(set?.workers.map((w) => w.close(true)) ?? []) : set?.close());
       await Promise.allSettled([operationQueue.close(), relayQueue.close()]);
     },
   };

@@ -1,6 +1,7 @@
 import { ForbiddenError, type Principal } from '@nembl/core';
 import {
   compilePolicySet,
+  createAuthorizer,
   evaluate,
   evaluateChange,
   type CompiledPolicySet,
@@ -75,8 +76,8 @@ export const authzServiceFactory = ({ loadPolicies, audit, now }: AuthzDeps) => 
     decide,
     audited,
     policySet,
-    /** Synchronous evaluation against an already loaded set, for filtering long lists. */
-    evaluateWith: (set: CompiledPolicySet, req: Omit<AuthzCheck, 'after'>): Decision => evaluate(set, req),
+    /** A synchronous check of one principal and action against many resources (list filtering). */
+    authorizer: async (principal: Principal, action: string) => createAuthorizer(await policySet(principal.companyId), principal, action),
     invalidate: (companyId: string) => cache.delete(companyId),
 
     /** Throws 403 naming the action and whether the deny was explicit, after auditing the denial. */
