@@ -1,5 +1,5 @@
 import { createDataSource, createSecretStore, operationSealer, redisConnection, type Logger, type SecretStore } from '@nembl/core';
-import type { StoredPolicy } from '@nembl/policy';
+import { STARTER_POLICIES } from '@nembl/policy';
 import type { Redis } from 'ioredis';
 import type { DataSource, EntityManager } from 'typeorm';
 import { auditServiceFactory } from '@nembl/core';
@@ -9,6 +9,7 @@ import { authzServiceFactory } from './authz/authz-service.js';
 import { companyRepositoryFactory } from './companies/company-repository.js';
 import type { ApiEnv } from './env.js';
 import { metricsFactory } from './health/metrics.js';
+import { policyRepositoryFactory } from './policies/policy-repository.js';
 import { operationQueueFactory } from './operations/operation-queue.js';
 import { operationWaiterFactory } from './operations/operation-waiter.js';
 import { secretRepositoryFactory } from './secrets/secret-repository.js';
@@ -44,9 +45,12 @@ export const composeApi = (infra: ApiInfra) => {
   const sessions = sessionRepositoryFactory({ dataSource });
   const tokenRepo = tokenRepositoryFactory({ dataSource });
   const audit = auditServiceFactory({ dataSource });
-  const loadPolicies = async (_companyId: string): Promise<StoredPolicy[]> => [];
-  const authz = authzServiceFactory({ loadPolicies, audit, now });
-  const onCompanyCreated = async (_em: EntityManager, _companyId: string): Promise<void> => {};
+  const policies = policyRepositoryFactory({ dataSource });
+  const authz = authzServiceFactory({ loadPolicies: policies.loadAll, policyVersion: policies.version, audit, now });
+  // Every new company starts with the starter policies (ordinary, editable documents).
+  const onCompanyCreated = async (em: EntityManager, companyId: string): Promise<void> => {
+    for (const doc of STARTER_POLICIES) await policies.insert(em, companyId, doc);
+  };
   const auth = authServiceFactory({
     dataSource,
     users: userRepo,
@@ -108,6 +112,7 @@ export const composeApi = (infra: ApiInfra) => {
     trustProxy: env.NEMBL_TRUST_PROXY,
     webRoot: infra.webRoot,
     secrets,
+    policyRoutes: { dataSource, policies, authz, audit, users: userRepo, tokens: tokenRepo, secrets: secretRepo, now },
     now,
   };
 

@@ -13,6 +13,7 @@ import type { Metrics } from './health/metrics.js';
 import { problemMiddleware } from './http/problem.js';
 import type { RateLimiter } from './http/rate-limit.js';
 import { requestIdMiddleware } from './http/request-id.js';
+import { policyRouter, type PolicyRouterDeps } from './policies/policy-router.js';
 import { secretRouter } from './secrets/secret-router.js';
 import type { SecretService } from './secrets/secret-service.js';
 import { tokenRouter } from './tokens/token-router.js';
@@ -38,6 +39,7 @@ export interface ServerDeps {
   /** Built console (apps/web/dist); a placeholder is served when it is missing. */
   webRoot: string;
   secrets: SecretService;
+  policyRoutes: PolicyRouterDeps;
   now: () => Date;
 }
 
@@ -80,6 +82,7 @@ export const createServer = (deps: ServerDeps): Express => {
   api.use(userRouter({ users: deps.users, userRepo: deps.userRepo, authz: deps.authz }));
   api.use(tokenRouter({ tokens: deps.tokens, tokenRepo: deps.tokenRepo, authz: deps.authz }));
   api.use(secretRouter({ secrets: deps.secrets, now: deps.now }));
+  api.use(policyRouter(deps.policyRoutes));
   api.use(() => {
     throw new NotFoundError('No such API endpoint');
   });

@@ -13,8 +13,12 @@ import type { AuditService } from '@nembl/core';
 import { actorOf, type RequestContext } from '@nembl/core';
 
 export interface AuthzDeps {
-  /** The company's policies; the compiled set is cached per company until `invalidate`. */
+  /** The company's policies; the compiled set is cached per company. */
   loadPolicies: (companyId: string) => Promise<StoredPolicy[]>;
+  /** A cheap version stamp of the company's policies; a change makes the cached set stale. */
+  policyVersion: (companyId: string) => Promise<string>;
+  /** How long a cached set is trusted before its version is checked again (other processes may change it). */
+  revalidateAfterMs?: number;
   audit: Pick<AuditService, 'record'>;
   now: () => Date;
 }
@@ -31,17 +35,48 @@ export interface AuthzCheck {
 const describeDeny = (d: Decision, action: string) =>
   `Not allowed to ${action} (${d.reason === 'explicit_deny' ? 'explicitly denied by policy' : 'no policy allows it'})`;
 
-export const authzServiceFactory = ({ loadPolicies, audit, now }: AuthzDeps) => {
-  const cache = new Map<string, Promise<CompiledPolicySet>>();
+interface CacheEntry {
+  version: string;
+  set: CompiledPolicySet;
+  checkedAt: number;
+}
 
-  const policySet = (companyId: string): Promise<CompiledPolicySet> => {
-    let set = cache.get(companyId);
-    if (!set) {
-      set = loadPolicies(companyId).then(compilePolicySet);
-      set.catch(() => cache.delete(companyId));
-      cache.set(companyId, set);
+export const authzServiceFactory = ({ loadPolicies, policyVersion, audit, now, revalidateAfterMs = 1000 }: AuthzDeps) => {
+  const cache = new Map<string, CacheEntry>();
+  const loading = new Map<string, Promise<CacheEntry>>();
+
+  const load = (companyId: string): Promise<CacheEntry> => {
+    let p = loading.get(companyId);
+    if (!p) {
+      // Read the version first: a change racing the load leaves us with an older stamp, so the
+      // next check reloads rather than trusting a set newer than its stamp claims.
+      p = policyVersion(companyId)
+        .then(async (version) => ({ version, set: compilePolicySet(await loadPolicies(companyId)), checkedAt: Date.now() }))
+        .then((entry) => {
+          cache.set(companyId, entry);
+          return entry;
+        })
+        .finally(() => loading.delete(companyId));
+      loading.set(companyId, p);
     }
-    return set;
+    return p;
+  };
+
+  /**
+   * The compiled set, compiled once per change. Within `revalidateAfterMs` it is trusted as is;
+   * after that one cheap version query decides whether to recompile.
+   */
+  const policySet = async (companyId: string): Promise<CompiledPolicySet> => {
+    const entry = cache.get(companyId);
+    if (!entry) return (await load(companyId)).set;
+    if (Date.now() - entry.checkedAt < revalidateAfterMs) return entry.set;
+    const version = await policyVersion(companyId);
+    if (version === entry.version) {
+      entry.checkedAt = Date.now();
+      return entry.set;
+    }
+    cache.delete(companyId);
+    return (await load(companyId)).set;
   };
 
   const decide = async (check: AuthzCheck): Promise<Decision> => {
@@ -78,7 +113,7 @@ export const authzServiceFactory = ({ loadPolicies, audit, now }: AuthzDeps) => 
     policySet,
     /** A synchronous check of one principal and action against many resources (list filtering). */
     authorizer: async (principal: Principal, action: string) => createAuthorizer(await policySet(principal.companyId), principal, action),
-    invalidate: (companyId: string) => cache.delete(companyId),
+    invalidate: (companyId: string) => void cache.delete(companyId),
 
     /** Throws 403 naming the action and whether the deny was explicit, after auditing the denial. */
     require: async (check: AuthzCheck, context: RequestContext): Promise<Decision> => {

@@ -11,6 +11,7 @@ import { SecretEntity, SecretOwnerEntity, SecretVersionEntity } from '../secrets
 import { Foundation1732870000000 } from './migrations/1732870000000-foundation.js';
 import { LocalStore1732870100000 } from './migrations/1732870100000-local-store.js';
 import { Secrets1732870200000 } from './migrations/1732870200000-secrets.js';
+import { Policies1732870400000 } from './migrations/1732870400000-policies.js';
 
 export const ENTITIES = [
   CompanyEntity,
@@ -29,6 +30,7 @@ export const MIGRATIONS: Array<new () => MigrationInterface> = [
   Foundation1732870000000,
   LocalStore1732870100000,
   Secrets1732870200000,
+  Policies1732870400000,
 ];
 
 export interface DataSourceOptions {
