@@ -110,6 +110,7 @@ export const composeApi = (infra: ApiInfra) => {
     apiLimiter: rateLimiterFactory({ redis, prefix, name: 'api', perMinute: env.NEMBL_RATE_LIMIT_API_PER_MIN }),
     sessionSecret: infra.sessionSecret,
     trustProxy: env.NEMBL_TRUST_PROXY,
+    secureCookies: env.NEMBL_PUBLIC_URL.startsWith('https:'),
     webRoot: infra.webRoot,
     secrets,
     policyRoutes: { dataSource, policies, authz, audit, users: userRepo, tokens: tokenRepo, secrets: secretRepo, now },

@@ -36,6 +36,8 @@ export interface ServerDeps {
   apiLimiter: RateLimiter;
   sessionSecret: Buffer;
   trustProxy: string;
+  /** True when served over https (NEMBL_PUBLIC_URL): Secure cookies, HSTS, upgrade-insecure-requests. */
+  secureCookies: boolean;
   /** Built console (apps/web/dist); a placeholder is served when it is missing. */
   webRoot: string;
   secrets: SecretService;
@@ -64,7 +66,17 @@ export const createServer = (deps: ServerDeps): Express => {
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
     }),
   );
-  app.use(helmet());
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          // Forcing https sub-resources breaks a plain-http deployment (e.g. localhost in Safari).
+          upgradeInsecureRequests: deps.secureCookies ? [] : null,
+        },
+      },
+      strictTransportSecurity: deps.secureCookies,
+    }),
+  );
   app.use(deps.metrics.middleware);
   app.use(healthRouter({ checks: deps.readiness, metrics: deps.metrics }));
 

@@ -199,6 +199,8 @@ describe('request ids and headers', () => {
     const res = await fetch(`${t.url}/healthz`);
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(res.headers.get('content-security-policy')).not.toContain('upgrade-insecure-requests'); // plain http here
+    expect(res.headers.get('strict-transport-security')).toBeNull();
     expect(res.headers.get('x-powered-by')).toBeNull();
   });
 

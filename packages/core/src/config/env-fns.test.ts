@@ -35,6 +35,10 @@ describe('configuration', () => {
     expect(loadOrCreateDevKey(dir, 'master.key').created).toBe(false);
   });
 
+  it('treats an empty variable as unset', () => {
+    expect(parseEnv(sharedEnvSchema, { AWS_ENDPOINT_URL: '', NEMBL_WRITE_WAIT_MS: '' }).NEMBL_WRITE_WAIT_MS).toBe(3000);
+  });
+
   it('names the bad variable when parsing fails', () => {
     expect(() => parseEnv(sharedEnvSchema, { NEMBL_WRITE_WAIT_MS: 'soon' })).toThrow(/NEMBL_WRITE_WAIT_MS/);
   });

@@ -64,7 +64,9 @@ const DEV_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/nembl';
 
 /** Parses `source` with `schema`, turning zod issues into one ConfigError naming each variable. */
 export const parseEnv = <S extends z.ZodType>(schema: S, source: NodeJS.ProcessEnv): z.infer<S> => {
-  const parsed = schema.safeParse(source);
+  // `FOO=` in an env file means "not set", not "set to nothing".
+  const present = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(present);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
