@@ -142,7 +142,7 @@ export const operationProcessorFactory = (deps: OperationProcessorDeps) => {
         throw new UnrecoverableError(`${e.code}: ${e.message}`);
       }
       logger.info({ operationId: op.id, code: e.code, attempt: job.attemptsMade + 1 }, 'operation will be retried');
-      throw new Error(`${e.code}: ${e.message}`);
+      throw new Error(`${e.code}: ${e.message}`, { cause: err });
     }
   };
 };
