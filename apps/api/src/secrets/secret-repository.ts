@@ -163,7 +163,7 @@ export const secretRepositoryFactory = ({ dataSource }: { dataSource: DataSource
     },
 
     versions: async (secretId: string): Promise<VersionInfo[]> => {
-      const rows: Array<Record<string, any>> = await dataSource.query(
+      const rows: Array<{ version: number; created_at: Date; created_by_id: string | null; created_by_label: string }> = await dataSource.query(
         `SELECT version, created_at, created_by_id, created_by_label FROM secret_versions WHERE secret_id = $1 ORDER BY version DESC`,
         [secretId],
       );
