@@ -52,24 +52,46 @@ export const OperationEntity = new EntitySchema<OperationRow>({
   },
 });
 
-export const operationRowFromSql = (r: Record<string, any>): OperationRow => ({
-  id: r.id,
-  companyId: r.company_id,
-  secretId: r.secret_id,
-  secretName: r.secret_name,
-  kind: r.kind,
-  status: r.status,
-  seq: String(r.seq),
-  sealedPayload: r.sealed_payload,
-  attempts: r.attempts,
-  errorCode: r.error_code,
-  errorMessage: r.error_message,
-  actor: r.actor,
-  requestId: r.request_id,
-  createdAt: r.created_at,
-  startedAt: r.started_at,
-  finishedAt: r.finished_at,
-});
+interface OperationSqlRow {
+  id: string;
+  company_id: string;
+  secret_id: string;
+  secret_name: string;
+  kind: OperationKind;
+  status: OperationStatus;
+  seq: string | number;
+  sealed_payload: Buffer | null;
+  attempts: number;
+  error_code: string | null;
+  error_message: string | null;
+  actor: OperationActor;
+  request_id: string | null;
+  created_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+}
+
+export const operationRowFromSql = (raw: Record<string, unknown>): OperationRow => {
+  const r = raw as unknown as OperationSqlRow;
+  return {
+    id: r.id,
+    companyId: r.company_id,
+    secretId: r.secret_id,
+    secretName: r.secret_name,
+    kind: r.kind,
+    status: r.status,
+    seq: String(r.seq),
+    sealedPayload: r.sealed_payload,
+    attempts: r.attempts,
+    errorCode: r.error_code,
+    errorMessage: r.error_message,
+    actor: r.actor,
+    requestId: r.request_id,
+    createdAt: r.created_at,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+  };
+};
 
 export interface OperationJson {
   id: string;

@@ -98,27 +98,56 @@ export const SecretOwnerEntity = new EntitySchema<SecretOwnerRow>({
   },
 });
 
-export const secretRowFromSql = (r: Record<string, any>): SecretRow => ({
-  id: r.id,
-  companyId: r.company_id,
-  name: r.name,
-  type: r.type,
-  description: r.description,
-  tags: r.tags,
-  status: r.status,
-  version: r.version,
-  nextSeq: String(r.next_seq),
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-  createdByType: r.created_by_type,
-  createdById: r.created_by_id,
-  createdByLabel: r.created_by_label,
-  lastRotatedAt: r.last_rotated_at,
-  deletedAt: r.deleted_at,
-  reminderIntervalDays: r.reminder_interval_days,
-  reminderNextDueAt: r.reminder_next_due_at,
-  reminderLastSentAt: r.reminder_last_sent_at,
-  reminderLastError: r.reminder_last_error,
-  reminderNotifiedDueAt: r.reminder_notified_due_at,
-  reminderNotifiedN: r.reminder_notified_n,
-});
+/** A `secrets` row as pg returns it (snake_case). */
+interface SecretSqlRow {
+  id: string;
+  company_id: string;
+  name: string;
+  type: SecretType;
+  description: string;
+  tags: Record<string, string>;
+  status: SecretStatus;
+  version: number;
+  next_seq: string | number;
+  created_at: Date;
+  updated_at: Date;
+  created_by_type: SecretRow['createdByType'];
+  created_by_id: string | null;
+  created_by_label: string;
+  last_rotated_at: Date | null;
+  deleted_at: Date | null;
+  reminder_interval_days: number | null;
+  reminder_next_due_at: Date | null;
+  reminder_last_sent_at: Date | null;
+  reminder_last_error: string | null;
+  reminder_notified_due_at: Date | null;
+  reminder_notified_n: number | null;
+}
+
+export const secretRowFromSql = (raw: Record<string, unknown>): SecretRow => {
+  const r = raw as unknown as SecretSqlRow;
+  return {
+    id: r.id,
+    companyId: r.company_id,
+    name: r.name,
+    type: r.type,
+    description: r.description,
+    tags: r.tags,
+    status: r.status,
+    version: r.version,
+    nextSeq: String(r.next_seq),
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    createdByType: r.created_by_type,
+    createdById: r.created_by_id,
+    createdByLabel: r.created_by_label,
+    lastRotatedAt: r.last_rotated_at,
+    deletedAt: r.deleted_at,
+    reminderIntervalDays: r.reminder_interval_days,
+    reminderNextDueAt: r.reminder_next_due_at,
+    reminderLastSentAt: r.reminder_last_sent_at,
+    reminderLastError: r.reminder_last_error,
+    reminderNotifiedDueAt: r.reminder_notified_due_at,
+    reminderNotifiedN: r.reminder_notified_n,
+  };
+};
