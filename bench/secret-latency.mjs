@@ -19,9 +19,9 @@
 // NEMBL_WRITE_WAIT_MS (passed through to the API; its default is 3000).
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -54,6 +54,14 @@ const t0 = performance.now();
 const stop = new AbortController();
 const log = (msg) => process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(1)}s] ${msg}\n`);
 const rand = () => randomBytes(4).toString('hex');
+const loadAvg = () => {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  } catch {
+    return 'n/a';
+  }
+};
+const loadAtStart = loadAvg();
 
 for (const [what, path] of [
   ['api', API_MAIN],
@@ -398,37 +406,63 @@ const createOnce = async (base, auth, name, opTimeoutMs) => {
   }
 };
 
-/** Server-side split of each operation from its Postgres timestamps (ms). */
-const serverSplit = async (databaseUrl, results) => {
+/**
+ * Server-side split of each operation (ms), from Postgres timestamps (operation created = start of
+ * the API's transaction, started = worker's markRunning, finished = worker's finish transaction)
+ * and BullMQ's job hash (timestamp = added by the API, processedOn = taken by the worker).
+ */
+const serverSplit = async (databaseUrl, prefix, results) => {
   const c = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5000 });
   await c.connect();
+  let rows;
   try {
-    const { rows } = await c.query(
-      `SELECT id,
-              extract(epoch FROM started_at - created_at) * 1000 AS queue_ms,
-              extract(epoch FROM finished_at - started_at) * 1000 AS work_ms,
-              extract(epoch FROM finished_at - created_at) * 1000 AS server_ms,
-              attempts
+    ({ rows } = await c.query(
+      `SELECT id, attempts,
+              extract(epoch FROM created_at) * 1000 AS created,
+              extract(epoch FROM started_at) * 1000 AS started,
+              extract(epoch FROM finished_at) * 1000 AS finished
          FROM operations WHERE id = ANY($1::uuid[])`,
       [results.map((r) => r.operationId)],
-    );
-    const byId = new Map(rows.map((r) => [r.id, r]));
-    const queue = [];
-    const work = [];
-    const rest = [];
-    let retried = 0;
-    for (const r of results) {
-      const row = byId.get(r.operationId);
-      if (!row || row.queue_ms === null || row.work_ms === null) continue;
-      queue.push(Number(row.queue_ms));
-      work.push(Number(row.work_ms));
-      rest.push(r.ms - Number(row.server_ms));
-      if (Number(row.attempts) > 1) retried++;
-    }
-    return { queue: stats(queue), work: stats(work), rest: stats(rest), retried };
+    ));
   } finally {
     await c.end();
   }
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 2, connectTimeout: 3000, lazyConnect: true });
+  redis.on('error', () => undefined);
+  const jobs = new Map();
+  try {
+    await redis.connect();
+    const pipe = redis.pipeline();
+    for (const r of results) pipe.hmget(`${prefix}:secret-operations:${r.operationId}`, 'timestamp', 'processedOn');
+    const answers = await pipe.exec();
+    results.forEach((r, i) => {
+      const [err, v] = answers[i];
+      if (!err && v?.[0] && v?.[1]) jobs.set(r.operationId, { added: Number(v[0]), taken: Number(v[1]) });
+    });
+  } finally {
+    redis.disconnect();
+  }
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const parts = { enqueue: [], pickup: [], prep: [], hop: [], work: [], rest: [] };
+  let retried = 0;
+  for (const r of results) {
+    const row = byId.get(r.operationId);
+    if (!row || row.started === null || row.finished === null) continue;
+    const created = Number(row.created);
+    const started = Number(row.started);
+    const finished = Number(row.finished);
+    const job = jobs.get(r.operationId);
+    if (job) {
+      parts.enqueue.push(job.added - created);
+      parts.pickup.push(job.taken - job.added);
+      parts.prep.push(started - job.taken);
+    }
+    parts.hop.push(started - created);
+    parts.work.push(finished - started);
+    parts.rest.push(r.ms - (finished - created));
+    if (Number(row.attempts) > 1) retried++;
+  }
+  return { ...Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, stats(v)])), retried };
 };
 
 const childEnv = (extra) => {
@@ -496,7 +530,7 @@ const benchStore = (store, storeEnv) =>
       expectStatus('floor GET', await request(base, 'GET', `/api/v1/operations/${id}`, { headers: { authorization: auth } }), 200);
       floor.push(performance.now() - started);
     }
-    const split = await serverSplit(databaseUrl, results);
+    const split = await serverSplit(databaseUrl, prefix, results);
     const warnings = [...api.warnings, ...worker.warnings].map(([k, n]) => `${k} ×${n}`);
     return {
       store,
@@ -560,16 +594,21 @@ const printReport = (runs, direct) => {
   out.push(`Secret create → active, ${N} sequential creates per store after ${WARMUP} warm-ups (ms; NEMBL_WRITE_WAIT_MS=${WRITE_WAIT_MS ?? '3000 (default)'})`);
   out.push('');
   const head = ['path', 'n', '201', '202', 'p50', 'p95', 'mean', 'max'];
-  const w = [40, 5, 5, 5, 8, 8, 8, 8];
+  const w = [44, 5, 5, 5, 8, 8, 8, 8];
   const row = (cells) => cells.map((c, i) => (i === 0 ? pad(c, w[i]) : padl(c, w[i]))).join(' ');
   out.push(row(head));
   out.push(row(w.map((n) => '-'.repeat(n))));
   for (const r of runs) {
     out.push(row([`POST /secrets → active, SECRET_STORE=${r.store}`, r.total.n, r.answered201, r.answered202, f(r.total.p50), f(r.total.p95), f(r.total.mean), f(r.total.max)]));
-    out.push(row([`  queue hop (op created → worker start)`, r.split.queue.n, '', '', f(r.split.queue.p50), f(r.split.queue.p95), f(r.split.queue.mean), f(r.split.queue.max)]));
-    out.push(row([`  worker (start → finished: store + tx)`, r.split.work.n, '', '', f(r.split.work.p50), f(r.split.work.p95), f(r.split.work.mean), f(r.split.work.max)]));
-    out.push(row([`  API + NOTIFY wake + response (rest)`, r.split.rest.n, '', '', f(r.split.rest.p50), f(r.split.rest.p95), f(r.split.rest.mean), f(r.split.rest.max)]));
-    out.push(row([`  floor: bearer GET /operations/{id}`, r.floor.n, '', '', f(r.floor.p50), f(r.floor.p95), f(r.floor.mean), f(r.floor.max)]));
+    const sub = (label, x) => out.push(row([`  ${label}`, x.n, '', '', f(x.p50), f(x.p95), f(x.mean), f(x.max)]));
+    sub('op created → worker start', r.split.hop);
+    sub('  API tx + commit + enqueue', r.split.enqueue);
+    sub('  BullMQ: added → taken by worker', r.split.pickup);
+    sub('  worker: load + order check', r.split.prep);
+    sub('worker start → finished (store + tx)', r.split.work);
+    sub('rest: API before tx, commit, NOTIFY,', r.split.rest);
+    out.push(row(['    re-read, describe, HTTP']));
+    sub('floor: bearer GET /operations/{id}', r.floor);
   }
   if (direct) out.push(row(['direct CreateSecretCommand → moto', direct.n, '', '', f(direct.p50), f(direct.p95), f(direct.mean), f(direct.max)]));
   out.push('');
@@ -578,7 +617,7 @@ const printReport = (runs, direct) => {
     if (r.split.retried > 0) out.push(`${r.store}: ${r.split.retried} operations needed more than one attempt.`);
     if (r.warnings.length > 0) out.push(`${r.store}: warn/error log lines: ${r.warnings.join('; ')}`);
   }
-  out.push(`total wall time ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  out.push(`total wall time ${((performance.now() - t0) / 1000).toFixed(1)} s; ${cpus().length} cpus; load average ${loadAtStart} at start, ${loadAvg()} at end`);
   process.stdout.write(`${out.join('\n')}\n`);
 };
 

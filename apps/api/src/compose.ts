@@ -2,7 +2,9 @@ import { createDataSource, createSecretStore, operationSealer, redisConnection, 
 import { STARTER_POLICIES } from '@nembl/policy';
 import type { Redis } from 'ioredis';
 import type { DataSource, EntityManager } from 'typeorm';
-import { auditServiceFactory } from '@nembl/core';
+import { auditLogServiceFactory } from './audit/audit-log-service.js';
+import { apiAuditServiceFactory } from './audit/audit-recorder.js';
+import { auditRepositoryFactory } from './audit/audit-repository.js';
 import { authServiceFactory } from './auth/auth-service.js';
 import { sessionRepositoryFactory } from './auth/session-repository.js';
 import { authzServiceFactory } from './authz/authz-service.js';
@@ -10,6 +12,16 @@ import { companyRepositoryFactory } from './companies/company-repository.js';
 import type { ApiEnv } from './env.js';
 import { metricsFactory } from './health/metrics.js';
 import { policyRepositoryFactory } from './policies/policy-repository.js';
+import { parseBlockedCidrs } from '@nembl/core';
+import { bindingRepositoryFactory } from './bindings/binding-repository.js';
+import { secretReferenceServiceFactory } from './bindings/secret-reference-service.js';
+import { connectorRepositoryFactory } from './connectors/connector-repository.js';
+import { connectorServiceFactory } from './connectors/connector-service.js';
+import { runServiceFactory } from './runs/run-service.js';
+import { valueCacheFactory } from './runs/value-cache.js';
+import { valueReaderFactory } from './runs/value-reader.js';
+import { workflowRepositoryFactory } from './workflows/workflow-repository.js';
+import { workflowServiceFactory } from './workflows/workflow-service.js';
 import { operationQueueFactory } from './operations/operation-queue.js';
 import { operationWaiterFactory } from './operations/operation-waiter.js';
 import { secretRepositoryFactory } from './secrets/secret-repository.js';
@@ -44,7 +56,7 @@ export const composeApi = (infra: ApiInfra) => {
   const userRepo = userRepositoryFactory({ dataSource });
   const sessions = sessionRepositoryFactory({ dataSource });
   const tokenRepo = tokenRepositoryFactory({ dataSource });
-  const audit = auditServiceFactory({ dataSource });
+  const audit = apiAuditServiceFactory({ dataSource, logger: infra.logger, redisUrl: env.REDIS_URL, prefix: env.NEMBL_QUEUE_PREFIX });
   const policies = policyRepositoryFactory({ dataSource });
   const authz = authzServiceFactory({ loadPolicies: policies.loadAll, policyVersion: policies.version, audit, now });
   // Every new company starts with the starter policies (ordinary, editable documents).
@@ -73,6 +85,28 @@ export const composeApi = (infra: ApiInfra) => {
   const operationQueue = operationQueueFactory({ queue: { connection: queueConnection, prefix }, logger: infra.logger });
   const waiter = operationWaiterFactory({ databaseUrl: infra.databaseUrl, logger: infra.logger });
   const secretRepo = secretRepositoryFactory({ dataSource });
+  const bindingRepo = bindingRepositoryFactory({ dataSource });
+  const references = secretReferenceServiceFactory({ dataSource, authz });
+  // Values of recent versions, for hot resolution paths: short-lived, byte-capped, per process.
+  const valueCache = valueCacheFactory({ maxBytes: 32 * 1024 * 1024, ttlMs: 60_000 });
+  const values = valueReaderFactory({ dataSource, store, cache: valueCache, authz, audit, now });
+  const connectorRepo = connectorRepositoryFactory({ dataSource });
+  const connectors = connectorServiceFactory({
+    dataSource,
+    connectors: connectorRepo,
+    bindings: bindingRepo,
+    references,
+    secrets: secretRepo,
+    values,
+    authz,
+    audit,
+    blockList: parseBlockedCidrs(env.NEMBL_CONNECTOR_BLOCKED_CIDRS),
+    testTimeoutMs: 10_000,
+    now,
+  });
+  const workflowRepo = workflowRepositoryFactory({ dataSource });
+  const workflows = workflowServiceFactory({ dataSource, workflows: workflowRepo, bindings: bindingRepo, references, authz, audit, now });
+  const runs = runServiceFactory({ dataSource, workflows: workflowRepo, references, values, authz, audit, runTtlHours: env.NEMBL_RUN_TTL_HOURS, now });
   const secrets = secretServiceFactory({
     dataSource,
     secrets: secretRepo,
@@ -81,7 +115,8 @@ export const composeApi = (infra: ApiInfra) => {
     sealer: operationSealer(infra.masterKey),
     queue: operationQueue,
     waiter,
-    bindings: async () => new Map(),
+    bindings: bindingRepo.forSecrets,
+    onValueChanged: (companyId: string, name: string) => valueCache.forget(companyId, name),
     writeWaitMs: env.NEMBL_WRITE_WAIT_MS,
     now,
   });
@@ -107,22 +142,26 @@ export const composeApi = (infra: ApiInfra) => {
     userRepo,
     tokens: tokenServiceFactory({ dataSource, tokens: tokenRepo, audit, now }),
     tokenRepo,
+    auditLog: auditLogServiceFactory({ repo: auditRepositoryFactory({ dataSource }) }),
     apiLimiter: rateLimiterFactory({ redis, prefix, name: 'api', perMinute: env.NEMBL_RATE_LIMIT_API_PER_MIN }),
     sessionSecret: infra.sessionSecret,
     trustProxy: env.NEMBL_TRUST_PROXY,
     secureCookies: env.NEMBL_PUBLIC_URL.startsWith('https:'),
     webRoot: infra.webRoot,
     secrets,
+    connectorRoutes: { connectors, repo: connectorRepo, authz },
+    workflowRoutes: { workflows, repo: workflowRepo, runs, authz },
     policyRoutes: { dataSource, policies, authz, audit, users: userRepo, tokens: tokenRepo, secrets: secretRepo, now },
     now,
   };
 
   const close = async () => {
+    await audit.close();
     await Promise.allSettled([operationQueue.close(), waiter.close()]);
     queueConnection.disconnect();
   };
 
-  return { serverDeps, companies, userRepo, sessions, onCompanyCreated, authz, audit, store, secrets, waiter, close };
+  return { serverDeps, companies, userRepo, sessions, onCompanyCreated, authz, audit, store, secrets, waiter, valueCache, close };
 };
 
 export { createDataSource };

@@ -7,13 +7,18 @@ import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { apiRateLimit, authenticate, csrfProtect } from './auth/auth-middleware.js';
 import { meRouter, publicAuthRouter, type AuthRouterDeps } from './auth/auth-router.js';
+import type { AuditLogService } from './audit/audit-log-service.js';
+import { auditRouter } from './audit/audit-router.js';
 import type { AuthzService } from './authz/authz-service.js';
 import { healthRouter, type ReadinessCheck } from './health/health-router.js';
 import type { Metrics } from './health/metrics.js';
 import { problemMiddleware } from './http/problem.js';
 import type { RateLimiter } from './http/rate-limit.js';
 import { requestIdMiddleware } from './http/request-id.js';
+import { openapiRouter } from './openapi/openapi-router.js';
 import { policyRouter, type PolicyRouterDeps } from './policies/policy-router.js';
+import { connectorRouter } from './connectors/connector-router.js';
+import { workflowRouter } from './workflows/workflow-router.js';
 import { secretRouter } from './secrets/secret-router.js';
 import type { SecretService } from './secrets/secret-service.js';
 import { tokenRouter } from './tokens/token-router.js';
@@ -33,6 +38,7 @@ export interface ServerDeps {
   userRepo: Pick<UserRepository, 'list'>;
   tokens: TokenService;
   tokenRepo: Pick<TokenRepository, 'list'>;
+  auditLog: AuditLogService;
   apiLimiter: RateLimiter;
   sessionSecret: Buffer;
   trustProxy: string;
@@ -42,6 +48,8 @@ export interface ServerDeps {
   webRoot: string;
   secrets: SecretService;
   policyRoutes: PolicyRouterDeps;
+  connectorRoutes: Parameters<typeof connectorRouter>[0];
+  workflowRoutes: Parameters<typeof workflowRouter>[0];
   now: () => Date;
 }
 
@@ -88,13 +96,17 @@ export const createServer = (deps: ServerDeps): Express => {
   });
   api.post(['/auth/signup', '/auth/login', '/auth/logout'], json);
   api.use(publicAuthRouter(deps.authRoutes));
+  api.use(openapiRouter());
   // Authentication comes before body parsing so checks run in the contract's order (401 → 400).
   api.use(authenticate(deps.authRoutes.auth), csrfProtect(deps.sessionSecret), apiRateLimit(deps.apiLimiter), json);
   api.use(meRouter(deps.authRoutes));
   api.use(userRouter({ users: deps.users, userRepo: deps.userRepo, authz: deps.authz }));
+  api.use(auditRouter({ auditLog: deps.auditLog, authz: deps.authz }));
   api.use(tokenRouter({ tokens: deps.tokens, tokenRepo: deps.tokenRepo, authz: deps.authz }));
   api.use(secretRouter({ secrets: deps.secrets, now: deps.now }));
   api.use(policyRouter(deps.policyRoutes));
+  api.use(connectorRouter(deps.connectorRoutes));
+  api.use(workflowRouter(deps.workflowRoutes));
   api.use(() => {
     throw new NotFoundError('No such API endpoint');
   });

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
-import { createDataSource, createLogger, redisConnection, type SecretStore } from '@nembl/core';
+import { createDataSource, createLogger, localSecretStoreFactory, redisConnection, type SecretStore } from '@nembl/core';
 import { createTestDatabase, uniqueQueuePrefix } from '@nembl/testkit';
 import { Redis } from 'ioredis';
 import { composeWorker, type ComposedWorker } from '../../worker/src/compose.js';
@@ -27,6 +27,8 @@ export interface TestWorker {
 export interface SystemOptions {
   /** Secret store shared by api and worker (default: the local driver on the test database). */
   store?: SecretStore;
+  /** Wraps the default local store (e.g. with fault injection); api and worker share the result. */
+  wrapStore?: (store: SecretStore) => SecretStore;
   /** Redis URL for the worker, when the API's REDIS_URL points at a test proxy. */
   workerRedisUrl?: string;
   /** Start a worker in this process (default true). */
@@ -73,6 +75,7 @@ export const startTestApi = async (env: Record<string, string> = {}, opts: Syste
   const logger = createLogger({ level: parsed.LOG_LEVEL, name: 'api-test', destination: captureStream(logs) });
   const clock = testClock();
   const masterKey = randomBytes(32);
+  if (opts.wrapStore) opts = { ...opts, store: opts.wrapStore(localSecretStoreFactory({ dataSource, masterKey })) };
   const composed = composeApi({
     env: parsed,
     logger,

@@ -6,6 +6,7 @@ import { StoreError, type SecretStore } from '@nembl/core';
  */
 export const faultyStore = (inner: SecretStore) => {
   let refuse: StoreError | undefined;
+  let readsDown = false;
   let gate: { entered: () => void; release: Promise<void> } | undefined;
   let enteredResolve: (() => void) | undefined;
   const entered = new Promise<void>((r) => (enteredResolve = r));
@@ -24,7 +25,10 @@ export const faultyStore = (inner: SecretStore) => {
     driver: inner.driver,
     create: async (ref) => (await before(), inner.create(ref)),
     putValue: async (ref) => (await before(), inner.putValue(ref)),
-    getValue: (ref) => inner.getValue(ref),
+    getValue: async (ref) => {
+      if (readsDown) throw new StoreError('Unavailable', 'store unreachable (injected)', true);
+      return inner.getValue(ref);
+    },
     delete: async (ref) => (await before(), inner.delete(ref)),
     ping: () => inner.ping(),
   };
@@ -36,6 +40,10 @@ export const faultyStore = (inner: SecretStore) => {
     },
     heal: () => {
       refuse = undefined;
+      readsDown = false;
+    },
+    failReads: () => {
+      readsDown = true;
     },
     /** The next write blocks until `release` is called; `entered` resolves once it is blocked. */
     holdNextWrite: () => {

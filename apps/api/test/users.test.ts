@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ApiClient, startTestApi, type TestApi } from './harness.js';
 
 let t: TestApi;
@@ -167,11 +167,17 @@ describe('users', () => {
     const id = (await admin.post('/api/v1/users', u)).body.user.id;
     await admin.patch(`/api/v1/users/${id}`, { roles: ['Viewer'] });
     await admin.delete(`/api/v1/users/${id}`);
-    const rows: Array<{ event: { action: string } }> = await t.dataSource.query(
-      `SELECT event FROM audit_outbox WHERE company_id = $1 ORDER BY id`,
-      [s.company.id],
+    // Events reach the log asynchronously (audit worker); read the stored rows once they are there.
+    const rows = await vi.waitFor(
+      async () => {
+        const found: Array<{ action: string }> = await t.dataSource.query(`SELECT * FROM audit_events WHERE company_id = $1 ORDER BY seq`, [
+          s.company.id,
+        ]);
+        expect(found.map((r) => r.action)).toEqual(expect.arrayContaining(['users:create', 'users:update', 'users:delete']));
+        return found;
+      },
+      { timeout: 10_000, interval: 100 },
     );
-    expect(rows.map((r) => r.event.action)).toEqual(expect.arrayContaining(['users:create', 'users:update', 'users:delete']));
     expect(JSON.stringify(rows)).not.toContain('audit-canary-password-77');
   });
 });

@@ -15,6 +15,7 @@ import { operationProcessorFactory } from './operations/operation-processor.js';
 import { operationRepositoryFactory } from './operations/operation-repository.js';
 import { outboxRelayFactory } from './operations/outbox-relay.js';
 import { createWorkers, type WorkerSet } from './workers.js';
+import { auditWorkerFactory } from './audit/audit-worker.js';
 
 export interface WorkerInfra {
   env: Readonly<WorkerEnv>;
@@ -25,7 +26,7 @@ export interface WorkerInfra {
   store?: SecretStore;
   now?: () => Date;
   /** Overrides for tests that need faster timing (stall detection, relay interval). */
-  timing?: { relayEveryMs?: number; stalledIntervalMs?: number; lockDurationMs?: number; queuedGraceMs?: number; orderingDelayMs?: number };
+  timing?: { relayEveryMs?: number; stalledIntervalMs?: number; lockDurationMs?: number; queuedGraceMs?: number; orderingDelayMs?: number; auditDrainEveryMs?: number };
 }
 
 /** Wires the worker process: queue processors, the outbox relay and its schedule. */
@@ -59,11 +60,21 @@ export const composeWorker = (infra: WorkerInfra) => {
     ...(timing.orderingDelayMs !== undefined ? { orderingDelayMs: timing.orderingDelayMs } : {}),
   });
 
+  // Audit log: event writer, outbox drainer and its schedule.
+  const auditWorker = auditWorkerFactory({
+    dataSource,
+    logger,
+    queue: infra.queue,
+    drainEveryMs: timing.auditDrainEveryMs ?? 1000,
+    workerOptions: { stalledInterval: timing.stalledIntervalMs ?? 30_000, lockDuration: timing.lockDurationMs ?? 30_000 },
+  });
+
   let set: WorkerSet | undefined;
   return {
     store,
     relay,
     operationQueue,
+    auditWorker,
     start: async (): Promise<WorkerSet> => {
       // A job scheduler, not a repeatable add: restarts and extra workers upsert the same one.
       await relayQueue.upsertJobScheduler('outbox-relay', { every: timing.relayEveryMs ?? 5000 }, { name: QueueName.OutboxRelay, data: {} });
@@ -78,8 +89,10 @@ export const composeWorker = (infra: WorkerInfra) => {
               maxStalledCount: 5,
             }),
           () => startWorker(QueueName.OutboxRelay, async () => relay(), infra.queue, { concurrency: 1 }),
+          auditWorker.starter,
         ],
       });
+      await auditWorker.start();
       // Sweep once at start: whatever was accepted while no worker or no Redis was around.
       await relay().catch((err: Error) => logger.warn({ err: { message: err.message } }, 'initial outbox sweep failed'));
       return set;
@@ -87,7 +100,7 @@ export const composeWorker = (infra: WorkerInfra) => {
     /** Graceful by default; `force` abandons jobs in flight, as a crash would (they stall and are retried). */
     close: async (opts: { force?: boolean } = {}) => {
       await (opts.force ? Promise.allSettled(set?.workers.map((w) => w.close(true)) ?? []) : set?.close());
-      await Promise.allSettled([operationQueue.close(), relayQueue.close()]);
+      await Promise.allSettled([operationQueue.close(), relayQueue.close(), auditWorker.close()]);
     },
   };
 };

@@ -16,3 +16,8 @@ export * from './audit/audit-types.js';
 export * from './audit/audit-service.js';
 export * from './queues/redis-connection.js';
 export * from './db/sql-fns.js';
+export * from './audit/audit-chain.js';
+export * from './audit/audit-event-sql.js';
+export * from './audit/audit-outbox-listener.js';
+export * from './bindings/reference-fns.js';
+export * from './bindings/target-fns.js';

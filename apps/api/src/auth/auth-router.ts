@@ -12,19 +12,19 @@ import type { AuthService } from './auth-service.js';
 import { csrfTokenFor, safeEqual } from './credential-fns.js';
 import { SESSION_TTL_MS } from './session-repository.js';
 
-const signupSchema = z.strictObject({
+export const signupSchema = z.strictObject({
   companyName: z.string().trim().min(1).max(128),
   email: emailSchema,
   password: passwordSchema,
   name: personNameSchema.optional(),
 });
 
-const loginSchema = z.strictObject({
+export const loginSchema = z.strictObject({
   email: z.string().trim().min(1).max(254),
   password: z.string().min(1).max(256),
 });
 
-const changePasswordSchema = z.strictObject({
+export const changePasswordSchema = z.strictObject({
   currentPassword: z.string().min(1).max(256),
   newPassword: passwordSchema,
 });

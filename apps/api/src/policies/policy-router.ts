@@ -40,7 +40,7 @@ const parseDocument = (body: unknown): PolicyDocument => {
 };
 
 const names = z.array(z.string().min(1).max(128)).max(100);
-const simulateSchema = z.strictObject({
+export const simulateSchema = z.strictObject({
   principal: z.union([
     z.strictObject({ userId: z.uuid() }),
     z.strictObject({ tokenId: z.uuid() }),

@@ -170,6 +170,16 @@ export const secretRepositoryFactory = ({ dataSource }: { dataSource: DataSource
       return rows.map((r) => ({ version: r.version, createdAt: r.created_at, createdBy: { id: r.created_by_id, name: r.created_by_label } }));
     },
 
+    /** The version a new retrieval gets: the secret's current one, with its store version id. */
+    currentVersion: async (secretId: string): Promise<{ version: number; storeVersionId: string } | null> => {
+      const rows: Array<{ version: number; store_version_id: string }> = await dataSource.query(
+        `SELECT v.version, v.store_version_id FROM secrets s JOIN secret_versions v ON v.secret_id = s.id AND v.version = s.version
+          WHERE s.id = $1`,
+        [secretId],
+      );
+      return rows[0] ? { version: rows[0].version, storeVersionId: rows[0].store_version_id } : null;
+    },
+
     owners: async (secretIds: string[]): Promise<Map<string, Array<{ id: string; email: string }>>> => {
       const map = new Map<string, Array<{ id: string; email: string }>>();
       if (secretIds.length === 0) return map;

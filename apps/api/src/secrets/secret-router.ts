@@ -9,7 +9,7 @@ import { createSecretSchema, nameParams, patchSecretSchema, putValueSchema, secr
 
 const DUE_WINDOWS = { overdue: 0, '7d': 7, '30d': 30 } as const;
 
-const listQuery = z.object({
+export const listQuery = z.object({
   q: z.string().max(256).optional(),
   type: secretTypeSchema.optional(),
   due: z.enum(['overdue', '7d', '30d'], { message: 'must be overdue, 7d or 30d' }).optional(),
@@ -18,7 +18,7 @@ const listQuery = z.object({
   cursor: z.unknown().optional(),
 });
 
-const deleteBody = z.strictObject({ confirm: z.string().max(256).optional() }).optional();
+export const deleteBody = z.strictObject({ confirm: z.string().max(256).optional() }).optional();
 
 export const secretRouter = (deps: { secrets: SecretService; now: () => Date }): Router => {
   const r = Router();

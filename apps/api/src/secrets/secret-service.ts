@@ -29,6 +29,8 @@ export interface SecretServiceDeps {
   waiter: Pick<OperationWaiter, 'wait'>;
   /** Resources bound to secrets (connectors, workflow phases); empty until bindings exist. */
   bindings: (companyId: string, secretIds: string[]) => Promise<Map<string, BoundResource[]>>;
+  /** A secret's value changed or went away: drop cached values (other versions stay keyed apart). */
+  onValueChanged: (companyId: string, name: string) => void;
   writeWaitMs: number;
   now: () => Date;
 }
@@ -91,6 +93,7 @@ export const secretServiceFactory = (deps: SecretServiceDeps) => {
         return fresh?.status === 'succeeded' || fresh?.status === 'failed';
       });
     }
+    if (done && operation.kind !== 'create') deps.onValueChanged(secret.companyId, secret.name);
     const latestSecret = done ? ((await secrets.findLive(secret.companyId, secret.name)) ?? secret) : secret;
     return { secret: latestSecret, operation: op, done: done && op.status === 'succeeded' };
   };

@@ -9,7 +9,7 @@ import { rolesSchema, uuidSchema } from '../users/user-types.js';
 import type { TokenRepository } from './token-repository.js';
 import type { TokenService } from './token-service.js';
 
-const createTokenSchema = z.strictObject({
+export const createTokenSchema = z.strictObject({
   name: z.string().trim().min(1).max(128),
   roles: rolesSchema.default([]),
   groups: rolesSchema.default([]),

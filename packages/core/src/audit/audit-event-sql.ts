@@ -3,10 +3,11 @@ import type { ChainedAuditRecord } from './audit-types.js';
 
 /**
  * SQL shared by the writer (worker) and the readers (API) of `audit_events`, so both agree on
- * how a row maps to the record that is hashed.
+ * how a row maps to the record that is hashed. (`seq` is not cast here: an output column named
+ * like the input one would make `ORDER BY seq` sort the cast text; pg returns bigint as text anyway.)
  */
 export const AUDIT_EVENT_COLUMNS = `
-  id, company_id AS "companyId", seq::text AS seq, idempotency_key AS "idempotencyKey", at,
+  id, company_id AS "companyId", seq, idempotency_key AS "idempotencyKey", at,
   actor_type AS "actorType", actor_id AS "actorId", actor_label AS "actorLabel", action,
   resource_kind AS "resourceKind", resource_name AS "resourceName", decision, reason, count,
   operation_id AS "operationId", request_id AS "requestId", ip, user_agent AS "userAgent",

@@ -1,37 +1,174 @@
 import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { AuditEventInput } from './audit-types.js';
+import { enqueue, jobId, type QueueName, type TypedQueue } from '../queues/queue-types.js';
+import { AUDIT_OUTBOX_CHANNEL, type AuditEventInput, type AuditEventPayload } from './audit-types.js';
 
 /**
- * Records audit events. Every event is first made durable in `audit_outbox` (Postgres), from
- * which the audit worker builds the hash-chained log. Events never carry a value.
+ * Audit jobs retry for days (0.5 s doubling, ~6 days over 20 attempts): an event already
+ * accepted by Redis must survive a long Postgres outage. Writing is idempotent, so a retry of
+ * a write that did commit changes nothing.
  */
-export const auditServiceFactory = ({ dataSource }: { dataSource: DataSource }) => {
-  const toRow = (e: AuditEventInput) => [
-    e.companyId,
-    randomUUID(),
-    JSON.stringify({
-      actor: e.actor,
-      action: e.action,
-      resource: e.resource,
-      decision: e.decision,
-      reason: e.reason,
-      operationId: e.operationId ?? null,
-      requestId: e.context.requestId,
-      ip: e.context.ip,
-      userAgent: e.context.userAgent,
-      at: e.at.toISOString(),
-    }),
-  ];
+export const AUDIT_JOB_OPTIONS = {
+  attempts: 20,
+  backoff: { type: 'exponential', delay: 500, jitter: 0.5 },
+  removeOnComplete: true,
+  removeOnFail: { age: 30 * 24 * 3600 },
+} as const;
 
-  const insert = (em: EntityManager, e: AuditEventInput) =>
-    em.query(`INSERT INTO audit_outbox (company_id, idempotency_key, event) VALUES ($1, $2, $3)`, toRow(e));
+export const DEFAULT_AUDIT_ENQUEUE_TIMEOUT_MS = 500;
+export const DEFAULT_AUDIT_COLLAPSE_WINDOW_MS = 10_000;
+
+export interface AuditServiceDeps {
+  dataSource: DataSource;
+  /**
+   * Where events recorded outside a transaction go. Without a queue (the worker) every event
+   * goes to `audit_outbox`.
+   */
+  queue?: TypedQueue<typeof QueueName.Audit>;
+  logger?: Pick<Logger, 'warn' | 'error'>;
+  /** How long Redis may take to accept an event before it goes to the outbox instead. */
+  enqueueTimeoutMs?: number;
+  /** Repeats of the same denial within this window are collapsed into one counted event. */
+  collapseWindowMs?: number;
+}
+
+export const toAuditPayload = (e: AuditEventInput, count = 1, idempotencyKey: string = randomUUID()): AuditEventPayload => ({
+  idempotencyKey,
+  companyId: e.companyId,
+  at: e.at.toISOString(),
+  actor: { type: e.actor.type, id: e.actor.id, label: e.actor.label },
+  action: e.action,
+  resource: { kind: e.resource.kind, name: e.resource.name ?? null },
+  decision: e.decision,
+  reason: e.reason,
+  count,
+  operationId: e.operationId ?? null,
+  requestId: e.context.requestId,
+  ip: e.context.ip,
+  userAgent: e.context.userAgent,
+});
+
+/** Same company, actor, action, resource and reason: the same denial. */
+const denialKey = (e: AuditEventInput): string =>
+  JSON.stringify([e.companyId, e.actor.type, e.actor.id, e.actor.label, e.action, e.resource.kind, e.resource.name ?? null, e.reason]);
+
+interface DenialWindow {
+  repeats: number;
+  last: AuditEventInput;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * Records audit events; they never carry a value. The audit worker turns them into the
+ * per-company hash chain in `audit_events`. Three ways in:
+ *
+ * - inside a transaction (`record(e, em)`): a row in `audit_outbox`, committed or rolled back
+ *   with the change it describes (transactional outbox). The insert also NOTIFYs, which Postgres
+ *   delivers only on commit: that is the nudge that makes the worker drain at once.
+ * - outside one (`record(e)`): a BullMQ job whose id is the event's idempotency key; if Redis
+ *   does not take it within `enqueueTimeoutMs`, a row in `audit_outbox` instead. A request
+ *   never waits on a dead Redis for longer than that.
+ * - `recordDurable(e)`: for value reads, audited fail-closed. Returns once the event is
+ *   committed to Postgres and throws if it cannot be, so the caller can refuse the value.
+ */
+export const auditServiceFactory = (deps: AuditServiceDeps) => {
+  const { dataSource, queue, logger } = deps;
+  const enqueueTimeoutMs = deps.enqueueTimeoutMs ?? DEFAULT_AUDIT_ENQUEUE_TIMEOUT_MS;
+  const windowMs = deps.collapseWindowMs ?? DEFAULT_AUDIT_COLLAPSE_WINDOW_MS;
+
+  const insertOutbox = async (em: EntityManager, p: AuditEventPayload): Promise<void> => {
+    // Identical notifications within one transaction are folded into one by Postgres.
+    await em.query(
+      `WITH ins AS (INSERT INTO audit_outbox (company_id, idempotency_key, event) VALUES ($1, $2, $3) RETURNING id)
+       SELECT pg_notify($4, '') FROM ins`,
+      [p.companyId, p.idempotencyKey, JSON.stringify(p), AUDIT_OUTBOX_CHANNEL],
+    );
+  };
+
+  const enqueueOrOutbox = async (p: AuditEventPayload): Promise<void> => {
+    if (!queue) return insertOutbox(dataSource.manager, p);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        enqueue(queue, { kind: 'event', event: p }, { jobId: jobId(p.idempotencyKey), ...AUDIT_JOB_OPTIONS }),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error('audit enqueue timed out')), enqueueTimeoutMs);
+        }),
+      ]);
+    } catch (err) {
+      // A late success of the enqueue is harmless: job and outbox row share the idempotency key.
+      logger?.warn({ err: { message: (err as Error).message } }, 'audit event written to the outbox: Redis did not take it');
+      await insertOutbox(dataSource.manager, p);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  /*
+   * Collapsing repeated denials. A client hammering an endpoint it may not use (a brute force,
+   * a misconfigured runner) would otherwise write one event per request. The first denial is
+   * recorded at once (count 1), so an attack is visible in the log immediately and that event
+   * does not depend on this process staying up; repeats within the window are only counted here,
+   * and when the window closes one summary event carries their number (count = n), with the last
+   * repeat's time, request id, ip and user agent. Stored events are never updated afterwards:
+   * they are hash-chained. The price is that the pending count of a crashed process is lost (its
+   * first event is not); a graceful shutdown flushes it (`close`).
+   */
+  const windows = new Map<string, DenialWindow>();
+
+  const closeWindow = async (key: string): Promise<void> => {
+    const w = windows.get(key);
+    if (!w) return;
+    windows.delete(key);
+    clearTimeout(w.timer);
+    if (w.repeats === 0) return;
+    try {
+      await enqueueOrOutbox(toAuditPayload(w.last, w.repeats));
+    } catch (err) {
+      logger?.error(
+        { err: { message: (err as Error).message }, action: w.last.action, count: w.repeats },
+        'could not record a collapsed denial summary',
+      );
+    }
+  };
+
+  /** True when the denial joins an open window (and is only counted). */
+  const collapsed = (e: AuditEventInput): boolean => {
+    const key = denialKey(e);
+    const w = windows.get(key);
+    if (w) {
+      w.repeats += 1;
+      w.last = e;
+      return true;
+    }
+    const timer = setTimeout(() => void closeWindow(key), windowMs);
+    timer.unref();
+    windows.set(key, { repeats: 0, last: e, timer });
+    return false;
+  };
+
+  /** Writes every pending denial summary now. */
+  const flush = async (): Promise<void> => {
+    await Promise.all([...windows.keys()].map(closeWindow));
+  };
 
   return {
     /** Records an event, inside `em`'s transaction when given, so it commits with the change it describes. */
     record: async (e: AuditEventInput, em?: EntityManager): Promise<void> => {
-      await insert(em ?? dataSource.manager, e);
+      if (em) return insertOutbox(em, toAuditPayload(e));
+      if (e.decision === 'deny' && collapsed(e)) return;
+      await enqueueOrOutbox(toAuditPayload(e));
     },
+
+    /** Commits the event to Postgres before returning; throws if it cannot (fail closed). */
+    recordDurable: async (e: AuditEventInput): Promise<void> => {
+      await insertOutbox(dataSource.manager, toAuditPayload(e));
+    },
+
+    flush,
+    /** Flushes pending denial summaries; call before closing the queue's connection. */
+    close: flush,
   };
 };
 

@@ -11,7 +11,9 @@ import { SecretEntity, SecretOwnerEntity, SecretVersionEntity } from '../secrets
 import { Foundation1732870000000 } from './migrations/1732870000000-foundation.js';
 import { LocalStore1732870100000 } from './migrations/1732870100000-local-store.js';
 import { Secrets1732870200000 } from './migrations/1732870200000-secrets.js';
+import { Audit1732870300000 } from './migrations/1732870300000-audit.js';
 import { Policies1732870400000 } from './migrations/1732870400000-policies.js';
+import { Bindings1732870500000 } from './migrations/1732870500000-bindings.js';
 
 export const ENTITIES = [
   CompanyEntity,
@@ -30,7 +32,9 @@ export const MIGRATIONS: Array<new () => MigrationInterface> = [
   Foundation1732870000000,
   LocalStore1732870100000,
   Secrets1732870200000,
+  Audit1732870300000,
   Policies1732870400000,
+  Bindings1732870500000,
 ];
 
 export interface DataSourceOptions {

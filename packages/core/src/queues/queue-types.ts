@@ -1,4 +1,5 @@
 import { Queue, Worker, type ConnectionOptions, type JobsOptions, type Processor, type WorkerOptions } from 'bullmq';
+import type { AuditEventPayload } from '../audit/audit-types.js';
 
 /**
  * Every queue of the system. Renaming one strands the jobs already in Redis: do not change a
@@ -13,10 +14,16 @@ export const QueueName = {
 } as const;
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 
-/** Job payloads carry ids only, never values. */
+/**
+ * An audit event to write (metadata only: who, what, which resource, decision; never a value),
+ * or the scheduled request to drain `audit_outbox`.
+ */
+export type AuditJob = { kind: 'event'; event: AuditEventPayload } | { kind: 'drain' };
+
+/** Job payloads carry ids (and value-free audit metadata), never values. */
 export interface JobPayloads {
   [QueueName.SecretOperations]: { operationId: string };
-  [QueueName.Audit]: { outboxId?: string; companyId: string };
+  [QueueName.Audit]: AuditJob;
   [QueueName.OutboxRelay]: Record<string, never>;
   [QueueName.ReminderScan]: Record<string, never>;
   [QueueName.ReminderEmail]: { secretId: string; dueAt: string; occurrence: number };

@@ -1,0 +1,71 @@
+import { secretRowFromSql, UnprocessableError, type Principal, type RequestContext, type SecretRow } from '@nembl/core';
+import type { DataSource } from 'typeorm';
+import type { AuthzService } from '../authz/authz-service.js';
+import { secretResource } from '../secrets/secret-types.js';
+
+/** When a referenced secret is gone, say which and since when. */
+export const deletedSecretError = (name: string, deletedAt: Date | null, path?: string) =>
+  new UnprocessableError(
+    deletedAt
+      ? `Secret ${name} was deleted on ${deletedAt.toISOString()}; update the reference`
+      : `Secret ${name} does not exist`,
+    { errors: [{ path: path ?? 'secret', message: deletedAt ? `secret ${name} was deleted` : `no secret named ${name}` }], extra: { secret: name, deletedAt: deletedAt?.toISOString() ?? null } },
+  );
+
+/**
+ * Checks references to secrets from connectors and workflows: each must exist (a secret the
+ * caller may not even read counts as missing, so existence is not revealed) → else 422 naming
+ * it; then `secrets:use` must be allowed → else 403.
+ */
+export const secretReferenceServiceFactory = ({ dataSource, authz }: { dataSource: DataSource; authz: AuthzService }) => {
+  const lastDeletion = async (companyId: string, names: string[]): Promise<Map<string, Date>> => {
+    const rows: Array<{ name: string; deleted_at: Date }> = await dataSource.query(
+      `SELECT DISTINCT ON (name) name, deleted_at FROM secrets
+        WHERE company_id = $1 AND name = ANY($2) AND status = 'deleted' ORDER BY name, deleted_at DESC`,
+      [companyId, names],
+    );
+    return new Map(rows.map((r) => [r.name, r.deleted_at]));
+  };
+
+  const liveSecrets = async (companyId: string, names: string[]): Promise<Map<string, SecretRow>> => {
+    if (names.length === 0) return new Map();
+    const rows: Array<Record<string, unknown>> = await dataSource.query(
+      `SELECT * FROM secrets WHERE company_id = $1 AND name = ANY($2) AND status <> 'deleted'`,
+      [companyId, names],
+    );
+    return new Map(rows.map((r) => secretRowFromSql(r)).map((s) => [s.name, s]));
+  };
+
+  return {
+    liveSecrets,
+    lastDeletion,
+
+    /** Validates references for saving; `paths` maps each secret name to the field that names it. */
+    assertUsable: async (p: Principal, refs: Array<{ name: string; path: string }>, ctx: RequestContext): Promise<void> => {
+      const names = [...new Set(refs.map((r) => r.name))];
+      const live = await liveSecrets(p.companyId, names);
+      const mayRead = await authz.authorizer(p, 'secrets:read');
+      const missing = refs.filter((r) => {
+        const s = live.get(r.name);
+        return !s || mayRead(secretResource(s)).decision !== 'allow';
+      });
+      if (missing.length > 0) {
+        const deletions = await lastDeletion(p.companyId, missing.map((m) => m.name));
+        throw new UnprocessableError(
+          `Unknown secret${missing.length > 1 ? 's' : ''}: ${[...new Set(missing.map((m) => m.name))].join(', ')}`,
+          {
+            errors: missing.map((m) => ({
+              path: m.path,
+              message: deletions.has(m.name) ? `secret ${m.name} was deleted on ${deletions.get(m.name)!.toISOString()}` : `no secret named ${m.name}`,
+            })),
+          },
+        );
+      }
+      for (const name of names) {
+        await authz.require({ principal: p, action: 'secrets:use', resource: secretResource(live.get(name)!) }, ctx);
+      }
+    },
+  };
+};
+
+export type SecretReferenceService = ReturnType<typeof secretReferenceServiceFactory>;

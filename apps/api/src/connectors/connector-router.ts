@@ -1,0 +1,77 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { AuthzService } from '../authz/authz-service.js';
+import { decodeCursor, parseLimit, toPage } from '../http/pagination.js';
+import { principalOf, requestContext } from '../http/request-context.js';
+import { parseInput } from '../http/validate.js';
+import type { ConnectorRepository } from './connector-repository.js';
+import type { ConnectorService } from './connector-service.js';
+import { connectorJson, createConnectorSchema, patchConnectorSchema } from './connector-types.js';
+
+const idParams = z.object({ id: z.uuid() });
+
+export const connectorRouter = (deps: { connectors: ConnectorService; repo: Pick<ConnectorRepository, 'list'>; authz: AuthzService }): Router => {
+  const r = Router();
+
+  r.get('/connectors', async (req, res) => {
+    const p = principalOf(res);
+    const limit = parseLimit(req.query.limit);
+    const cursor = decodeCursor(req.query.cursor, 2);
+    const mayRead = await deps.authz.authorizer(p, 'connectors:read');
+    // Filter by policy before paging, reading ahead so pages stay full.
+    const visible = [];
+    let after = cursor ? { name: String(cursor[0]), id: String(cursor[1]) } : undefined;
+    for (;;) {
+      const rows = await deps.repo.list(p.companyId, 200, after);
+      for (const c of rows) if (mayRead({ kind: 'connector', name: c.name }).decision === 'allow') visible.push(c);
+      if (visible.length > limit || rows.length < 200) break;
+      const last = rows[rows.length - 1]!;
+      after = { name: last.name, id: last.id };
+    }
+    res.json(toPage(visible, limit, (c) => [c.name, c.id], connectorJson));
+  });
+
+  r.post('/connectors', async (req, res) => {
+    const p = principalOf(res);
+    const body = parseInput(createConnectorSchema, req.body);
+    const c = await deps.connectors.create(p, body, requestContext(req, res));
+    res.status(201).json({ connector: connectorJson(c) });
+  });
+
+  r.get('/connectors/:id', async (req, res) => {
+    const p = principalOf(res);
+    const { id } = parseInput(idParams, req.params, 'id');
+    const c = await deps.connectors.get(p, id);
+    await deps.authz.require({ principal: p, action: 'connectors:read', resource: { kind: 'connector', name: c.name } }, requestContext(req, res));
+    res.json({ connector: connectorJson(c) });
+  });
+
+  r.patch('/connectors/:id', async (req, res) => {
+    const p = principalOf(res);
+    const { id } = parseInput(idParams, req.params, 'id');
+    const body = parseInput(patchConnectorSchema, req.body);
+    const c = await deps.connectors.update(p, id, body, requestContext(req, res));
+    res.json({ connector: connectorJson(c) });
+  });
+
+  r.delete('/connectors/:id', async (req, res) => {
+    const p = principalOf(res);
+    const { id } = parseInput(idParams, req.params, 'id');
+    await deps.connectors.remove(p, id, requestContext(req, res));
+    res.status(204).end();
+  });
+
+  r.post('/connectors/:id/test', async (req, res) => {
+    const p = principalOf(res);
+    const { id } = parseInput(idParams, req.params, 'id');
+    res.json(await deps.connectors.test(p, id, requestContext(req, res)));
+  });
+
+  r.post('/connectors/:id/credentials', async (req, res) => {
+    const p = principalOf(res);
+    const { id } = parseInput(idParams, req.params, 'id');
+    res.json(await deps.connectors.credentials(p, id, requestContext(req, res)));
+  });
+
+  return r;
+};

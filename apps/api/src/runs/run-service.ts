@@ -1,0 +1,172 @@
+import {
+  actorOf,
+  GoneError,
+  NotFoundError,
+  parseEnvSource,
+  secretRowFromSql,
+  type AuditService,
+  type Principal,
+  type RequestContext,
+  type SecretRow,
+} from '@nembl/core';
+import type { DataSource } from 'typeorm';
+import type { AuthzService } from '../authz/authz-service.js';
+import { deletedSecretError, type SecretReferenceService } from '../bindings/secret-reference-service.js';
+import { assertMachine } from '../connectors/connector-service.js';
+import { workflowResource } from '../workflows/workflow-service.js';
+import type { WorkflowRepository } from '../workflows/workflow-repository.js';
+import type { WorkflowRow } from '../workflows/workflow-types.js';
+import type { ValueReader, ValueRequest } from './value-reader.js';
+
+export interface RunRow {
+  id: string;
+  companyId: string;
+  workflowId: string;
+  status: string;
+  phases: WorkflowRow['phases'];
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+export const runJson = (r: RunRow) => ({
+  id: r.id,
+  workflowId: r.workflowId,
+  status: r.status,
+  createdAt: r.createdAt.toISOString(),
+  expiresAt: r.expiresAt.toISOString(),
+});
+
+const runFromSql = (r: Record<string, unknown>): RunRow => ({
+  id: r.id as string,
+  companyId: r.company_id as string,
+  workflowId: r.workflow_id as string,
+  status: r.status as string,
+  phases: r.phases as RunRow['phases'],
+  createdAt: r.created_at as Date,
+  expiresAt: r.expires_at as Date,
+});
+
+interface Pin {
+  secretName: string;
+  secretId: string;
+  version: number;
+  storeVersionId: string;
+}
+
+export const runServiceFactory = (deps: {
+  dataSource: DataSource;
+  workflows: Pick<WorkflowRepository, 'find'>;
+  references: SecretReferenceService;
+  values: ValueReader;
+  authz: AuthzService;
+  audit: Pick<AuditService, 'record'>;
+  runTtlHours: number;
+  now: () => Date;
+}) => {
+  const { dataSource } = deps;
+
+  /**
+   * The versions this run resolves: those it saw first, else the current ones, pinned now.
+   * Concurrent first resolutions agree: the insert keeps the first pin, and we read back.
+   */
+  const pinsFor = async (run: RunRow, names: string[]): Promise<Map<string, Pin>> => {
+    const read = async () => {
+      const rows: Array<{ secret_name: string; secret_id: string; version: number; store_version_id: string }> = await dataSource.query(
+        `SELECT secret_name, secret_id, version, store_version_id FROM run_pins WHERE run_id = $1 AND secret_name = ANY($2)`,
+        [run.id, names],
+      );
+      return new Map(rows.map((r) => [r.secret_name, { secretName: r.secret_name, secretId: r.secret_id, version: r.version, storeVersionId: r.store_version_id }]));
+    };
+    const pins = await read();
+    const unpinned = names.filter((n) => !pins.has(n));
+    if (unpinned.length === 0) return pins;
+    const live = await deps.references.liveSecrets(run.companyId, unpinned);
+    for (const name of unpinned) {
+      const s = live.get(name);
+      if (!s || s.status !== 'active') {
+        const deletedAt = (await deps.references.lastDeletion(run.companyId, [name])).get(name) ?? null;
+        throw deletedSecretError(name, deletedAt);
+      }
+    }
+    await dataSource.query(
+      `INSERT INTO run_pins (run_id, secret_name, secret_id, version, store_version_id)
+       SELECT $1, s.name, s.id, v.version, v.store_version_id
+         FROM secrets s JOIN secret_versions v ON v.secret_id = s.id AND v.version = s.version
+        WHERE s.company_id = $2 AND s.name = ANY($3) AND s.status = 'active'
+       ON CONFLICT (run_id, secret_name) DO NOTHING`,
+      [run.id, run.companyId, unpinned],
+    );
+    return read();
+  };
+
+  const getRun = async (p: Principal, id: string): Promise<RunRow> => {
+    const rows = await dataSource.query(`SELECT * FROM runs WHERE company_id = $1 AND id = $2`, [p.companyId, id]);
+    if (!rows[0]) throw new NotFoundError('No such run');
+    return runFromSql(rows[0]);
+  };
+
+  return {
+    start: async (p: Principal, workflowId: string, ctx: RequestContext): Promise<RunRow> => {
+      const w = await deps.workflows.find(p.companyId, workflowId);
+      if (!w) throw new NotFoundError('No such workflow');
+      await deps.authz.require({ principal: p, action: 'workflows:run', resource: workflowResource(w) }, ctx);
+      const t = deps.now();
+      return dataSource.transaction(async (em) => {
+        const rows = await em.query(
+          `INSERT INTO runs (company_id, workflow_id, phases, created_at, expires_at, actor) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
+          [p.companyId, w.id, JSON.stringify(w.phases), t, new Date(t.getTime() + deps.runTtlHours * 3_600_000), JSON.stringify(actorOf(p))],
+        );
+        const run = runFromSql(rows[0]);
+        await deps.audit.record(
+          { companyId: p.companyId, actor: actorOf(p), action: 'workflows:run', resource: { kind: 'workflow', name: w.name, id: w.id }, decision: 'allow', reason: `run:${run.id}`, context: ctx, at: t },
+          em,
+        );
+        return run;
+      });
+    },
+
+    /** A phase's environment with its secrets injected, at the versions pinned for this run. */
+    resolve: async (p: Principal, runId: string, phaseName: string, ctx: RequestContext) => {
+      assertMachine(p);
+      const run = await getRun(p, runId);
+      if (run.expiresAt.getTime() <= deps.now().getTime()) {
+        throw new GoneError(`Run ${run.id} expired at ${run.expiresAt.toISOString()}; start a new run`);
+      }
+      const phase = run.phases.find((ph) => ph.name === phaseName);
+      if (!phase) throw new NotFoundError(`Run ${run.id} has no phase named ${phaseName}`);
+      const sources = Object.entries(phase.env).map(([key, raw]) => ({ key, src: parseEnvSource(raw) }));
+      const names = [...new Set(sources.flatMap(({ src }) => (src.kind === 'secret' ? [src.name] : [])))];
+      const pins = names.length > 0 ? await pinsFor(run, names) : new Map<string, Pin>();
+
+      // A pinned secret deleted since is gone for this run too.
+      const secrets = new Map<string, SecretRow>();
+      if (names.length > 0) {
+        const rows: Array<Record<string, unknown>> = await dataSource.query(`SELECT * FROM secrets WHERE company_id = $1 AND id = ANY($2::uuid[])`, [
+          p.companyId,
+          [...pins.values()].map((pin) => pin.secretId),
+        ]);
+        for (const row of rows.map(secretRowFromSql)) secrets.set(row.name, row);
+      }
+      const items: ValueRequest[] = names.map((name) => {
+        const pin = pins.get(name);
+        const s = pin ? [...secrets.values()].find((x) => x.id === pin.secretId) : undefined;
+        if (!pin || !s || s.status === 'deleted' || s.status === 'deleting') throw deletedSecretError(name, s?.deletedAt ?? null);
+        return { secret: s, version: pin.version, storeVersionId: pin.storeVersionId };
+      });
+
+      const values = await deps.values.read(p, items, `run:${run.id} phase:${phase.name}`, ctx);
+      const env: Record<string, string> = {};
+      const versions: Record<string, { secret: string; version: number }> = {};
+      for (const { key, src } of sources) {
+        if (src.kind === 'literal') env[key] = src.value;
+        else if (src.kind === 'secret') {
+          env[key] = values.get(src.name)!;
+          versions[key] = { secret: src.name, version: pins.get(src.name)!.version };
+        }
+      }
+      return { env, versions };
+    },
+  };
+};
+
+export type RunService = ReturnType<typeof runServiceFactory>;

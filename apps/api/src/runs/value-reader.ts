@@ -1,0 +1,109 @@
+import {
+  actorOf,
+  ForbiddenError,
+  isStoreError,
+  UnavailableError,
+  type AuditService,
+  type Principal,
+  type RequestContext,
+  type SecretRow,
+  type SecretStore,
+} from '@nembl/core';
+import type { DataSource } from 'typeorm';
+import type { AuthzService } from '../authz/authz-service.js';
+import { secretResource } from '../secrets/secret-types.js';
+import type { ValueCache } from './value-cache.js';
+
+export interface ValueRequest {
+  secret: SecretRow;
+  version: number;
+  storeVersionId: string;
+}
+
+/**
+ * The one way a value leaves Nembl: only to service tokens, only with `secrets:read_value`,
+ * fetched from the store (or the version cache) in parallel, and only after its audit events
+ * are committed to Postgres — no audit, no value.
+ */
+export const valueReaderFactory = (deps: {
+  dataSource: DataSource;
+  store: SecretStore;
+  cache: ValueCache;
+  authz: AuthzService;
+  audit: Pick<AuditService, 'record'>;
+  now: () => Date;
+}) => {
+  const fetchAndAudit = async (
+    p: Principal,
+    items: ValueRequest[],
+    action: string,
+    purpose: string,
+    ctx: RequestContext,
+  ): Promise<Map<string, string>> => {
+    const values = new Map<string, string>();
+    try {
+      await Promise.all(
+        items.map(async ({ secret, storeVersionId }) => {
+          let value = deps.cache.get(secret.companyId, secret.name, storeVersionId);
+          if (value === undefined) {
+            value = (await deps.store.getValue({ companyId: secret.companyId, name: secret.name, versionId: storeVersionId })).value;
+            deps.cache.set(secret.companyId, secret.name, storeVersionId, value);
+          }
+          values.set(secret.name, value);
+        }),
+      );
+    } catch (err) {
+      // Nothing half-read is cached or returned; the message names no value.
+      throw new UnavailableError(
+        `The secret store is unavailable (${isStoreError(err) ? err.code : 'error'}); try again shortly`,
+        5,
+      );
+    }
+    try {
+      await deps.dataSource.transaction(async (em) => {
+        for (const item of items) {
+          await deps.audit.record(
+            {
+              companyId: p.companyId,
+              actor: actorOf(p),
+              action,
+              resource: { kind: 'secret', name: item.secret.name },
+              decision: 'allow',
+              reason: `${purpose} version=${item.version}`,
+              context: ctx,
+              at: deps.now(),
+            },
+            em,
+          );
+        }
+      });
+    } catch {
+      throw new UnavailableError('The audit log could not be written, so no value is returned; try again shortly', 5);
+    }
+    return values;
+  };
+
+  return {
+    /** Values handed to the caller: service tokens with `secrets:read_value` only. */
+    read: async (p: Principal, items: ValueRequest[], purpose: string, ctx: RequestContext): Promise<Map<string, string>> => {
+      if (p.type !== 'token') {
+        throw new ForbiddenError('Secret values are for machines only: call this with a service token', {
+          extra: { action: 'secrets:read_value' },
+        });
+      }
+      for (const item of items) {
+        await deps.authz.require({ principal: p, action: 'secrets:read_value', resource: secretResource(item.secret) }, ctx);
+      }
+      return fetchAndAudit(p, items, 'secrets:read_value', purpose, ctx);
+    },
+
+    /**
+     * A value used inside Nembl on the caller's behalf (a connector test call) and never handed
+     * to the caller; the caller must already hold `secrets:use`. Audited like a read.
+     */
+    readForUse: async (p: Principal, item: ValueRequest, purpose: string, ctx: RequestContext): Promise<string> =>
+      (await fetchAndAudit(p, [item], 'secrets:use', purpose, ctx)).get(item.secret.name)!,
+  };
+};
+
+export type ValueReader = ReturnType<typeof valueReaderFactory>;

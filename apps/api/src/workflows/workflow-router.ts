@@ -1,0 +1,77 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { AuthzService } from '../authz/authz-service.js';
+import { decodeCursor, parseLimit, toPage } from '../http/pagination.js';
+import { principalOf, requestContext } from '../http/request-context.js';
+import { parseInput } from '../http/validate.js';
+import { runJson, type RunService } from '../runs/run-service.js';
+import type { WorkflowRepository } from './workflow-repository.js';
+import { workflowResource, type WorkflowService } from './workflow-service.js';
+import { workflowJson, workflowSchema } from './workflow-types.js';
+
+const idParams = z.object({ id: z.uuid() });
+
+export const workflowRouter = (deps: { workflows: WorkflowService; repo: Pick<WorkflowRepository, 'list'>; runs: RunService; authz: AuthzService }): Router => {
+  const r = Router();
+
+  r.get('/workflows', async (req, res) => {
+    const p = principalOf(res);
+    const limit = parseLimit(req.query.limit);
+    const cursor = decodeCursor(req.query.cursor, 2);
+    const mayRead = await deps.authz.authorizer(p, 'workflows:read');
+    const visible = [];
+    let after = cursor ? { name: String(cursor[0]), id: String(cursor[1]) } : undefined;
+    for (;;) {
+      const rows = await deps.repo.list(p.companyId, 200, after);
+      for (const w of rows) if (mayRead(workflowResource(w)).decision === 'allow') visible.push(w);
+      if (visible.length > limit || rows.length < 200) break;
+      const last = rows[rows.length - 1]!;
+      after = { name: last.name, id: last.id };
+    }
+    res.json(toPage(visible, limit, (w) => [w.name, w.id], workflowJson));
+  });
+
+  r.post('/workflows', async (req, res) => {
+    const p = principalOf(res);
+    const body = parseInput(workflowSchema, req.body);
+    res.status(201).json({ workflow: workflowJson(await deps.workflows.create(p, body, requestContext(req, res))) });
+  });
+
+  r.get('/workflows/:id', async (req, res) => {
+    const p = principalOf(res);
+    const { id } = parseInput(idParams, req.params, 'id');
+    const w = await deps.workflows.get(p, id);
+    await deps.authz.require({ principal: p, action: 'workflows:read', resource: workflowResource(w) }, requestContext(req, res));
+    res.json({ workflow: workflowJson(w) });
+  });
+
+  r.put('/workflows/:id', async (req, res) => {
+    const p = principalOf(res);
+    const { id } = parseInput(idParams, req.params, 'id');
+    const body = parseInput(workflowSchema, req.body);
+    res.json({ workflow: workflowJson(await deps.workflows.replace(p, id, body, requestContext(req, res))) });
+  });
+
+  r.delete('/workflows/:id', async (req, res) => {
+    const p = principalOf(res);
+    const { id } = parseInput(idParams, req.params, 'id');
+    await deps.workflows.remove(p, id, requestContext(req, res));
+    res.status(204).end();
+  });
+
+  r.post('/workflows/:id/runs', async (req, res) => {
+    const p = principalOf(res);
+    const { id } = parseInput(idParams, req.params, 'id');
+    const run = await deps.runs.start(p, id, requestContext(req, res));
+    res.status(201).json({ run: runJson(run) });
+  });
+
+  r.post('/runs/:runId/phases/:phase/env', async (req, res) => {
+    const p = principalOf(res);
+    const { runId, phase } = parseInput(z.object({ runId: z.uuid(), phase: z.string().min(1).max(128) }), req.params, 'runId');
+    res.setHeader('Cache-Control', 'no-store');
+    res.json(await deps.runs.resolve(p, runId, phase, requestContext(req, res)));
+  });
+
+  return r;
+};

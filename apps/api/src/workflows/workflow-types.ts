@@ -1,0 +1,59 @@
+import { ENV_NAME_PATTERN, parseEnvSource } from '@nembl/core';
+import { z } from 'zod';
+
+const phaseName = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[^/\\\u0000-\u001f\u007f]+$/, 'must not contain slashes or control characters');
+
+const envSchema = z
+  .record(z.string().regex(ENV_NAME_PATTERN, 'env names are upper-case letters, digits and _ (not starting with a digit)'), z.string().max(4096))
+  .refine((env) => Object.keys(env).length <= 200, 'at most 200 variables per phase')
+  .superRefine((env, ctx) => {
+    for (const [key, raw] of Object.entries(env)) {
+      const src = parseEnvSource(raw);
+      if (src.kind === 'invalid') ctx.addIssue({ code: 'custom', path: [key], message: src.message });
+    }
+  });
+
+export const workflowSchema = z
+  .strictObject({
+    name: z.string().trim().min(1).max(128),
+    phases: z.array(z.strictObject({ name: phaseName, env: envSchema.default({}) })).max(100),
+  })
+  .superRefine((w, ctx) => {
+    const seen = new Set<string>();
+    w.phases.forEach((p, i) => {
+      if (seen.has(p.name)) ctx.addIssue({ code: 'custom', path: ['phases', i, 'name'], message: `duplicate phase name ${p.name}` });
+      seen.add(p.name);
+    });
+  });
+
+export type WorkflowInput = z.infer<typeof workflowSchema>;
+
+export interface WorkflowRow {
+  id: string;
+  companyId: string;
+  name: string;
+  phases: Array<{ name: string; env: Record<string, string> }>;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const workflowJson = (w: WorkflowRow) => ({
+  id: w.id,
+  name: w.name,
+  phases: w.phases,
+  createdAt: w.createdAt.toISOString(),
+  updatedAt: w.updatedAt.toISOString(),
+});
+
+/** Every `secret:` reference in a workflow, with the field that holds it. */
+export const secretReferences = (w: Pick<WorkflowInput, 'phases'>) =>
+  w.phases.flatMap((phase, i) =>
+    Object.entries(phase.env).flatMap(([key, raw]) => {
+      const src = parseEnvSource(raw);
+      return src.kind === 'secret' ? [{ name: src.name, phase: phase.name, env: key, path: `phases[${i}].env.${key}` }] : [];
+    }),
+  );

@@ -1,0 +1,118 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { DataSource } from 'typeorm';
+import type { QueueName, TypedQueue } from '../queues/queue-types.js';
+import { auditServiceFactory } from './audit-service.js';
+import type { AuditEventInput, AuditEventPayload } from './audit-types.js';
+
+/** A queue and a database that only remember what they were given. */
+const fakes = (opts: { queueDown?: boolean; queueHangs?: boolean } = {}) => {
+  const queued: Array<{ data: { kind: string; event?: AuditEventPayload }; jobId: string }> = [];
+  const outbox: AuditEventPayload[] = [];
+  const queue = {
+    name: 'audit-events',
+    add: async (_name: string, data: { kind: string; event?: AuditEventPayload }, o: { jobId: string }) => {
+      if (opts.queueDown) throw new Error("Stream isn't writeable and enableOfflineQueue options is false");
+      if (opts.queueHangs) return new Promise(() => undefined);
+      queued.push({ data, jobId: o.jobId });
+      return {};
+    },
+  } as unknown as TypedQueue<typeof QueueName.Audit>;
+  const manager = {
+    query: async (sql: string, params: unknown[]) => {
+      expect(sql).toContain('INSERT INTO audit_outbox');
+      outbox.push(JSON.parse(params[2] as string) as AuditEventPayload);
+      return [];
+    },
+  };
+  const dataSource = { manager } as unknown as DataSource;
+  return { queue, dataSource, manager, queued, outbox };
+};
+
+const companyId = '00000000-0000-4000-8000-000000000001';
+const denial = (over: Partial<AuditEventInput> = {}): AuditEventInput => ({
+  companyId,
+  actor: { type: 'user', id: '00000000-0000-4000-8000-000000000002', label: 'dev@example.com' },
+  action: 'users:read',
+  resource: { kind: 'user', name: null },
+  decision: 'deny',
+  reason: 'implicit_deny',
+  context: { requestId: 'req-1', ip: '127.0.0.1', userAgent: 'vitest' },
+  at: new Date('2024-01-01T00:00:00.000Z'),
+  ...over,
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('auditServiceFactory', () => {
+  it('queues an event recorded outside a transaction, with its idempotency key as job id', async () => {
+    const f = fakes();
+    const audit = auditServiceFactory({ dataSource: f.dataSource, queue: f.queue });
+    await audit.record(denial({ decision: 'allow', reason: 'password', action: 'auth:login' }));
+    expect(f.outbox).toHaveLength(0);
+    expect(f.queued).toHaveLength(1);
+    const job = f.queued[0]!;
+    expect(job.data.kind).toBe('event');
+    expect(job.jobId).toBe(job.data.event!.idempotencyKey);
+    expect(job.data.event).toMatchObject({ action: 'auth:login', count: 1, at: '2024-01-01T00:00:00.000Z', requestId: 'req-1' });
+  });
+
+  it('writes an event recorded inside a transaction to the outbox through that transaction', async () => {
+    const f = fakes();
+    const audit = auditServiceFactory({ dataSource: f.dataSource, queue: f.queue });
+    const em = { query: vi.fn(async () => []) };
+    await audit.record(denial({ decision: 'allow' }), em as never);
+    expect(em.query).toHaveBeenCalledOnce();
+    expect((em.query.mock.calls[0] as unknown as [string])[0]).toMatch(/INSERT INTO audit_outbox[\s\S]*pg_notify/);
+    expect(f.queued).toHaveLength(0);
+  });
+
+  it('falls back to the outbox at once when Redis refuses, and within the timeout when it hangs', async () => {
+    const down = fakes({ queueDown: true });
+    await auditServiceFactory({ dataSource: down.dataSource, queue: down.queue }).record(denial({ decision: 'allow' }));
+    expect(down.outbox).toHaveLength(1);
+
+    const hung = fakes({ queueHangs: true });
+    const started = Date.now();
+    await auditServiceFactory({ dataSource: hung.dataSource, queue: hung.queue, enqueueTimeoutMs: 100 }).record(denial({ decision: 'allow' }));
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(hung.outbox).toHaveLength(1);
+  });
+
+  it('writes durable events to the outbox even when a queue is there', async () => {
+    const f = fakes();
+    await auditServiceFactory({ dataSource: f.dataSource, queue: f.queue }).recordDurable(denial({ action: 'secrets:read_value', decision: 'allow' }));
+    expect(f.outbox).toHaveLength(1);
+    expect(f.queued).toHaveLength(0);
+  });
+
+  it('records the first of repeated denials at once and one summary with the repeat count when the window closes', async () => {
+    vi.useFakeTimers();
+    const f = fakes();
+    const audit = auditServiceFactory({ dataSource: f.dataSource, queue: f.queue, collapseWindowMs: 10_000 });
+    await audit.record(denial());
+    for (let i = 2; i <= 5; i++) await audit.record(denial({ context: { requestId: `req-${i}`, ip: '127.0.0.1', userAgent: 'vitest' } }));
+    // Another reason, actor or resource is another denial.
+    await audit.record(denial({ reason: 'explicit_deny' }));
+    expect(f.queued.map((j) => j.data.event!.count)).toEqual([1, 1]);
+
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(f.queued).toHaveLength(3);
+    expect(f.queued[2]!.data.event).toMatchObject({ count: 4, requestId: 'req-5', reason: 'implicit_deny' });
+
+    // The window is closed: the next denial is recorded at once again.
+    await audit.record(denial());
+    expect(f.queued).toHaveLength(4);
+  });
+
+  it('flushes pending denial summaries on close and never collapses allowed events', async () => {
+    const f = fakes();
+    const audit = auditServiceFactory({ dataSource: f.dataSource, queue: f.queue, collapseWindowMs: 60_000 });
+    for (let i = 0; i < 3; i++) await audit.record(denial());
+    for (let i = 0; i < 3; i++) await audit.record(denial({ decision: 'allow' }));
+    expect(f.queued).toHaveLength(4);
+    await audit.close();
+    expect(f.queued.map((j) => j.data.event!.count)).toEqual([1, 1, 1, 1, 2]);
+  });
+});
