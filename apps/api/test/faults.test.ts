@@ -140,7 +140,7 @@ describe('a worker killed mid-operation', () => {
       // Audited once, whether the event still waits in the outbox or is already in the log.
       const applied = await ds.query(
         `SELECT (SELECT count(*)::int FROM audit_outbox WHERE event->>'action' = 'secrets:create_succeeded' AND event->>'operationId' = $1)
-              + (SELECT count(*)::int FROM audit_events WHERE action = 'secrets:create_succeeded' AND operation_id = $1) AS n`,
+              + (SELECT count(*)::int FROM audit_events WHERE action = 'secrets:create_succeeded' AND operation_id = $1::uuid) AS n`,
         [res.body.operation.id],
       );
       expect(applied[0].n).toBe(1);

@@ -108,6 +108,7 @@ export const startTestApi = async (env: Record<string, string> = {}, opts: Syste
       masterKey,
       queue: { connection, prefix: queuePrefix },
       ...(store ? { store } : {}),
+      now: clock.now,
       timing: { relayEveryMs: 500, stalledIntervalMs: 1000, lockDurationMs: 2000, queuedGraceMs: 300, orderingDelayMs: 50, ...(opts.workerTiming ?? {}), ...(w.timing ?? {}) },
     });
     await composedWorker.start();

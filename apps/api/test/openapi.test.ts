@@ -23,6 +23,7 @@ const IMPLEMENTED: Record<string, string[]> = {
   '/secrets/{name}': ['get', 'patch', 'delete'],
   '/secrets/{name}/value': ['put'],
   '/secrets/{name}/bindings': ['get'],
+  '/secrets/{name}/reminder': ['put', 'delete'],
   '/operations/{id}': ['get'],
   '/policies': ['get', 'post'],
   '/policies/simulate': ['post'],
@@ -305,6 +306,11 @@ describe('GET /api/v1/openapi.json', () => {
     expectShape(created.body.secret, 'Secret');
     expectShape(created.body.operation, 'Operation');
     expect(created.text).not.toContain('s3cret-value');
+
+    const reminder = await admin.put('/api/v1/secrets/openapi-shape/reminder', { intervalDays: 30 });
+    expect(reminder.status).toBe(200);
+    expectShape(reminder.body.secret, 'Secret');
+    expectShape(reminder.body.secret.reminder, 'Secret.reminder', doc.components.schemas.Secret.properties.reminder.anyOf[0]);
 
     const list = await admin.get('/api/v1/secrets?limit=1');
     expectShape(list.body, 'SecretPage');

@@ -16,6 +16,9 @@ import { operationRepositoryFactory } from './operations/operation-repository.js
 import { outboxRelayFactory } from './operations/outbox-relay.js';
 import { createWorkers, type WorkerSet } from './workers.js';
 import { auditWorkerFactory } from './audit/audit-worker.js';
+import { reminderEmailProcessorFactory } from './reminders/reminder-email-processor.js';
+import { smtpMailerFactory, type Mailer } from './reminders/reminder-mailer.js';
+import { REMINDER_EMAIL_JOB_OPTIONS, reminderScanFactory } from './reminders/reminder-scan.js';
 
 export interface WorkerInfra {
   env: Readonly<WorkerEnv>;
@@ -24,9 +27,11 @@ export interface WorkerInfra {
   masterKey: Buffer;
   queue: QueueDeps;
   store?: SecretStore;
+  mailer?: Mailer;
   now?: () => Date;
   /** Overrides for tests that need faster timing (stall detection, relay interval). */
-  timing?: { relayEveryMs?: number; stalledIntervalMs?: number; lockDurationMs?: number; queuedGraceMs?: number; orderingDelayMs?: number; auditDrainEveryMs?: number };
+  timing?: { relayEveryMs?: number; stalledIntervalMs?: number; lockDurationMs?: number; queuedGraceMs?: number; orderingDelayMs?: number; auditDrainEveryMs?: number;
+    reminderScanEveryMs?: number; reminderSweepAfterMs?: number; emailBackoffMs?: number; emailAttempts?: number };
 }
 
 /** Wires the worker process: queue processors, the outbox relay and its schedule. */
@@ -69,15 +74,39 @@ export const composeWorker = (infra: WorkerInfra) => {
     workerOptions: { stalledInterval: timing.stalledIntervalMs ?? 30_000, lockDuration: timing.lockDurationMs ?? 30_000 },
   });
 
+  // Rotation reminders: the scheduled scan and the owners' emails.
+  const mailer = infra.mailer ?? smtpMailerFactory({ url: env.SMTP_URL, from: env.NEMBL_MAIL_FROM });
+  const scanQueue = createQueue(QueueName.ReminderScan, infra.queue);
+  const emailQueue = createQueue(QueueName.ReminderEmail, infra.queue);
+  const reminders = reminderScanFactory({
+    dataSource,
+    emailQueue,
+    repeatDays: env.NEMBL_REMINDER_REPEAT_DAYS,
+    logger,
+    ...(timing.reminderSweepAfterMs !== undefined ? { sweepAfterMs: timing.reminderSweepAfterMs } : {}),
+    jobOptions: {
+      ...REMINDER_EMAIL_JOB_OPTIONS,
+      ...(timing.emailAttempts !== undefined ? { attempts: timing.emailAttempts } : {}),
+      ...(timing.emailBackoffMs !== undefined ? { backoff: { type: 'exponential', delay: timing.emailBackoffMs, jitter: 0.5 } } : {}),
+    },
+  });
+  const sendReminder = reminderEmailProcessorFactory({ dataSource, mailer, audit, publicUrl: env.NEMBL_PUBLIC_URL, logger, now });
+
   let set: WorkerSet | undefined;
   return {
     store,
     relay,
     operationQueue,
     auditWorker,
+    reminders,
     start: async (): Promise<WorkerSet> => {
       // A job scheduler, not a repeatable add: restarts and extra workers upsert the same one.
       await relayQueue.upsertJobScheduler('outbox-relay', { every: timing.relayEveryMs ?? 5000 }, { name: QueueName.OutboxRelay, data: {} });
+      await scanQueue.upsertJobScheduler(
+        'reminder-scan',
+        { every: timing.reminderScanEveryMs ?? env.NEMBL_REMINDER_SCAN_EVERY_MS },
+        { name: QueueName.ReminderScan, data: {} },
+      );
       set = createWorkers({
         logger,
         starters: [
@@ -90,6 +119,18 @@ export const composeWorker = (infra: WorkerInfra) => {
             }),
           () => startWorker(QueueName.OutboxRelay, async () => relay(), infra.queue, { concurrency: 1 }),
           auditWorker.starter,
+          () =>
+            startWorker(
+              QueueName.ReminderScan,
+              async () => {
+                const { claimed } = await reminders.scan(now());
+                const swept = await reminders.sweep(now());
+                return { claimed, swept };
+              },
+              infra.queue,
+              { concurrency: 1 },
+            ),
+          () => startWorker(QueueName.ReminderEmail, sendReminder, infra.queue, { concurrency: 20 }),
         ],
       });
       await auditWorker.start();
@@ -100,7 +141,8 @@ export const composeWorker = (infra: WorkerInfra) => {
     /** Graceful by default; `force` abandons jobs in flight, as a crash would (they stall and are retried). */
     close: async (opts: { force?: boolean } = {}) => {
       await (opts.force ? Promise.allSettled(set?.workers.map((w) => w.close(true)) ?? []) : set?.close());
-      await Promise.allSettled([operationQueue.close(), relayQueue.close(), auditWorker.close()]);
+      await Promise.allSettled([operationQueue.close(), relayQueue.close(), auditWorker.close(), scanQueue.close(), emailQueue.close()]);
+      mailer.close();
     },
   };
 };

@@ -21,3 +21,4 @@ export * from './audit/audit-event-sql.js';
 export * from './audit/audit-outbox-listener.js';
 export * from './bindings/reference-fns.js';
 export * from './bindings/target-fns.js';
+export * from './reminders/reminder-fns.js';

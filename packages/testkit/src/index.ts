@@ -3,3 +3,4 @@ export * from './pg-admin.js';
 export * from './moto.js';
 export * from './aws-fault-proxy.js';
 export * from './tcp-proxy.js';
+export * from './smtp-sink.js';

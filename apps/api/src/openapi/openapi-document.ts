@@ -5,7 +5,8 @@
  * schemas the routers validate with, so the document cannot drift from validation. Response shapes
  * come from the `*Json` mappers, which are TypeScript types rather than schemas, so they are
  * written here by hand (with the enums and patterns imported from the code that defines them).
- * Endpoints of the contract whose code does not exist yet carry `x-status: planned`.
+ * An endpoint of the contract whose code does not exist yet would carry `x-status: planned`
+ * (`Op.planned`); the test fails when a served route is undocumented or still marked planned.
  */
 import {
   descriptionSchema,
@@ -42,11 +43,11 @@ import { workflowSchema } from '../workflows/workflow-types.js';
 type Json = Record<string, unknown>;
 
 const MAX_PAGE_LIMIT = 200;
+const BODY_LIMIT_BYTES = 1024 * 1024;
 
 /** Inner schemas the routers do not export by name, reached through the exported ones. */
 const connectorBaseUrlSchema = configSchemas.jira.shape.baseUrl;
 const workflowEnvSchema = workflowSchema.shape.phases.element.shape.env.def.innerType;
-const BODY_LIMIT_BYTES = 1024 * 1024;
 
 // ---------------------------------------------------------------------------------------------
 // zod → JSON Schema (draft 2020-12, the dialect of OpenAPI 3.1)
@@ -998,14 +999,14 @@ const paths: Record<string, Record<string, Op>> = {
     put: {
       operationId: 'setSecretReminder',
       summary: 'Set the rotation reminder (30, 60, 90 or a custom 1–3650 days)',
+      description: 'Reminders go to the owners (to the company admins when there are none). A `deleting` secret → 409.',
       tag: 'Secrets',
       access: 'write',
       action: 'secrets:update',
       parameters: secretNameParam,
       body: { schema: ref('ReminderRequest') },
-      success: { 200: { description: 'Updated.', schema: object({ secret: ref('Secret') }) } },
-      errors: [404],
-      planned: true,
+      success: { 200: { description: 'Updated; `reminder.nextDueAt` is recomputed.', schema: object({ secret: ref('Secret') }) } },
+      errors: [404, 409],
     },
     delete: {
       operationId: 'deleteSecretReminder',
@@ -1014,9 +1015,8 @@ const paths: Record<string, Record<string, Op>> = {
       access: 'write',
       action: 'secrets:update',
       parameters: secretNameParam,
-      success: { 200: { description: 'Updated.', schema: object({ secret: ref('Secret') }) } },
-      errors: [400, 404],
-      planned: true,
+      success: { 200: { description: 'Updated; `reminder` is null.', schema: object({ secret: ref('Secret') }) } },
+      errors: [400, 404, 409],
     },
   },
   '/operations/{id}': {
@@ -1334,8 +1334,8 @@ Bodies over 1 MiB → 413; a secret value over ${SECRET_VALUE_MAX_BYTES} UTF-8 b
 **Secret writes** answer \`{ secret, operation }\` (DELETE: \`{ operation }\`): 201/200 when the store operation succeeded
 within NEMBL_WRITE_WAIT_MS, else 202 with \`Location: /api/v1/operations/{id}\`.
 
-Every response carries \`X-Request-Id\`. Operations marked \`x-status: planned\` are in the contract but not built yet;
-\`x-action\` names the policy action an operation checks.
+Every response carries \`X-Request-Id\`. \`x-action\` names the policy action an operation checks; an operation marked
+\`x-status: planned\` (none at present) would be in the contract but not built yet.
 
 Outside \`/api/v1\` and not described here: \`GET /healthz\` (process alive), \`GET /readyz\` (Postgres, Redis and the
 secret store reachable; 503 otherwise), \`GET /metrics\` (Prometheus text). The health endpoints need no authentication.`;

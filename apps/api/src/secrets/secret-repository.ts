@@ -115,6 +115,24 @@ export const secretRepositoryFactory = ({ dataSource }: { dataSource: DataSource
       }
     },
 
+    /** Sets or clears the reminder; the due date is recomputed from the last rotation. */
+    setReminder: async (em: EntityManager, id: string, intervalDays: number | null): Promise<SecretRow> => {
+      const rows = returnedRows<Record<string, unknown>>(
+        await em.query(
+          `UPDATE secrets SET reminder_interval_days = $2::int,
+                  reminder_next_due_at = CASE WHEN $2::int IS NULL OR last_rotated_at IS NULL THEN NULL
+                                              ELSE last_rotated_at + make_interval(days => $2::int) END,
+                  reminder_next_notify_at = CASE WHEN $2::int IS NULL OR last_rotated_at IS NULL THEN NULL
+                                              ELSE last_rotated_at + make_interval(days => $2::int) END,
+                  reminder_notified_due_at = NULL, reminder_notified_n = NULL, reminder_last_error = NULL,
+                  updated_at = now()
+            WHERE id = $1 RETURNING *`,
+          [id, intervalDays],
+        ),
+      );
+      return secretRowFromSql(rows[0]!);
+    },
+
     setStatus: (em: EntityManager, id: string, status: SecretRow['status']) =>
       em.query(`UPDATE secrets SET status = $2, updated_at = now() WHERE id = $1`, [id, status]),
 

@@ -1,13 +1,11 @@
-import { operationJson, parseTagFilter, secretTypeSchema, ValidationError } from '@nembl/core';
+import { dueWindowEnd, operationJson, parseTagFilter, secretTypeSchema, ValidationError } from '@nembl/core';
 import { Router, type Response } from 'express';
 import { z } from 'zod';
 import { decodeCursor, encodeCursor, parseLimit } from '../http/pagination.js';
 import { principalOf, requestContext } from '../http/request-context.js';
 import { parseInput } from '../http/validate.js';
 import type { WriteResult, SecretService } from './secret-service.js';
-import { createSecretSchema, nameParams, patchSecretSchema, putValueSchema, secretJson } from './secret-types.js';
-
-const DUE_WINDOWS = { overdue: 0, '7d': 7, '30d': 30 } as const;
+import { createSecretSchema, nameParams, patchSecretSchema, putValueSchema, reminderSchema, secretJson } from './secret-types.js';
 
 export const listQuery = z.object({
   q: z.string().max(256).optional(),
@@ -44,8 +42,7 @@ export const secretRouter = (deps: { secrets: SecretService; now: () => Date }):
       if (!t) throw ValidationError.field(tagValues.length > 1 ? `tag[${i}]` : 'tag', 'must look like key:value');
       return t;
     });
-    const dueBefore =
-      query.due === undefined ? undefined : new Date(deps.now().getTime() + DUE_WINDOWS[query.due] * 86_400_000);
+    const dueBefore = query.due === undefined ? undefined : dueWindowEnd(query.due, deps.now());
     const { page, owners, bound, hasMore } = await deps.secrets.list(
       p,
       { q: query.q, type: query.type, tags, dueBefore },
@@ -101,6 +98,25 @@ export const secretRouter = (deps: { secrets: SecretService; now: () => Date }):
     const queryConfirm = typeof req.query.confirm === 'string' ? req.query.confirm : undefined;
     const result = await deps.secrets.remove(p, name, body?.confirm ?? queryConfirm, requestContext(req, res));
     await sendWrite(res, result, 200, false);
+  });
+
+  r.put('/secrets/:name/reminder', async (req, res) => {
+    const p = principalOf(res);
+    const { name } = parseInput(nameParams, req.params, 'name');
+    const body = parseInput(reminderSchema, req.body);
+    const ctx = requestContext(req, res);
+    await deps.secrets.setReminder(p, name, body.intervalDays, ctx);
+    const { secret, owners, bound } = await deps.secrets.get(p, name, ctx);
+    res.json({ secret: secretJson(secret, owners, bound) });
+  });
+
+  r.delete('/secrets/:name/reminder', async (req, res) => {
+    const p = principalOf(res);
+    const { name } = parseInput(nameParams, req.params, 'name');
+    const ctx = requestContext(req, res);
+    await deps.secrets.setReminder(p, name, null, ctx);
+    const { secret, owners, bound } = await deps.secrets.get(p, name, ctx);
+    res.json({ secret: secretJson(secret, owners, bound) });
   });
 
   r.get('/secrets/:name/bindings', async (req, res) => {

@@ -278,6 +278,20 @@ export const secretServiceFactory = (deps: SecretServiceDeps) => {
       });
     },
 
+    /** Sets (`intervalDays`) or removes (`null`) the rotation reminder; needs `secrets:update`. */
+    setReminder: async (p: Principal, name: string, intervalDays: number | null, ctx: RequestContext): Promise<SecretRow> => {
+      const current = await readable(p, name, ctx);
+      await authz.require({ principal: p, action: 'secrets:update', resource: secretResource(current) }, ctx);
+      return dataSource.transaction(async (em) => {
+        const secret = await secrets.findLive(p.companyId, name, em, true);
+        if (!secret) throw new NotFoundError(`No secret named ${name}`);
+        if (secret.status === 'deleting') throw new ConflictError(`Secret ${name} is being deleted`);
+        const updated = await secrets.setReminder(em, secret.id, intervalDays);
+        await auditAllowed(em, p, intervalDays === null ? 'secrets:reminder_removed' : 'secrets:reminder_set', secret.name, ctx);
+        return updated;
+      });
+    },
+
     /** Owners and bindings of one secret, for write responses. */
     describe: async (s: SecretRow) => {
       const [owners, bound] = await Promise.all([secrets.owners([s.id]), deps.bindings(s.companyId, [s.id])]);

@@ -18,6 +18,8 @@ export const AUDIT_JOB_OPTIONS = {
 
 export const DEFAULT_AUDIT_ENQUEUE_TIMEOUT_MS = 500;
 export const DEFAULT_AUDIT_COLLAPSE_WINDOW_MS = 10_000;
+/** Open collapse windows kept per process; past this, denials are simply recorded one by one. */
+const MAX_OPEN_WINDOWS = 10_000;
 
 export interface AuditServiceDeps {
   dataSource: DataSource;
@@ -142,6 +144,7 @@ export const auditServiceFactory = (deps: AuditServiceDeps) => {
       w.last = e;
       return true;
     }
+    if (windows.size >= MAX_OPEN_WINDOWS) return false;
     const timer = setTimeout(() => void closeWindow(key), windowMs);
     timer.unref();
     windows.set(key, { repeats: 0, last: e, timer });

@@ -14,6 +14,7 @@ import { Secrets1732870200000 } from './migrations/1732870200000-secrets.js';
 import { Audit1732870300000 } from './migrations/1732870300000-audit.js';
 import { Policies1732870400000 } from './migrations/1732870400000-policies.js';
 import { Bindings1732870500000 } from './migrations/1732870500000-bindings.js';
+import { Reminders1732870600000 } from './migrations/1732870600000-reminders.js';
 
 export const ENTITIES = [
   CompanyEntity,
@@ -35,6 +36,7 @@ export const MIGRATIONS: Array<new () => MigrationInterface> = [
   Audit1732870300000,
   Policies1732870400000,
   Bindings1732870500000,
+  Reminders1732870600000,
 ];
 
 export interface DataSourceOptions {

@@ -26,7 +26,7 @@ export interface JobPayloads {
   [QueueName.Audit]: AuditJob;
   [QueueName.OutboxRelay]: Record<string, never>;
   [QueueName.ReminderScan]: Record<string, never>;
-  [QueueName.ReminderEmail]: { secretId: string; dueAt: string; occurrence: number };
+  [QueueName.ReminderEmail]: { deliveryId: string };
 }
 
 /** Secret operations retry with jittered exponential backoff (0.5 s … ~17 min over 12 attempts). */
