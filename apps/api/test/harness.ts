@@ -10,10 +10,10 @@ import { composeApi } from '../src/compose.js';
 import { loadApiEnv } from '../src/env.js';
 import { createServer } from '../src/server.js';
 
-/** A clock tests can move. */
-export const testClock = (start = new Date()) => {
-  let t = start.getTime();
-  return { now: () => new Date(t), advance: (ms: number) => void (t += ms) };
+/** Real time plus an offset tests can move (time keeps flowing, so timeouts still work). */
+export const testClock = () => {
+  let offset = 0;
+  return { now: () => new Date(Date.now() + offset), advance: (ms: number) => void (offset += ms) };
 };
 
 export interface TestWorker {
