@@ -462,10 +462,10 @@ const routeMetrics = async (base) => {
 // Measurement
 
 const stats = (xs) => {
-  if (xs.length === 0) return { n: 0, p50: NaN, p95: NaN, p99: NaN, mean: NaN, max: NaN };
+  if (xs.length === 0) return { n: 0, min: NaN, p50: NaN, p95: NaN, p99: NaN, mean: NaN, max: NaN };
   const s = [...xs].sort((a, b) => a - b);
   const at = (p) => s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))];
-  return { n: s.length, p50: at(0.5), p95: at(0.95), p99: at(0.99), mean: s.reduce((a, b) => a + b, 0) / s.length, max: s[s.length - 1] };
+  return { n: s.length, min: s[0], p50: at(0.5), p95: at(0.95), p99: at(0.99), mean: s.reduce((a, b) => a + b, 0) / s.length, max: s[s.length - 1] };
 };
 
 const childEnv = (extra) => {
@@ -861,10 +861,10 @@ const printReport = (runs) => {
   out.push('');
   out.push(`POST /api/v1/runs/{runId}/phases/{phase}/env — ${REFS} secret references + 2 literals, sequential, one keep-alive connection (ms, client-side)`);
   out.push('');
-  out.push(row(['store', 'case', 'n', 'p50', 'p95', 'p99', 'mean', 'max', 'server mean']));
-  out.push(row(['---', '---', '--:', '--:', '--:', '--:', '--:', '--:', '--:']));
+  out.push(row(['store', 'case', 'n', 'min', 'p50', 'p95', 'p99', 'mean', 'max', 'server mean']));
+  out.push(row(['---', '---', '--:', '--:', '--:', '--:', '--:', '--:', '--:', '--:']));
   for (const r of runs) {
-    const line = (label, s, server = NaN) => out.push(row([r.store, label, s.n, f(s.p50), f(s.p95), f(s.p99), f(s.mean), f(s.max), f(server)]));
+    const line = (label, s, server = NaN) => out.push(row([r.store, label, s.n, f(s.min), f(s.p50), f(s.p95), f(s.p99), f(s.mean), f(s.max), f(server)]));
     line('**cold** (new run after rotating all 10; values from the store)', r.cold);
     line('new run, values cached (pins inserted)', r.newRunCached);
     line('**cached** (same run, 10 refs)', r.cached.deploy, r.cached.deploy.serverMean);
@@ -875,8 +875,8 @@ const printReport = (runs) => {
   out.push('');
   out.push('Postgres probe on the bench database: the audit write for 10 events (ms, client-side)');
   out.push('');
-  out.push(row(['store', 'variant', 'n', 'p50', 'p95', 'p99', 'mean']));
-  out.push(row(['---', '---', '--:', '--:', '--:', '--:', '--:']));
+  out.push(row(['store', 'variant', 'n', 'min', 'p50', 'p95', 'p99', 'mean']));
+  out.push(row(['---', '---', '--:', '--:', '--:', '--:', '--:', '--:']));
   const labels = {
     rtt: 'SELECT 1 (round trip)',
     txSequential: 'BEGIN; 10 × INSERT…pg_notify; COMMIT (as value-reader.ts does)',
@@ -884,7 +884,7 @@ const printReport = (runs) => {
     batched: '1 INSERT of 10 rows, autocommit',
     single: '1 INSERT of 1 row, autocommit (commit cost)',
   };
-  for (const r of runs) for (const [k, s] of Object.entries(r.pg)) out.push(row([r.store, labels[k], s.n, f(s.p50), f(s.p95), f(s.p99), f(s.mean)]));
+  for (const r of runs) for (const [k, s] of Object.entries(r.pg)) out.push(row([r.store, labels[k], s.n, f(s.min), f(s.p50), f(s.p95), f(s.p99), f(s.mean)]));
   for (const r of runs) {
     if (r.moto) {
       out.push('');

@@ -179,12 +179,13 @@ const startChild = (name, command, args, env, { group = false } = {}) => {
   rec.exitedPromise = exited;
   let partial = '';
   const onData = (chunk) => {
-    const text = chunk.toString('utf8');
-    rec.tail = (rec.tail + text).slice(-4000);
-    partial += text;
+    partial += chunk.toString('utf8');
     const lines = partial.split('\n');
     partial = lines.pop() ?? '';
     for (const line of lines) {
+      // The API prints a generated first-admin password once; keep it out of error reports.
+      if (/password/i.test(line) && !line.startsWith('{')) continue;
+      rec.tail = `${rec.tail}${line}\n`.slice(-4000);
       if (!line.startsWith('{')) continue;
       try {
         const entry = JSON.parse(line);

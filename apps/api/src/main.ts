@@ -66,12 +66,17 @@ const main = async () => {
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
     server.close(async () => {
+      clearInterval(sweep);
       await composed.close();
       await Promise.allSettled([dataSource.destroy(), redis.quit()]);
       logger.info('stopped');
       process.exit(0);
     });
+    // Keep-alive connections become idle as their last request finishes: close them as they do,
+    // and cut whatever is left once the longest legitimate request (a write wait) is over.
     server.closeIdleConnections();
+    const sweep = setInterval(() => server.closeIdleConnections(), 200);
+    setTimeout(() => server.closeAllConnections(), env.NEMBL_WRITE_WAIT_MS + 2000).unref();
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
