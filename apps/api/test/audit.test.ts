@@ -60,6 +60,19 @@ describe('the audit log', () => {
   });
   afterAll(async () => t?.close());
 
+  it('audits metadata reads: a secret read, and one event per list call', async () => {
+    const admin = new ApiClient(t.url);
+    await admin.signup();
+    const name = uniq('read-me');
+    await admin.post('/api/v1/secrets', { name, value: 'metadata-read-canary' });
+    await admin.get(`/api/v1/secrets/${name}`);
+    await admin.get('/api/v1/secrets');
+    const items = await auditUntil(admin, '?action=secrets:read', (xs) => xs.length >= 2);
+    expect(items.find((e) => e.resource.name === name)).toMatchObject({ decision: 'allow', resource: { kind: 'secret', name } });
+    expect(items.filter((e) => e.resource.name === null && e.reason.startsWith('list:'))).toHaveLength(1);
+    expect(JSON.stringify(items)).not.toContain('metadata-read-canary');
+  });
+
   it('records signup, login, failed login, token and secret creation with every field, and never a value', async () => {
     const admin = new ApiClient(t.url);
     const s = await admin.signup({ companyName: 'Audited' });

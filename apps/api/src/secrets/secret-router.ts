@@ -48,6 +48,7 @@ export const secretRouter = (deps: { secrets: SecretService; now: () => Date }):
       { q: query.q, type: query.type, tags, dueBefore },
       cursor ? String(cursor[0]) : undefined,
       limit,
+      requestContext(req, res),
     );
     const last = page[page.length - 1];
     res.json({

@@ -103,6 +103,17 @@ export const secretServiceFactory = (deps: SecretServiceDeps) => {
 
     get: async (p: Principal, name: string, ctx: RequestContext) => {
       const s = await readable(p, name, ctx);
+      // Metadata reads are audited too; off the request's critical path (queued, outbox fallback).
+      await audit.record({
+        companyId: p.companyId,
+        actor: actorOf(p),
+        action: 'secrets:read',
+        resource: { kind: 'secret', name: s.name },
+        decision: 'allow',
+        reason: 'explicit_allow',
+        context: ctx,
+        at: now(),
+      });
       const [owners, versions, bound] = await Promise.all([
         secrets.owners([s.id]),
         secrets.versions(s.id),
@@ -115,7 +126,7 @@ export const secretServiceFactory = (deps: SecretServiceDeps) => {
      * Lists in name order, keeping only secrets the caller may read. Reads ahead in batches so a
      * page is full even when policy hides many rows, and the cursor is the last name returned.
      */
-    list: async (p: Principal, filter: SecretListFilter, after: string | undefined, limit: number) => {
+    list: async (p: Principal, filter: SecretListFilter, after: string | undefined, limit: number, ctx: RequestContext) => {
       const mayRead = await authz.authorizer(p, 'secrets:read');
       const visible: SecretRow[] = [];
       let cursor = after;
@@ -132,6 +143,17 @@ export const secretServiceFactory = (deps: SecretServiceDeps) => {
         cursor = rows[rows.length - 1]!.name;
       }
       const page = visible.slice(0, limit);
+      // One event per list call, naming how many secrets it showed.
+      await audit.record({
+        companyId: p.companyId,
+        actor: actorOf(p),
+        action: 'secrets:read',
+        resource: { kind: 'secret', name: null },
+        decision: 'allow',
+        reason: `list:${page.length}`,
+        context: ctx,
+        at: now(),
+      });
       const ids = page.map((s) => s.id);
       const [owners, bound] = await Promise.all([secrets.owners(ids), deps.bindings(p.companyId, ids)]);
       return { page, owners, bound, hasMore: visible.length > limit };
