@@ -1,5 +1,6 @@
 import { ConflictError, returnedRows } from '@nembl/core';
 import type { DataSource, EntityManager } from 'typeorm';
+import { namePage, type NameCursor } from '../http/name-pages.js';
 import { isUniqueViolation } from '../http/pg-errors.js';
 import type { ConnectorConfig, ConnectorKind, ConnectorRow } from './connector-types.js';
 
@@ -23,15 +24,8 @@ export const connectorRepositoryFactory = ({ dataSource }: { dataSource: DataSou
     return rows[0] ? fromSql(rows[0]) : null;
   },
 
-  list: async (companyId: string, limit: number, after?: { name: string; id: string }): Promise<ConnectorRow[]> => {
-    const rows: Array<Record<string, unknown>> = after
-      ? await dataSource.query(
-          `SELECT * FROM connectors WHERE company_id = $1 AND (name, id) > ($2, $3) ORDER BY name, id LIMIT $4`,
-          [companyId, after.name, after.id, limit],
-        )
-      : await dataSource.query(`SELECT * FROM connectors WHERE company_id = $1 ORDER BY name, id LIMIT $2`, [companyId, limit]);
-    return rows.map(fromSql);
-  },
+  list: (companyId: string, limit: number, after?: NameCursor): Promise<ConnectorRow[]> =>
+    namePage(dataSource, 'connectors', companyId, limit, after, fromSql),
 
   insert: async (em: EntityManager, companyId: string, c: Pick<ConnectorRow, 'name' | 'kind' | 'config' | 'authSecret'>) => {
     try {

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { AuthzService } from '../authz/authz-service.js';
+import { visiblePage } from '../http/name-pages.js';
 import { decodeCursor, parseLimit, toPage } from '../http/pagination.js';
 import { principalOf, requestContext } from '../http/request-context.js';
 import { parseInput } from '../http/validate.js';
@@ -19,15 +20,12 @@ export const connectorRouter = (deps: { connectors: ConnectorService; repo: Pick
     const cursor = decodeCursor(req.query.cursor, 2);
     const mayRead = await deps.authz.authorizer(p, 'connectors:read');
     // Filter by policy before paging, reading ahead so pages stay full.
-    const visible = [];
-    let after = cursor ? { name: String(cursor[0]), id: String(cursor[1]) } : undefined;
-    for (;;) {
-      const rows = await deps.repo.list(p.companyId, 200, after);
-      for (const c of rows) if (mayRead({ kind: 'connector', name: c.name }).decision === 'allow') visible.push(c);
-      if (visible.length > limit || rows.length < 200) break;
-      const last = rows[rows.length - 1]!;
-      after = { name: last.name, id: last.id };
-    }
+    const visible = await visiblePage(
+      (after, n) => deps.repo.list(p.companyId, n, after),
+      (c) => mayRead({ kind: 'connector', name: c.name }).decision === 'allow',
+      limit,
+      cursor ? { name: String(cursor[0]), id: String(cursor[1]) } : undefined,
+    );
     res.json(toPage(visible, limit, (c) => [c.name, c.id], connectorJson));
   });
 

@@ -1,6 +1,7 @@
 import { ConflictError, returnedRows } from '@nembl/core';
 import type { PolicyDocument, StoredPolicy } from '@nembl/policy';
 import type { DataSource, EntityManager } from 'typeorm';
+import { namePage, type NameCursor } from '../http/name-pages.js';
 import { isUniqueViolation } from '../http/pg-errors.js';
 
 export interface PolicyRow {
@@ -48,15 +49,8 @@ export const policyRepositoryFactory = ({ dataSource }: { dataSource: DataSource
       return String(rows[0]?.policy_version ?? '0');
     },
 
-    list: async (companyId: string, limit: number, after?: { name: string; id: string }): Promise<PolicyRow[]> => {
-      const rows: Array<Record<string, unknown>> = after
-        ? await dataSource.query(
-            `SELECT * FROM policies WHERE company_id = $1 AND (name, id) > ($2, $3) ORDER BY name, id LIMIT $4`,
-            [companyId, after.name, after.id, limit],
-          )
-        : await dataSource.query(`SELECT * FROM policies WHERE company_id = $1 ORDER BY name, id LIMIT $2`, [companyId, limit]);
-      return rows.map(fromSql);
-    },
+    list: (companyId: string, limit: number, after?: NameCursor): Promise<PolicyRow[]> =>
+      namePage(dataSource, 'policies', companyId, limit, after, fromSql),
 
     find: async (companyId: string, id: string): Promise<PolicyRow | null> => {
       const rows: Array<Record<string, unknown>> = await dataSource.query(

@@ -1,5 +1,6 @@
 import { ConflictError, returnedRows } from '@nembl/core';
 import type { DataSource, EntityManager } from 'typeorm';
+import { namePage, type NameCursor } from '../http/name-pages.js';
 import { isUniqueViolation } from '../http/pg-errors.js';
 import type { WorkflowInput, WorkflowRow } from './workflow-types.js';
 
@@ -21,15 +22,8 @@ export const workflowRepositoryFactory = ({ dataSource }: { dataSource: DataSour
     return rows[0] ? fromSql(rows[0]) : null;
   },
 
-  list: async (companyId: string, limit: number, after?: { name: string; id: string }): Promise<WorkflowRow[]> => {
-    const rows: Array<Record<string, unknown>> = after
-      ? await dataSource.query(
-          `SELECT * FROM workflows WHERE company_id = $1 AND (name, id) > ($2, $3) ORDER BY name, id LIMIT $4`,
-          [companyId, after.name, after.id, limit],
-        )
-      : await dataSource.query(`SELECT * FROM workflows WHERE company_id = $1 ORDER BY name, id LIMIT $2`, [companyId, limit]);
-    return rows.map(fromSql);
-  },
+  list: (companyId: string, limit: number, after?: NameCursor): Promise<WorkflowRow[]> =>
+    namePage(dataSource, 'workflows', companyId, limit, after, fromSql),
 
   insert: async (em: EntityManager, companyId: string, w: WorkflowInput): Promise<WorkflowRow> => {
     try {

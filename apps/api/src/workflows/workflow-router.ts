@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { AuthzService } from '../authz/authz-service.js';
+import { visiblePage } from '../http/name-pages.js';
 import { decodeCursor, parseLimit, toPage } from '../http/pagination.js';
 import { principalOf, requestContext } from '../http/request-context.js';
 import { parseInput } from '../http/validate.js';
@@ -19,15 +20,12 @@ export const workflowRouter = (deps: { workflows: WorkflowService; repo: Pick<Wo
     const limit = parseLimit(req.query.limit);
     const cursor = decodeCursor(req.query.cursor, 2);
     const mayRead = await deps.authz.authorizer(p, 'workflows:read');
-    const visible = [];
-    let after = cursor ? { name: String(cursor[0]), id: String(cursor[1]) } : undefined;
-    for (;;) {
-      const rows = await deps.repo.list(p.companyId, 200, after);
-      for (const w of rows) if (mayRead(workflowResource(w)).decision === 'allow') visible.push(w);
-      if (visible.length > limit || rows.length < 200) break;
-      const last = rows[rows.length - 1]!;
-      after = { name: last.name, id: last.id };
-    }
+    const visible = await visiblePage(
+      (after, n) => deps.repo.list(p.companyId, n, after),
+      (w) => mayRead(workflowResource(w)).decision === 'allow',
+      limit,
+      cursor ? { name: String(cursor[0]), id: String(cursor[1]) } : undefined,
+    );
     res.json(toPage(visible, limit, (w) => [w.name, w.id], workflowJson));
   });
 
