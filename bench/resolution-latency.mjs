@@ -29,10 +29,12 @@
 // Breakdown aids: the API's own `nembl_http_request_duration_seconds` sum/count around each cached
 // block (server-side mean, without client and loopback overhead); a direct Postgres probe on the
 // same database comparing the audit write as the API does it (BEGIN, 10 sequential INSERT … pg_notify,
-// COMMIT) with one multi-row INSERT, on a scratch table shaped like `audit_outbox`; and (aws) direct
-// GetSecretValue calls to the same moto, 10 in parallel, as the floor a cold aws resolution cannot beat.
+// COMMIT) with one multi-row INSERT, on a scratch table shaped like `audit_outbox`; CPU time per
+// resolution of the API, the worker and the Postgres backends of the bench database (/proc/<pid>/stat
+// around each cached block); and (aws) direct GetSecretValue calls to the same moto, 10 in parallel (the
+// floor a cold aws resolution cannot beat today), next to one BatchGetSecretValue for all 10.
 //
-// All timed calls go over one keep-alive connection (node:http Agent), sequentially.
+// All timed calls are sequential, over keep-alive connections (node:http Agent).
 // Everything it starts (processes, moto, databases, Redis keys under its prefix, temp dirs) is
 // removed at the end, also on failure, Ctrl-C or the time budget (whole run < 5 min).
 //
@@ -601,6 +603,18 @@ const motoProbe = async (endpoint, companyId) => {
   }
 };
 
+/** User + system CPU time of a process so far (ms), from /proc/<pid>/stat; NaN when unreadable. */
+const CLK_TCK = 100; // USER_HZ on Linux
+const procCpuMs = (pid) => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK; // utime, stime
+  } catch {
+    return NaN;
+  }
+};
+
 /** Rows waiting in `audit_outbox` (the worker drains them into the hash chain). */
 const outboxBacklog = async (databaseUrl) => {
   const c = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5000 });
@@ -776,7 +790,21 @@ const benchStore = (store, storeEnv, motoEndpoint) =>
       { phase: 'one', count: 1, n: SIDE_N },
       { phase: 'literals', count: 0, n: SIDE_N },
     ];
-    const cached = Object.fromEntries(kinds.map((k) => [k.phase, { times: [], serverSum: 0, serverCount: 0 }]));
+    const cached = Object.fromEntries(kinds.map((k) => [k.phase, { times: [], serverSum: 0, serverCount: 0, cpu: { api: 0, worker: 0, pg: 0 } }]));
+    // CPU accounting: the API and worker processes, and the Postgres backends serving the bench
+    // database (not Redis, which is shared, nor Postgres' WAL writer).
+    const statClient = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5000 });
+    await statClient.connect();
+    defer('close stat client', () => statClient.end());
+    const cpuSnapshot = async () => {
+      const { rows } = await statClient.query(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`);
+      return { api: procCpuMs(api.pid), worker: procCpuMs(worker.pid), pg: new Map(rows.map((r) => [r.pid, procCpuMs(r.pid)])) };
+    };
+    const addCpu = (acc, a, b) => {
+      acc.api += b.api - a.api;
+      acc.worker += b.worker - a.worker;
+      for (const [pid, ms] of b.pg) if (Number.isFinite(ms)) acc.pg += ms - (a.pg.get(pid) ?? 0);
+    };
     const windowFrom = performance.now() - apiSpawnedAt;
     const cpuFrom = cpuTimes();
     // One /metrics read between blocks (it costs the API a few ms of CPU; not on the measured route).
@@ -786,7 +814,9 @@ const benchStore = (store, storeEnv, motoEndpoint) =>
         const k = kinds[(round + j) % kinds.length];
         const per = Math.floor(k.n / ROUNDS) + (round < k.n % ROUNDS ? 1 : 0);
         alive();
+        const c0 = await cpuSnapshot();
         for (let i = 0; i < per; i++) cached[k.phase].times.push(await resolve(run, k.phase, { count: k.count }));
+        addCpu(cached[k.phase].cpu, c0, await cpuSnapshot());
         const after = await routeMetrics(base);
         cached[k.phase].serverSum += after.sum - before.sum;
         cached[k.phase].serverCount += after.count - before.count;
@@ -801,6 +831,7 @@ const benchStore = (store, storeEnv, motoEndpoint) =>
 
     // Diagnostic: the worker paused, once it has drained the outbox.
     const paused = [];
+    const pausedCpu = { api: 0, worker: 0, pg: 0 };
     if (PAUSED_N > 0) {
       const drainBy = Date.now() + 10_000;
       while ((await outboxBacklog(databaseUrl)) > 0 && Date.now() < drainBy) await delay(100);
@@ -808,10 +839,12 @@ const benchStore = (store, storeEnv, motoEndpoint) =>
       signalChild(worker, 'SIGSTOP');
       try {
         await delay(100);
+        const c0 = await cpuSnapshot();
         for (let i = 0; i < PAUSED_N; i++) {
           alive();
           paused.push(await resolve(run, 'deploy', { count: REFS }));
         }
+        addCpu(pausedCpu, c0, await cpuSnapshot());
       } finally {
         signalChild(worker, 'SIGCONT');
       }
@@ -839,8 +872,17 @@ const benchStore = (store, storeEnv, motoEndpoint) =>
       newRunCached: stats(newRunCached),
       rotate: stats(rotateMs),
       cached: Object.fromEntries(
-        Object.entries(cached).map(([phase, c]) => [phase, { ...stats(c.times), serverMean: c.serverCount > 0 ? (c.serverSum / c.serverCount) * 1000 : NaN, serverN: c.serverCount }]),
+        Object.entries(cached).map(([phase, c]) => [
+          phase,
+          {
+            ...stats(c.times),
+            serverMean: c.serverCount > 0 ? (c.serverSum / c.serverCount) * 1000 : NaN,
+            serverN: c.serverCount,
+            cpu: { api: c.cpu.api / c.times.length, worker: c.cpu.worker / c.times.length, pg: c.cpu.pg / c.times.length },
+          },
+        ]),
       ),
+      pausedCpu: { api: pausedCpu.api / (paused.length || 1), worker: pausedCpu.worker / (paused.length || 1), pg: pausedCpu.pg / (paused.length || 1) },
       paused: stats(paused),
       backlogAfterCached,
       machineBusy,
@@ -859,7 +901,7 @@ const printReport = (runs) => {
   const out = [];
   const row = (cells) => `| ${cells.join(' | ')} |`;
   out.push('');
-  out.push(`POST /api/v1/runs/{runId}/phases/{phase}/env — ${REFS} secret references + 2 literals, sequential, one keep-alive connection (ms, client-side)`);
+  out.push(`POST /api/v1/runs/{runId}/phases/{phase}/env — ${REFS} secret references + 2 literals, sequential, keep-alive connection (ms, client-side)`);
   out.push('');
   out.push(row(['store', 'case', 'n', 'min', 'p50', 'p95', 'p99', 'mean', 'max', 'server mean']));
   out.push(row(['---', '---', '--:', '--:', '--:', '--:', '--:', '--:', '--:', '--:']));
@@ -871,6 +913,18 @@ const printReport = (runs) => {
     line('cached, 1 ref', r.cached.one, r.cached.one.serverMean);
     line('0 refs (2 literals): auth + rate limit + run lookup + HTTP', r.cached.literals, r.cached.literals.serverMean);
     if (r.paused.n > 0) line('cached, 10 refs, worker paused (diagnostic)', r.paused);
+  }
+  out.push('');
+  out.push('CPU time per resolution (ms; /proc utime+stime over each cached block ÷ resolutions; 10 ms tick resolution, so read the 1-ref/0-ref rows as ±0.1)');
+  out.push('');
+  out.push(row(['store', 'case', 'api', 'worker', 'postgres backends', 'total']));
+  out.push(row(['---', '---', '--:', '--:', '--:', '--:']));
+  for (const r of runs) {
+    const cpuRow = (label, c) => out.push(row([r.store, label, f(c.api), f(c.worker), f(c.pg), f(c.api + c.worker + c.pg)]));
+    cpuRow('cached, 10 refs', r.cached.deploy.cpu);
+    cpuRow('cached, 1 ref', r.cached.one.cpu);
+    cpuRow('0 refs', r.cached.literals.cpu);
+    if (r.paused.n > 0) cpuRow('cached, 10 refs, worker paused', r.pausedCpu);
   }
   out.push('');
   out.push('Postgres probe on the bench database: the audit write for 10 events (ms, client-side)');

@@ -89,7 +89,7 @@ export const composeApi = (infra: ApiInfra) => {
   const references = secretReferenceServiceFactory({ dataSource, authz });
   // Values of recent versions, for hot resolution paths: short-lived, byte-capped, per process.
   const valueCache = valueCacheFactory({ maxBytes: 32 * 1024 * 1024, ttlMs: 60_000 });
-  const values = valueReaderFactory({ dataSource, store, cache: valueCache, authz, audit, now });
+  const values = valueReaderFactory({ store, cache: valueCache, authz, audit, now });
   const connectorRepo = connectorRepositoryFactory({ dataSource });
   const connectors = connectorServiceFactory({
     dataSource,

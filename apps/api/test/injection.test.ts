@@ -235,6 +235,8 @@ describe('workflows and runtime injection', () => {
     ['an empty reference', { phases: [{ name: 'p', env: { T: 'secret:' } }] }, 400, 'phases[0].env.T'],
     ['a malformed reference', { phases: [{ name: 'p', env: { T: 'secret:Bad_Name' } }] }, 400, 'phases[0].env.T'],
     ['duplicate phase names', { phases: [{ name: 'p', env: {} }, { name: 'p', env: {} }] }, 400, 'phases[1].name'],
+    ['a phase name with a slash', { phases: [{ name: 'build/deploy', env: {} }] }, 400, 'phases[0].name'],
+    ['a phase name with a control character', { phases: [{ name: 'build\u0007', env: {} }] }, 400, 'phases[0].name'],
     ['a missing secret', { phases: [{ name: 'p', env: { T: 'secret:missing-one' } }] }, 422, 'phases[0].env.T'],
   ])('refuses a workflow with %s', async (_n, body, status, path) => {
     const { admin } = await setup();

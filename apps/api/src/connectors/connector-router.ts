@@ -1,15 +1,13 @@
 import { Router } from 'express';
-import { z } from 'zod';
 import type { AuthzService } from '../authz/authz-service.js';
 import { visiblePage } from '../http/name-pages.js';
 import { decodeCursor, parseLimit, toPage } from '../http/pagination.js';
 import { principalOf, requestContext } from '../http/request-context.js';
-import { parseInput } from '../http/validate.js';
+import { idParams, parseInput } from '../http/validate.js';
 import type { ConnectorRepository } from './connector-repository.js';
 import type { ConnectorService } from './connector-service.js';
 import { connectorJson, createConnectorSchema, patchConnectorSchema } from './connector-types.js';
 
-const idParams = z.object({ id: z.uuid() });
 
 export const connectorRouter = (deps: { connectors: ConnectorService; repo: Pick<ConnectorRepository, 'list'>; authz: AuthzService }): Router => {
   const r = Router();

@@ -1,5 +1,5 @@
 import { formatFieldPath, ValidationError, type FieldError } from '@nembl/core';
-import type { z } from 'zod';
+import { z } from 'zod';
 
 /** Turns zod issues into `errors[]`, one entry per unknown key so each is named. */
 export const zodIssuesToFieldErrors = (issues: readonly z.core.$ZodIssue[], root = 'body'): FieldError[] =>
@@ -24,3 +24,6 @@ export const parseInput = <S extends z.ZodType>(schema: S, input: unknown, root 
   }
   return result.data;
 };
+
+/** `/:id` path parameters: every resource id is a UUID. */
+export const idParams = z.object({ id: z.uuid({ message: 'must be a UUID' }) });

@@ -14,7 +14,7 @@ import { z } from 'zod';
 import type { AuthzService } from '../authz/authz-service.js';
 import { decodeCursor, parseLimit, toPage } from '../http/pagination.js';
 import { principalOf, requestContext } from '../http/request-context.js';
-import { parseInput } from '../http/validate.js';
+import { idParams, parseInput } from '../http/validate.js';
 import type { SecretRepository } from '../secrets/secret-repository.js';
 import { secretResource } from '../secrets/secret-types.js';
 import type { TokenRepository } from '../tokens/token-repository.js';
@@ -71,7 +71,6 @@ export interface PolicyRouterDeps {
 export const policyRouter = (deps: PolicyRouterDeps): Router => {
   const r = Router();
   const resource = (name?: string) => ({ kind: 'policy' as const, ...(name ? { name } : {}) });
-  const idParams = z.object({ id: z.uuid() });
 
   const audited = (p: Principal, action: string, row: PolicyRow, ctx: RequestContext, em: Parameters<AuditService['record']>[1]) =>
     deps.audit.record(

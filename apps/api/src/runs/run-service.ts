@@ -3,7 +3,7 @@ import {
   GoneError,
   NotFoundError,
   parseEnvSource,
-  secretRowFromSql,
+  secretRowFromJson,
   type AuditService,
   type Principal,
   type RequestContext,
@@ -69,15 +69,29 @@ export const runServiceFactory = (deps: {
    * The versions this run resolves: those it saw first, else the current ones, pinned now.
    * Concurrent first resolutions agree: the insert keeps the first pin, and we read back.
    */
-  const pinsFor = async (run: RunRow, names: string[]): Promise<Map<string, Pin>> => {
-    const read = async () => {
-      const rows: Array<{ secret_name: string; secret_id: string; version: number; store_version_id: string }> = await dataSource.query(
-        `SELECT secret_name, secret_id, version, store_version_id FROM run_pins WHERE run_id = $1 AND secret_name = ANY($2)`,
-        [run.id, names],
+  /** The run's pins for `names`, each with its secret row (tombstones included), in one query. */
+  const readPins = async (runId: string, names: string[]): Promise<Map<string, Pin & { secret: SecretRow }>> => {
+    const rows: Array<{ secret_name: string; secret_id: string; version: number; store_version_id: string; secret: Record<string, unknown> }> =
+      await dataSource.query(
+        `SELECT p.secret_name, p.secret_id, p.version, p.store_version_id, to_jsonb(s.*) AS secret
+           FROM run_pins p JOIN secrets s ON s.id = p.secret_id
+          WHERE p.run_id = $1 AND p.secret_name = ANY($2)`,
+        [runId, names],
       );
-      return new Map(rows.map((r) => [r.secret_name, { secretName: r.secret_name, secretId: r.secret_id, version: r.version, storeVersionId: r.store_version_id }]));
-    };
-    const pins = await read();
+    return new Map(
+      rows.map((r) => [
+        r.secret_name,
+        { secretName: r.secret_name, secretId: r.secret_id, version: r.version, storeVersionId: r.store_version_id, secret: secretRowFromJson(r.secret) },
+      ]),
+    );
+  };
+
+  /**
+   * The versions this run resolves: those it saw first, else the current ones, pinned now.
+   * Concurrent first resolutions agree: the insert keeps the first pin, and we read back.
+   */
+  const pinsFor = async (run: RunRow, names: string[]) => {
+    const pins = await readPins(run.id, names);
     const unpinned = names.filter((n) => !pins.has(n));
     if (unpinned.length === 0) return pins;
     const live = await deps.references.liveSecrets(run.companyId, unpinned);
@@ -96,7 +110,7 @@ export const runServiceFactory = (deps: {
        ON CONFLICT (run_id, secret_name) DO NOTHING`,
       [run.id, run.companyId, unpinned],
     );
-    return read();
+    return readPins(run.id, names);
   };
 
   const getRun = async (p: Principal, id: string): Promise<RunRow> => {
@@ -136,22 +150,12 @@ export const runServiceFactory = (deps: {
       if (!phase) throw new NotFoundError(`Run ${run.id} has no phase named ${phaseName}`);
       const sources = Object.entries(phase.env).map(([key, raw]) => ({ key, src: parseEnvSource(raw) }));
       const names = [...new Set(sources.flatMap(({ src }) => (src.kind === 'secret' ? [src.name] : [])))];
-      const pins = names.length > 0 ? await pinsFor(run, names) : new Map<string, Pin>();
-
+      const pins = names.length > 0 ? await pinsFor(run, names) : new Map<string, Pin & { secret: SecretRow }>();
       // A pinned secret deleted since is gone for this run too.
-      const secrets = new Map<string, SecretRow>();
-      if (names.length > 0) {
-        const rows: Array<Record<string, unknown>> = await dataSource.query(`SELECT * FROM secrets WHERE company_id = $1 AND id = ANY($2::uuid[])`, [
-          p.companyId,
-          [...pins.values()].map((pin) => pin.secretId),
-        ]);
-        for (const row of rows.map(secretRowFromSql)) secrets.set(row.name, row);
-      }
       const items: ValueRequest[] = names.map((name) => {
         const pin = pins.get(name);
-        const s = pin ? [...secrets.values()].find((x) => x.id === pin.secretId) : undefined;
-        if (!pin || !s || s.status === 'deleted' || s.status === 'deleting') throw deletedSecretError(name, s?.deletedAt ?? null);
-        return { secret: s, version: pin.version, storeVersionId: pin.storeVersionId };
+        if (!pin || pin.secret.status === 'deleted' || pin.secret.status === 'deleting') throw deletedSecretError(name, pin?.secret.deletedAt ?? null);
+        return { secret: pin.secret, version: pin.version, storeVersionId: pin.storeVersionId };
       });
 
       const values = await deps.values.read(p, items, `run:${run.id} phase:${phase.name}`, ctx);

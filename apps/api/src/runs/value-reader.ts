@@ -9,7 +9,6 @@ import {
   type SecretRow,
   type SecretStore,
 } from '@nembl/core';
-import type { DataSource } from 'typeorm';
 import type { AuthzService } from '../authz/authz-service.js';
 import { secretResource } from '../secrets/secret-types.js';
 import type { ValueCache } from './value-cache.js';
@@ -26,11 +25,10 @@ export interface ValueRequest {
  * are committed to Postgres — no audit, no value.
  */
 export const valueReaderFactory = (deps: {
-  dataSource: DataSource;
   store: SecretStore;
   cache: ValueCache;
   authz: AuthzService;
-  audit: Pick<AuditService, 'record'>;
+  audit: Pick<AuditService, 'recordDurable'>;
   now: () => Date;
 }) => {
   const fetchAndAudit = async (
@@ -41,45 +39,43 @@ export const valueReaderFactory = (deps: {
     ctx: RequestContext,
   ): Promise<Map<string, string>> => {
     const values = new Map<string, string>();
+    const fetched: ValueRequest[] = [];
     try {
       await Promise.all(
-        items.map(async ({ secret, storeVersionId }) => {
+        items.map(async (item) => {
+          const { secret, storeVersionId } = item;
           let value = deps.cache.get(secret.companyId, secret.name, storeVersionId);
           if (value === undefined) {
             value = (await deps.store.getValue({ companyId: secret.companyId, name: secret.name, versionId: storeVersionId })).value;
-            deps.cache.set(secret.companyId, secret.name, storeVersionId, value);
+            fetched.push(item);
           }
           values.set(secret.name, value);
         }),
       );
     } catch (err) {
-      // Nothing half-read is cached or returned; the message names no value.
+      // Nothing of a failed resolution is cached or returned; the message names no value.
       throw new UnavailableError(
         `The secret store is unavailable (${isStoreError(err) ? err.code : 'error'}); try again shortly`,
         5,
       );
     }
     try {
-      await deps.dataSource.transaction(async (em) => {
-        for (const item of items) {
-          await deps.audit.record(
-            {
-              companyId: p.companyId,
-              actor: actorOf(p),
-              action,
-              resource: { kind: 'secret', name: item.secret.name },
-              decision: 'allow',
-              reason: `${purpose} version=${item.version}`,
-              context: ctx,
-              at: deps.now(),
-            },
-            em,
-          );
-        }
-      });
+      await deps.audit.recordDurable(
+        items.map((item) => ({
+          companyId: p.companyId,
+          actor: actorOf(p),
+          action,
+          resource: { kind: 'secret', name: item.secret.name },
+          decision: 'allow' as const,
+          reason: `${purpose} version=${item.version}`,
+          context: ctx,
+          at: deps.now(),
+        })),
+      );
     } catch {
       throw new UnavailableError('The audit log could not be written, so no value is returned; try again shortly', 5);
     }
+    for (const { secret, storeVersionId } of fetched) deps.cache.set(secret.companyId, secret.name, storeVersionId, values.get(secret.name)!);
     return values;
   };
 
@@ -91,8 +87,12 @@ export const valueReaderFactory = (deps: {
           extra: { action: 'secrets:read_value' },
         });
       }
+      // One compiled check per reference; only a denial goes back through `require` (to audit and explain it).
+      const mayReadValue = await deps.authz.authorizer(p, 'secrets:read_value');
       for (const item of items) {
-        await deps.authz.require({ principal: p, action: 'secrets:read_value', resource: secretResource(item.secret) }, ctx);
+        if (mayReadValue(secretResource(item.secret)).decision !== 'allow') {
+          await deps.authz.require({ principal: p, action: 'secrets:read_value', resource: secretResource(item.secret) }, ctx);
+        }
       }
       return fetchAndAudit(p, items, 'secrets:read_value', purpose, ctx);
     },

@@ -3,7 +3,7 @@ import { Router, type Response } from 'express';
 import { z } from 'zod';
 import { decodeCursor, encodeCursor, parseLimit } from '../http/pagination.js';
 import { principalOf, requestContext } from '../http/request-context.js';
-import { parseInput } from '../http/validate.js';
+import { idParams, parseInput } from '../http/validate.js';
 import type { WriteResult, SecretService } from './secret-service.js';
 import { createSecretSchema, nameParams, patchSecretSchema, putValueSchema, reminderSchema, secretJson } from './secret-types.js';
 
@@ -129,7 +129,7 @@ export const secretRouter = (deps: { secrets: SecretService; now: () => Date }):
 
   r.get('/operations/:id', async (req, res) => {
     const p = principalOf(res);
-    const { id } = parseInput(z.object({ id: z.uuid() }), req.params, 'id');
+    const { id } = parseInput(idParams, req.params, 'id');
     res.json(operationJson(await deps.secrets.operation(p, id)));
   });
 

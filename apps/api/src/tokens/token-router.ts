@@ -4,8 +4,8 @@ import { z } from 'zod';
 import type { AuthzService } from '../authz/authz-service.js';
 import { decodeCursor, parseLimit, toPage } from '../http/pagination.js';
 import { principalOf, requestContext } from '../http/request-context.js';
-import { parseInput } from '../http/validate.js';
-import { rolesSchema, uuidSchema } from '../users/user-types.js';
+import { idParams, parseInput } from '../http/validate.js';
+import { rolesSchema } from '../users/user-types.js';
 import type { TokenRepository } from './token-repository.js';
 import type { TokenService } from './token-service.js';
 
@@ -52,7 +52,7 @@ export const tokenRouter = (deps: { tokens: TokenService; tokenRepo: Pick<TokenR
 
   r.get('/tokens/:id', async (req, res) => {
     const p = principalOf(res);
-    const { id } = parseInput(z.object({ id: uuidSchema }), req.params, 'id');
+    const { id } = parseInput(idParams, req.params, 'id');
     const row = await deps.tokens.get(p, id);
     await deps.authz.require({ principal: p, action: 'tokens:read', resource: resource(row.name) }, requestContext(req, res));
     res.json({ token: tokenJson(row) });
@@ -60,7 +60,7 @@ export const tokenRouter = (deps: { tokens: TokenService; tokenRepo: Pick<TokenR
 
   r.delete('/tokens/:id', async (req, res) => {
     const p = principalOf(res);
-    const { id } = parseInput(z.object({ id: uuidSchema }), req.params, 'id');
+    const { id } = parseInput(idParams, req.params, 'id');
     const ctx = requestContext(req, res);
     const row = await deps.tokens.get(p, id);
     await deps.authz.require({ principal: p, action: 'tokens:write', resource: resource(row.name) }, ctx);

@@ -1,14 +1,12 @@
 import { Router } from 'express';
-import { z } from 'zod';
 import type { AuthzService } from '../authz/authz-service.js';
 import { decodeCursor, parseLimit, toPage } from '../http/pagination.js';
 import { principalOf, requestContext } from '../http/request-context.js';
-import { parseInput } from '../http/validate.js';
+import { idParams, parseInput } from '../http/validate.js';
 import type { UserRepository } from './user-repository.js';
 import type { UserService } from './user-service.js';
-import { createUserSchema, updateUserSchema, userJson, uuidSchema } from './user-types.js';
+import { createUserSchema, updateUserSchema, userJson } from './user-types.js';
 
-const idParams = z.object({ id: uuidSchema });
 
 export const userRouter = (deps: { users: UserService; userRepo: Pick<UserRepository, 'list'>; authz: AuthzService }): Router => {
   const r = Router();

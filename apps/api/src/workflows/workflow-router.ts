@@ -4,13 +4,14 @@ import type { AuthzService } from '../authz/authz-service.js';
 import { visiblePage } from '../http/name-pages.js';
 import { decodeCursor, parseLimit, toPage } from '../http/pagination.js';
 import { principalOf, requestContext } from '../http/request-context.js';
-import { parseInput } from '../http/validate.js';
+import { idParams, parseInput } from '../http/validate.js';
 import { runJson, type RunService } from '../runs/run-service.js';
 import type { WorkflowRepository } from './workflow-repository.js';
 import { workflowResource, type WorkflowService } from './workflow-service.js';
 import { workflowJson, workflowSchema } from './workflow-types.js';
 
-const idParams = z.object({ id: z.uuid() });
+
+const runEnvParams = z.object({ runId: z.uuid(), phase: z.string().min(1).max(128) });
 
 export const workflowRouter = (deps: { workflows: WorkflowService; repo: Pick<WorkflowRepository, 'list'>; runs: RunService; authz: AuthzService }): Router => {
   const r = Router();
@@ -66,7 +67,7 @@ export const workflowRouter = (deps: { workflows: WorkflowService; repo: Pick<Wo
 
   r.post('/runs/:runId/phases/:phase/env', async (req, res) => {
     const p = principalOf(res);
-    const { runId, phase } = parseInput(z.object({ runId: z.uuid(), phase: z.string().min(1).max(128) }), req.params, 'runId');
+    const { runId, phase } = parseInput(runEnvParams, req.params, 'runId');
     res.setHeader('Cache-Control', 'no-store');
     res.json(await deps.runs.resolve(p, runId, phase, requestContext(req, res)));
   });

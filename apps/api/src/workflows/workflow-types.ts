@@ -5,7 +5,9 @@ const phaseName = z
   .string()
   .min(1)
   .max(128)
-  .regex(/^[^/\\\u0000-\u001f\u007f]+$/, 'must not contain slashes or control characters');
+  .refine((n) => !/[/\\]/.test(n) && [...n].every((ch) => ch.charCodeAt(0) >= 0x20 && ch.charCodeAt(0) !== 0x7f), {
+    message: 'must not contain slashes or control characters',
+  });
 
 const envSchema = z
   .record(z.string().regex(ENV_NAME_PATTERN, 'env names are upper-case letters, digits and _ (not starting with a digit)'), z.string().max(4096))

@@ -25,9 +25,11 @@ export const auditOutboxDrainerFactory = (deps: {
   writer: Pick<AuditChainWriter, 'appendInTransaction'>;
   logger: Logger;
   batchSize?: number;
+  kickDebounceMs?: number;
 }) => {
   const { dataSource, writer, logger } = deps;
   const batchSize = deps.batchSize ?? DEFAULT_OUTBOX_BATCH;
+  const kickDebounceMs = deps.kickDebounceMs ?? 25;
 
   const parse = (row: OutboxRow): AuditEventPayload | undefined => {
     // The row's columns are authoritative for company and key.
@@ -74,6 +76,7 @@ export const auditOutboxDrainerFactory = (deps: {
 
   let running: Promise<number> | undefined;
   let again = false;
+  let kickTimer: NodeJS.Timeout | undefined;
 
   const run = (): Promise<number> => {
     if (running) {
@@ -97,11 +100,20 @@ export const auditOutboxDrainerFactory = (deps: {
     run,
     /** Resolves once no drain is running in this process (for shutdown). */
     settled: async (): Promise<void> => {
+      clearTimeout(kickTimer);
+      kickTimer = undefined;
       await running?.catch(() => undefined);
     },
-    /** Fire-and-forget `run`, for nudges. */
+    /**
+     * Fire-and-forget `run`, for nudges. Nudges within `kickDebounceMs` share one drain, so a burst
+     * of committed events costs one pass, not one per event (at the price of that much latency).
+     */
     kick: (): void => {
-      run().catch((err: Error) => logger.warn({ err: { message: err.message } }, 'audit outbox drain failed; the schedule retries'));
+      if (kickTimer) return;
+      kickTimer = setTimeout(() => {
+        kickTimer = undefined;
+        run().catch((err: Error) => logger.warn({ err: { message: err.message } }, 'audit outbox drain failed; the schedule retries'));
+      }, kickDebounceMs);
     },
   };
 };

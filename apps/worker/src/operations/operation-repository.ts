@@ -1,7 +1,7 @@
 import {
   OPERATION_DONE_CHANNEL,
   operationRowFromSql,
-  secretRowFromSql,
+  secretRowFromJson,
   type OperationRow,
   type SecretRow,
 } from '@nembl/core';
@@ -15,11 +15,7 @@ export const operationRepositoryFactory = ({ dataSource }: { dataSource: DataSou
     );
     const r = rows[0];
     if (!r) return null;
-    const secret = r.secret as Record<string, unknown>;
-    for (const k of ['created_at', 'updated_at', 'last_rotated_at', 'deleted_at', 'reminder_next_due_at', 'reminder_last_sent_at', 'reminder_notified_due_at']) {
-      if (typeof secret[k] === 'string') secret[k] = new Date(secret[k] as string);
-    }
-    return { op: operationRowFromSql(r), secret: secretRowFromSql(secret) };
+    return { op: operationRowFromSql(r), secret: secretRowFromJson(r.secret as Record<string, unknown>) };
   },
 
   /** The earliest operation on the same secret that is still open and comes before `seq`. */

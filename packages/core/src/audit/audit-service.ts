@@ -164,9 +164,20 @@ export const auditServiceFactory = (deps: AuditServiceDeps) => {
       await enqueueOrOutbox(toAuditPayload(e));
     },
 
-    /** Commits the event to Postgres before returning; throws if it cannot (fail closed). */
-    recordDurable: async (e: AuditEventInput): Promise<void> => {
-      await insertOutbox(dataSource.manager, toAuditPayload(e));
+    /**
+     * Commits the events to Postgres before returning (one statement, so all or none); throws if
+     * it cannot, so the caller can refuse what they describe (fail closed).
+     */
+    recordDurable: async (events: AuditEventInput | AuditEventInput[]): Promise<void> => {
+      const payloads = (Array.isArray(events) ? events : [events]).map((e) => toAuditPayload(e));
+      if (payloads.length === 0) return;
+      await dataSource.query(
+        `WITH ins AS (
+           INSERT INTO audit_outbox (company_id, idempotency_key, event)
+           SELECT * FROM unnest($1::uuid[], $2::text[], $3::jsonb[]) RETURNING id)
+         SELECT pg_notify($4, '') FROM (SELECT 1 FROM ins LIMIT 1) one`,
+        [payloads.map((p) => p.companyId), payloads.map((p) => p.idempotencyKey), payloads.map((p) => JSON.stringify(p)), AUDIT_OUTBOX_CHANNEL],
+      );
     },
 
     flush,

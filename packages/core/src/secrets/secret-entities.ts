@@ -151,3 +151,21 @@ export const secretRowFromSql = (raw: Record<string, unknown>): SecretRow => {
     reminderNotifiedN: r.reminder_notified_n,
   };
 };
+
+const TIMESTAMP_COLUMNS = [
+  'created_at',
+  'updated_at',
+  'last_rotated_at',
+  'deleted_at',
+  'reminder_next_due_at',
+  'reminder_last_sent_at',
+  'reminder_notified_due_at',
+  'reminder_next_notify_at',
+];
+
+/** A `secrets` row selected as JSON (`to_jsonb(s.*)`), where timestamps arrive as strings. */
+export const secretRowFromJson = (raw: Record<string, unknown>): SecretRow => {
+  const r = { ...raw };
+  for (const k of TIMESTAMP_COLUMNS) if (typeof r[k] === 'string') r[k] = new Date(r[k] as string);
+  return secretRowFromSql(r);
+};
