@@ -15,6 +15,8 @@ export interface SmtpSink {
   url: string;
   port: number;
   mails: ReceivedMail[];
+  /** TCP connections accepted so far (a pooled client reuses a few). */
+  readonly connections: number;
   /** RCPT TO for these addresses answers 550 (a permanently failing mailbox). */
   rejectRecipients(addresses: string[]): void;
   /** Stops listening (the relay is "down"); `start` listens again on the same port. */
@@ -30,13 +32,20 @@ export const startSmtpSink = async (): Promise<SmtpSink> => {
   const mails: ReceivedMail[] = [];
   let rejected = new Set<string>();
   let port = 0;
+  let connections = 0;
   let server: SMTPServer | undefined;
 
   const make = () =>
     new SMTPServer({
       authOptional: true,
       disabledCommands: ['STARTTLS'],
+      // Stopping must not wait for pooled clients to hang up (the default is 30 s).
+      closeTimeout: 100,
       logger: false,
+      onConnect(_session, callback) {
+        connections += 1;
+        callback();
+      },
       onRcptTo(address, _session, callback) {
         if (rejected.has(address.address.toLowerCase())) {
           const err = Object.assign(new Error('Mailbox unavailable'), { responseCode: 550 });
@@ -87,6 +96,9 @@ export const startSmtpSink = async (): Promise<SmtpSink> => {
     },
     get port() {
       return port;
+    },
+    get connections() {
+      return connections;
     },
     mails,
     rejectRecipients: (addresses) => {

@@ -50,8 +50,12 @@ export const reminderScanFactory = (deps: {
     }
   };
 
-  /** Claims and records one batch; returns the occurrences it recorded. */
-  const claimBatch = (now: Date): Promise<Claimed[]> =>
+  /**
+   * Claims and records one batch. `claimed` counts the secrets taken; `recorded` the occurrences
+   * that were new (an occurrence already recorded, e.g. after the same interval was set again,
+   * is not enqueued twice).
+   */
+  const claimBatch = (now: Date): Promise<{ claimed: number; recorded: Claimed[] }> =>
     deps.dataSource.transaction(async (em) => {
       const due: Array<{ id: string; company_id: string; due: Date }> = await em.query(
         `SELECT id, company_id, reminder_next_due_at AS due FROM secrets
@@ -59,7 +63,7 @@ export const reminderScanFactory = (deps: {
           ORDER BY reminder_next_notify_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
         [now, batchSize],
       );
-      if (due.length === 0) return [];
+      if (due.length === 0) return { claimed: 0, recorded: [] };
       const items = due.map((s) => {
         const n = occurrenceAt(s.due, now, deps.repeatDays) ?? 0;
         return { ...s, n, next: nextNotifyAfter(s.due, n, deps.repeatDays) };
@@ -77,7 +81,7 @@ export const reminderScanFactory = (deps: {
           WHERE s.id = u.id`,
         [items.map((i) => i.id), items.map((i) => i.due), items.map((i) => i.n), items.map((i) => i.next)],
       );
-      return inserted;
+      return { claimed: due.length, recorded: inserted };
     });
 
   return {
@@ -89,9 +93,11 @@ export const reminderScanFactory = (deps: {
       let claimed = 0;
       for (;;) {
         const batch = await claimBatch(now);
-        if (batch.length > 0) await enqueue(batch);
-        claimed += batch.length;
-        if (batch.length === 0) break;
+        if (batch.recorded.length > 0) await enqueue(batch.recorded);
+        claimed += batch.recorded.length;
+        // Stop when nothing was claimed, not when nothing new was recorded: a batch of repeats
+        // must not end the scan while other secrets are still owed.
+        if (batch.claimed === 0) break;
       }
       if (claimed > 0) deps.logger.info({ claimed }, 'reminder scan enqueued emails');
       return { claimed };
