@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { DataSource } from 'typeorm';
 import type { QueueName, TypedQueue } from '../queues/queue-types.js';
+import { createTestDatabase } from '@nembl/testkit';
+import { createDataSource } from '../db/data-source.js';
 import { auditServiceFactory } from './audit-service.js';
 import type { AuditEventInput, AuditEventPayload } from './audit-types.js';
 
@@ -80,11 +82,27 @@ describe('auditServiceFactory', () => {
     expect(hung.outbox).toHaveLength(1);
   });
 
-  it('writes durable events to the outbox even when a queue is there', async () => {
-    const f = fakes();
-    await auditServiceFactory({ dataSource: f.dataSource, queue: f.queue }).recordDurable(denial({ action: 'secrets:read_value', decision: 'allow' }));
-    expect(f.outbox).toHaveLength(1);
-    expect(f.queued).toHaveLength(0);
+  it('writes durable events to the outbox even when a queue is there, all in one statement', async () => {
+    const db = await createTestDatabase();
+    const ds = createDataSource({ url: db.url, poolSize: 2 });
+    await ds.initialize();
+    try {
+      const [company] = await ds.query(`INSERT INTO companies (name) VALUES ('Acme') RETURNING id`);
+      const f = fakes();
+      const audit = auditServiceFactory({ dataSource: ds, queue: f.queue });
+      const read = (name: string) =>
+        denial({ companyId: company.id, action: 'secrets:read_value', decision: 'allow', resource: { kind: 'secret', name } });
+      await audit.recordDurable([read('a'), read('b')]);
+      expect(f.queued).toHaveLength(0);
+      const rows: Array<{ event: AuditEventPayload }> = await ds.query(`SELECT event FROM audit_outbox ORDER BY id`);
+      expect(rows.map((r) => r.event.resource.name)).toEqual(['a', 'b']);
+      // One bad event fails the whole write: the caller then refuses the values.
+      await expect(audit.recordDurable([read('c'), { ...read('d'), companyId: '00000000-0000-4000-8000-00000000dead' }])).rejects.toThrow();
+      expect(await ds.query(`SELECT count(*)::int AS n FROM audit_outbox`)).toEqual([{ n: 2 }]);
+    } finally {
+      await ds.destroy();
+      await db.drop();
+    }
   });
 
   it('records the first of repeated denials at once and one summary with the repeat count when the window closes', async () => {
