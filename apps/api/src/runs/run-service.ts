@@ -3,7 +3,6 @@ import {
   GoneError,
   NotFoundError,
   parseEnvSource,
-  secretRowFromJson,
   type AuditService,
   type Principal,
   type RequestContext,
@@ -16,7 +15,7 @@ import { assertMachine } from '../connectors/connector-service.js';
 import { workflowResource } from '../workflows/workflow-service.js';
 import type { WorkflowRepository } from '../workflows/workflow-repository.js';
 import type { WorkflowRow } from '../workflows/workflow-types.js';
-import type { ValueReader, ValueRequest } from './value-reader.js';
+import type { SecretForRead, ValueReader, ValueRequest } from './value-reader.js';
 
 export interface RunRow {
   id: string;
@@ -65,33 +64,50 @@ export const runServiceFactory = (deps: {
 }) => {
   const { dataSource } = deps;
 
-  /**
-   * The versions this run resolves: those it saw first, else the current ones, pinned now.
-   * Concurrent first resolutions agree: the insert keeps the first pin, and we read back.
-   */
+  type PinWithSecret = Pin & { secret: SecretForRead };
+  type PinSql = {
+    secret_name: string;
+    secret_id: string;
+    version: number;
+    store_version_id: string;
+    secret: { id: string; company_id: string; name: string; type: SecretRow['type']; tags: Record<string, string>; status: SecretRow['status']; deleted_at: string | null };
+  };
+  const pinFromSql = (r: PinSql): PinWithSecret => ({
+    secretName: r.secret_name,
+    secretId: r.secret_id,
+    version: r.version,
+    storeVersionId: r.store_version_id,
+    secret: {
+      id: r.secret.id,
+      companyId: r.secret.company_id,
+      name: r.secret.name,
+      type: r.secret.type,
+      tags: r.secret.tags,
+      status: r.secret.status,
+      deletedAt: r.secret.deleted_at ? new Date(r.secret.deleted_at) : null,
+    },
+  });
+  // Only the columns a read needs: this runs on every resolution.
+  const SECRET_FOR_READ = `jsonb_build_object('id', s.id, 'company_id', s.company_id, 'name', s.name, 'type', s.type, 'tags', s.tags,
+                                                 'status', s.status, 'deleted_at', s.deleted_at)`;
+
   /** The run's pins for `names`, each with its secret row (tombstones included), in one query. */
-  const readPins = async (runId: string, names: string[]): Promise<Map<string, Pin & { secret: SecretRow }>> => {
-    const rows: Array<{ secret_name: string; secret_id: string; version: number; store_version_id: string; secret: Record<string, unknown> }> =
-      await dataSource.query(
-        `SELECT p.secret_name, p.secret_id, p.version, p.store_version_id, to_jsonb(s.*) AS secret
-           FROM run_pins p JOIN secrets s ON s.id = p.secret_id
-          WHERE p.run_id = $1 AND p.secret_name = ANY($2)`,
-        [runId, names],
-      );
-    return new Map(
-      rows.map((r) => [
-        r.secret_name,
-        { secretName: r.secret_name, secretId: r.secret_id, version: r.version, storeVersionId: r.store_version_id, secret: secretRowFromJson(r.secret) },
-      ]),
+  const readPins = async (runId: string, names: string[]): Promise<Map<string, PinWithSecret>> => {
+    const rows: PinSql[] = await dataSource.query(
+      `SELECT p.secret_name, p.secret_id, p.version, p.store_version_id, ${SECRET_FOR_READ} AS secret
+         FROM run_pins p JOIN secrets s ON s.id = p.secret_id
+        WHERE p.run_id = $1 AND p.secret_name = ANY($2)`,
+      [runId, names],
     );
+    return new Map(rows.map((r) => [r.secret_name, pinFromSql(r)]));
   };
 
   /**
    * The versions this run resolves: those it saw first, else the current ones, pinned now.
    * Concurrent first resolutions agree: the insert keeps the first pin, and we read back.
    */
-  const pinsFor = async (run: RunRow, names: string[]) => {
-    const pins = await readPins(run.id, names);
+  const pinsFor = async (run: RunRow, names: string[], known: Map<string, PinWithSecret>) => {
+    const pins = new Map([...known].filter(([name]) => names.includes(name)));
     const unpinned = names.filter((n) => !pins.has(n));
     if (unpinned.length === 0) return pins;
     const live = await deps.references.liveSecrets(run.companyId, unpinned);
@@ -113,10 +129,19 @@ export const runServiceFactory = (deps: {
     return readPins(run.id, names);
   };
 
-  const getRun = async (p: Principal, id: string): Promise<RunRow> => {
-    const rows = await dataSource.query(`SELECT * FROM runs WHERE company_id = $1 AND id = $2`, [p.companyId, id]);
-    if (!rows[0]) throw new NotFoundError('No such run');
-    return runFromSql(rows[0]);
+  /** The run and every pin it holds so far, in one round trip (the hot path of a resolution). */
+  const getRunWithPins = async (p: Principal, id: string): Promise<{ run: RunRow; pins: Map<string, PinWithSecret> }> => {
+    const rows: Array<Record<string, unknown> & { pins: PinSql[] }> = await dataSource.query(
+      `SELECT r.*, COALESCE((
+          SELECT jsonb_agg(jsonb_build_object('secret_name', p.secret_name, 'secret_id', p.secret_id, 'version', p.version,
+                                              'store_version_id', p.store_version_id, 'secret', ${SECRET_FOR_READ}))
+            FROM run_pins p JOIN secrets s ON s.id = p.secret_id WHERE p.run_id = r.id), '[]'::jsonb) AS pins
+         FROM runs r WHERE r.company_id = $1 AND r.id = $2`,
+      [p.companyId, id],
+    );
+    const row = rows[0];
+    if (!row) throw new NotFoundError('No such run');
+    return { run: runFromSql(row), pins: new Map(row.pins.map((r) => [r.secret_name, pinFromSql(r)])) };
   };
 
   return {
@@ -142,7 +167,7 @@ export const runServiceFactory = (deps: {
     /** A phase's environment with its secrets injected, at the versions pinned for this run. */
     resolve: async (p: Principal, runId: string, phaseName: string, ctx: RequestContext) => {
       assertMachine(p);
-      const run = await getRun(p, runId);
+      const { run, pins: known } = await getRunWithPins(p, runId);
       if (run.expiresAt.getTime() <= deps.now().getTime()) {
         throw new GoneError(`Run ${run.id} expired at ${run.expiresAt.toISOString()}; start a new run`);
       }
@@ -150,7 +175,7 @@ export const runServiceFactory = (deps: {
       if (!phase) throw new NotFoundError(`Run ${run.id} has no phase named ${phaseName}`);
       const sources = Object.entries(phase.env).map(([key, raw]) => ({ key, src: parseEnvSource(raw) }));
       const names = [...new Set(sources.flatMap(({ src }) => (src.kind === 'secret' ? [src.name] : [])))];
-      const pins = names.length > 0 ? await pinsFor(run, names) : new Map<string, Pin & { secret: SecretRow }>();
+      const pins = names.length > 0 ? await pinsFor(run, names, known) : new Map<string, PinWithSecret>();
       // A pinned secret deleted since is gone for this run too.
       const items: ValueRequest[] = names.map((name) => {
         const pin = pins.get(name);

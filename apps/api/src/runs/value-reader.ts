@@ -13,8 +13,11 @@ import type { AuthzService } from '../authz/authz-service.js';
 import { secretResource } from '../secrets/secret-types.js';
 import type { ValueCache } from './value-cache.js';
 
+/** What reading a value needs to know of its secret. */
+export type SecretForRead = Pick<SecretRow, 'id' | 'companyId' | 'name' | 'type' | 'tags' | 'status' | 'deletedAt'>;
+
 export interface ValueRequest {
-  secret: SecretRow;
+  secret: SecretForRead;
   version: number;
   storeVersionId: string;
 }

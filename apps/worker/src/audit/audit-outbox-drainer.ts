@@ -29,7 +29,7 @@ export const auditOutboxDrainerFactory = (deps: {
 }) => {
   const { dataSource, writer, logger } = deps;
   const batchSize = deps.batchSize ?? DEFAULT_OUTBOX_BATCH;
-  const kickDebounceMs = deps.kickDebounceMs ?? 25;
+  const kickDebounceMs = deps.kickDebounceMs ?? 100;
 
   const parse = (row: OutboxRow): AuditEventPayload | undefined => {
     // The row's columns are authoritative for company and key.
