@@ -1,5 +1,4 @@
-import { createSecretStore, localSecretStoreFactory } from '@nembl/core';
-import { createDataSource } from '@nembl/core';
+import { createDataSource, createSecretStore } from '@nembl/core';
 import { startTcpProxy } from '@nembl/testkit';
 import { describe, expect, it } from 'vitest';
 import { ApiClient, startTestApi } from './harness.js';
@@ -54,12 +53,9 @@ describe('Redis unreachable during a create', () => {
 
 describe('the store refuses or fails', () => {
   it('ends a permanently refused create as failed with a value-free reason; the name can be created again', async () => {
-    const db = await startTestApi({ NEMBL_WRITE_WAIT_MS: '5000' }, { worker: false });
-    const ds = createDataSource({ url: db.dbUrl, poolSize: 2 });
-    await ds.initialize();
-    const faulty = faultyStore(localSecretStoreFactory({ dataSource: ds, masterKey: db.masterKey }));
+    let faulty!: ReturnType<typeof faultyStore>;
+    const db = await startTestApi({ NEMBL_WRITE_WAIT_MS: '5000' }, { wrapStore: (store) => (faulty = faultyStore(store)).store });
     try {
-      await db.startWorker({ store: faulty.store });
       const c = new ApiClient(db.url);
       await c.signup();
       faulty.refuseWrites('AccessDenied');
@@ -72,7 +68,7 @@ describe('the store refuses or fails', () => {
       expect(detail.body.secret).toMatchObject({ status: 'failed', version: 0 });
       expect(detail.body.versions).toEqual([]);
       expect((await c.put('/api/v1/secrets/refused/value', { value: 'x' })).status).toBe(409);
-      const payloads = await ds.query(`SELECT count(*)::int AS n FROM operations WHERE sealed_payload IS NOT NULL`);
+      const payloads = await db.dataSource.query(`SELECT count(*)::int AS n FROM operations WHERE sealed_payload IS NOT NULL`);
       expect(payloads[0].n).toBe(0);
 
       faulty.heal();
@@ -81,17 +77,13 @@ describe('the store refuses or fails', () => {
       expect(again.body.secret).toMatchObject({ status: 'active', version: 1 });
     } finally {
       await db.close();
-      await ds.destroy();
     }
   });
 
   it('lets a failed secret be deleted', async () => {
-    const db = await startTestApi({}, { worker: false });
-    const ds = createDataSource({ url: db.dbUrl, poolSize: 2 });
-    await ds.initialize();
-    const faulty = faultyStore(localSecretStoreFactory({ dataSource: ds, masterKey: db.masterKey }));
+    let faulty!: ReturnType<typeof faultyStore>;
+    const db = await startTestApi({}, { wrapStore: (store) => (faulty = faultyStore(store)).store });
     try {
-      await db.startWorker({ store: faulty.store });
       const c = new ApiClient(db.url);
       await c.signup();
       faulty.refuseWrites('Invalid');
@@ -103,7 +95,6 @@ describe('the store refuses or fails', () => {
       expect((await c.get('/api/v1/secrets/doomed')).status).toBe(404);
     } finally {
       await db.close();
-      await ds.destroy();
     }
   });
 });
