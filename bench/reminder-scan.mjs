@@ -35,13 +35,15 @@
 // BENCH_RUNS (20), BENCH_MAILER_FIX (1), BENCH_PG_URL (postgres://postgres@127.0.0.1:5432/postgres),
 // REDIS_URL (redis://127.0.0.1:6379), BENCH_BUDGET_MS (450000; capped there).
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker as Thread } from 'node:worker_threads';
+// Node built-ins only, so the SMTP sink thread (this same file) loads nothing heavy.
+import { checkStop, defer, finish, forget, log, startBench, stop, wallTimeLine } from './lib/run.mjs';
+import { fixed as f, procCpuMs, stats, timed } from './lib/stats.mjs';
 
 const now = () => performance.timeOrigin + performance.now();
 
@@ -116,7 +118,8 @@ async function main() {
   const { reminderScanFactory } = await import(SCAN);
   const { composeWorker } = await import(COMPOSE);
   const { loadWorkerEnv } = await import(ENV);
-  const { Redis } = await import('ioredis');
+  // pg and ioredis, loaded here rather than at the top to keep them out of the sink thread.
+  const { REDIS_URL, createDatabase, deleteRedisKeys, rand } = await import('./lib/system.mjs');
   const pg = (await import('pg')).default;
   const nodemailer = (await import('nodemailer')).default;
   const { parseConnectionUrl } = (await import('nodemailer/lib/shared/index.js')).default;
@@ -165,77 +168,15 @@ async function main() {
   const DUE_EVERY = Number(process.env.BENCH_DUE_EVERY ?? 100);
   const DUE = Math.floor(SECRETS / DUE_EVERY);
   const RUNS = Number(process.env.BENCH_RUNS ?? 20);
-  const PG_ADMIN_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const REPEAT_DAYS = 7;
-  const BUDGET_MS = Math.min(450_000, Number(process.env.BENCH_BUDGET_MS ?? 450_000));
-  const HARD_EXIT_MS = BUDGET_MS + 25_000;
-  const CLEANUP_STEP_MS = 10_000;
   const DELIVERY_TIMEOUT_MS = 200_000;
   if (DUE_EVERY % 2 !== 0 || DUE_EVERY % 10 !== 0) {
     process.stderr.write('BENCH_DUE_EVERY must be a multiple of 10\n');
     process.exit(1);
   }
 
-  const t0 = performance.now();
-  const stop = new AbortController();
-  const log = (msg) => process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(1)}s] ${msg}\n`);
-  const rand = () => randomBytes(4).toString('hex');
-  const loadAvg = () => {
-    try {
-      return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-    } catch {
-      return 'n/a';
-    }
-  };
-  const loadAtStart = loadAvg();
-
-  // -------------------------------------------------------------------------------------------
-  // Cleanup: each resource registers its undo right after it exists; all run (last first) at the
-  // end, on failure, on a signal or when the time budget runs out.
-  const undos = [];
-  const defer = (what, fn) => undos.push({ what, fn });
-  const withTimeout = (promise, ms, what) =>
-    Promise.race([
-      promise,
-      delay(ms, undefined, { ref: false }).then(() => Promise.reject(new Error(`${what} timed out after ${ms} ms`))),
-    ]);
-  let cleaningUp;
-  const cleanupAll = () => {
-    cleaningUp ??= (async () => {
-      for (const u of undos.reverse()) {
-        await withTimeout(Promise.resolve().then(u.fn), CLEANUP_STEP_MS, `cleanup: ${u.what}`).catch((err) =>
-          log(`cleanup step failed (${u.what}): ${err.message}`),
-        );
-      }
-    })();
-    return cleaningUp;
-  };
-  const bail = (reason, code) => {
-    if (!stop.signal.aborted) stop.abort(new Error(reason));
-    log(`${reason}: cleaning up`);
-    setTimeout(() => process.exit(code), HARD_EXIT_MS - BUDGET_MS).unref();
-    void cleanupAll().finally(() => process.exit(code));
-  };
-  setTimeout(() => bail(`time budget of ${BUDGET_MS / 1000} s exceeded`, 2), BUDGET_MS).unref();
-  setTimeout(() => process.exit(3), HARD_EXIT_MS).unref();
-  process.once('SIGINT', () => bail('interrupted', 130));
-  process.once('SIGTERM', () => bail('terminated', 143));
-  const checkStop = () => {
-    if (stop.signal.aborted) throw stop.signal.reason;
-  };
-
-  const stats = (xs) => {
-    const s = [...xs].sort((a, b) => a - b);
-    const at = (p) => s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))];
-    return { n: s.length, p50: at(0.5), p95: at(0.95), min: s[0], max: s[s.length - 1] };
-  };
-  const f = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '–');
-  const timed = async (fn) => {
-    const s = performance.now();
-    const r = await fn();
-    return [performance.now() - s, r];
-  };
+  // The watchdog starts cleanup after BENCH_BUDGET_MS (capped at 450 s); a hard exit follows 25 s later.
+  startBench({ capMs: 450_000 });
 
   const out = [];
   const say = (line = '') => {
@@ -247,49 +188,12 @@ async function main() {
     // -------------------------------------------------------------------------------------------
     // Database, Redis prefix, connections
 
-    const dbName = `nembl_bench_rem_${rand()}`;
+    const { name: dbName, url: dbUrl } = await createDatabase(defer, { prefix: 'nembl_bench_rem', logDrop: true });
     const prefix = `bench-rem-${rand()}`;
-    {
-      const admin = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 5000 });
-      await admin.connect();
-      try {
-        await admin.query(`CREATE DATABASE ${dbName}`);
-      } finally {
-        await admin.end();
-      }
-    }
-    defer(`drop database ${dbName}`, async () => {
-      const c = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 5000 });
-      await c.connect();
-      try {
-        await c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-        log(`dropped database ${dbName}`);
-      } finally {
-        await c.end();
-      }
-    });
     defer(`redis keys ${prefix}:*`, async () => {
-      const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 2, connectTimeout: 3000, lazyConnect: true });
-      redis.on('error', () => undefined);
-      try {
-        await redis.connect();
-        let cursor = '0';
-        let deleted = 0;
-        do {
-          const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-          cursor = next;
-          if (keys.length > 0) deleted += await redis.del(...keys);
-        } while (cursor !== '0');
-        log(`deleted ${deleted} redis keys under ${prefix}:`);
-      } finally {
-        redis.disconnect();
-      }
+      const deleted = await deleteRedisKeys(prefix);
+      log(`deleted ${deleted} redis keys under ${prefix}:`);
     });
-    const dbUrl = (() => {
-      const u = new URL(PG_ADMIN_URL);
-      u.pathname = `/${dbName}`;
-      return u.toString();
-    })();
     log(`database ${dbName}, redis prefix ${prefix}`);
 
     const logger = core.createLogger({ level: 'warn', name: 'bench-reminders' });
@@ -573,11 +477,9 @@ async function main() {
       thread.postMessage({ type: 'expect', n: DUE, reset: true });
       const workerDs = core.createDataSource({ url: dbUrl, applicationName: 'nembl-worker' });
       await workerDs.initialize();
-      const closeDs = { what: 'close worker data source', fn: () => workerDs.destroy() };
-      undos.push(closeDs);
+      const closeDs = defer('close worker data source', () => workerDs.destroy());
       const workerRedis = core.redisConnection(REDIS_URL, 'worker');
-      const closeRedis = { what: 'close worker redis', fn: () => workerRedis.disconnect() };
-      undos.push(closeRedis);
+      const closeRedis = defer('close worker redis', () => workerRedis.disconnect());
       const worker = composeWorker({
         env,
         logger,
@@ -586,8 +488,7 @@ async function main() {
         queue: { connection: workerRedis, prefix },
         ...(mailer ? { mailer } : {}),
       });
-      const closeWorker = { what: 'close worker', fn: () => worker.close() };
-      undos.push(closeWorker);
+      const closeWorker = defer('close worker', () => worker.close());
       let failedJobs = 0;
       const cpuBefore = process.cpuUsage();
       const startedAt = now();
@@ -621,21 +522,14 @@ async function main() {
           dbName,
         ])
       ).rows.map((r) => r.pid);
-      let pgCpuMs = 0;
-      for (const pid of pids) {
-        try {
-          const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-          pgCpuMs += ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, 100 ticks/s
-        } catch {
-          pgCpuMs = NaN; // not readable here (Postgres on another host or user)
-        }
-      }
+      // NaN when not readable here (Postgres on another host or user).
+      const pgCpuMs = pids.reduce((sum, pid) => sum + procCpuMs(pid), 0);
       await worker.close();
-      undos.splice(undos.indexOf(closeWorker), 1);
+      forget(closeWorker);
       await workerDs.destroy();
-      undos.splice(undos.indexOf(closeDs), 1);
+      forget(closeDs);
       workerRedis.disconnect();
-      undos.splice(undos.indexOf(closeRedis), 1);
+      forget(closeRedis);
       return {
         done,
         deliveryMs: done.last - done.first,
@@ -746,20 +640,9 @@ async function main() {
       }
     }
     say('');
-    say(
-      `total wall time ${f((performance.now() - t0) / 1000, 1)} s; ${cpus().length} cpus; load average ${loadAtStart} at start, ${loadAvg()} at end`,
-    );
+    say(wallTimeLine());
     process.stdout.write(`${out.join('\n')}\n`);
   };
 
-  try {
-    await run();
-  } catch (err) {
-    if (stop.signal.aborted) return; // the watchdog or a signal is already cleaning up and will exit
-    log(`bench failed: ${err?.stack ?? err}`);
-    await cleanupAll();
-    process.exit(1);
-  }
-  await cleanupAll();
-  process.exit(0);
+  await finish(run());
 }

@@ -47,24 +47,31 @@
 // Knobs (environment): BENCH_COLD_N (40), BENCH_CACHED_N (500), BENCH_STORES (local,aws),
 // BENCH_SETTLE_MS (100), BENCH_PG_URL (postgres://postgres@127.0.0.1:5432/postgres),
 // REDIS_URL (redis://127.0.0.1:6379), BENCH_BUDGET_MS (270000: clean up and exit 2 after this long; capped there).
-import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
-import { createServer } from 'node:net';
-import { cpus, tmpdir } from 'node:os';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
-import { BatchGetSecretValueCommand, GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { Redis } from 'ioredis';
+import { BatchGetSecretValueCommand, GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import pg from 'pg';
-
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const API_MAIN = join(ROOT, 'apps/api/dist/main.js');
-const WORKER_MAIN = join(ROOT, 'apps/worker/dist/main.js');
+import { checkStop, finish, log, scope, startBench, stop, wallTimeLine } from './lib/run.mjs';
+import { fixed, procCpuMs, stats } from './lib/stats.mjs';
+import { eachStore, motoClient, parseStores } from './lib/stores.mjs';
+import {
+  ROOT,
+  childWarnings,
+  expectStatus,
+  mintToken,
+  rand,
+  requireBuilt,
+  signUp,
+  signalChild,
+  startSystem,
+  stopChild,
+} from './lib/system.mjs';
 
 const REFS = 10;
 const COLD_N = Math.max(1, Number(process.env.BENCH_COLD_N ?? 40));
@@ -77,32 +84,15 @@ const PROBE_N = 200;
 const SETTLE_MS = Number(process.env.BENCH_SETTLE_MS ?? 100);
 const PAUSED_N = Math.max(0, Number(process.env.BENCH_PAUSED_N ?? 100));
 const PROFILE = process.env.BENCH_PROFILE === '1';
-const STORES = (process.env.BENCH_STORES ?? 'local,aws').split(',').map((s) => s.trim()).filter(Boolean);
-const PG_ADMIN_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const ROUTE = '/api/v1/runs/:runId/phases/:phase/env';
 const TARGET_P50_MS = 5;
-
-const BUDGET_MS = Math.min(270_000, Number(process.env.BENCH_BUDGET_MS ?? 270_000));
-const HARD_EXIT_MS = BUDGET_MS + 25_000;
-const READY_TIMEOUT_MS = 60_000;
 const REQUEST_TIMEOUT_MS = 20_000;
 const OPERATION_TIMEOUT_MS = 30_000;
-const CLEANUP_STEP_MS = 10_000;
 
-const t0 = performance.now();
-const stop = new AbortController();
+// The watchdog starts cleanup after BENCH_BUDGET_MS (capped at 270 s); a hard exit follows 25 s later.
+startBench({ capMs: 270_000 });
 setMaxListeners(1000, stop.signal); // 10 parallel SDK calls each listen on it
-const log = (msg) => process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(1)}s] ${msg}\n`);
-const rand = () => randomBytes(4).toString('hex');
-const loadAvg = () => {
-  try {
-    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-  } catch {
-    return 'n/a';
-  }
-};
-const loadAtStart = loadAvg();
+
 /** Machine-wide CPU counters (jiffies), to say how busy the box was while measuring. */
 const cpuTimes = () => {
   try {
@@ -114,236 +104,8 @@ const cpuTimes = () => {
 };
 const busyPercent = (a, b) => (a && b && b.total > a.total ? (1 - (b.idle - a.idle) / (b.total - a.total)) * 100 : NaN);
 
-for (const [what, path] of [
-  ['api', API_MAIN],
-  ['worker', WORKER_MAIN],
-]) {
-  if (!existsSync(path)) {
-    process.stderr.write(`${what} is not built (${path}); run: npx turbo run build --output-logs=errors-only\n`);
-    process.exit(1);
-  }
-}
-for (const s of STORES) {
-  if (s !== 'local' && s !== 'aws') {
-    process.stderr.write(`BENCH_STORES: unknown store ${s} (local, aws)\n`);
-    process.exit(1);
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Cleanup: every resource registers its undo right after it exists. A scope runs its own undos
-// (last first) when it ends; whatever is still registered runs on failure, signal or timeout.
-
-const allUndos = [];
-
-const withTimeout = (promise, ms, what) =>
-  Promise.race([promise, delay(ms, undefined, { ref: false }).then(() => Promise.reject(new Error(`${what} timed out after ${ms} ms`)))]);
-
-const runUndo = (u) => {
-  if (!u.running) {
-    u.running = withTimeout(Promise.resolve().then(u.fn), CLEANUP_STEP_MS, `cleanup: ${u.what}`).catch((err) => {
-      log(`cleanup step failed (${u.what}): ${err.message}`);
-    });
-  }
-  return u.running;
-};
-
-const scope = async (body) => {
-  const mine = [];
-  const defer = (what, fn) => {
-    const u = { what, fn };
-    mine.push(u);
-    allUndos.push(u);
-  };
-  try {
-    return await body(defer);
-  } finally {
-    for (const u of mine.reverse()) await runUndo(u);
-  }
-};
-
-let cleaningUp;
-const cleanupAll = () => {
-  cleaningUp ??= (async () => {
-    for (const u of [...allUndos].reverse()) await runUndo(u);
-  })();
-  return cleaningUp;
-};
-
-const bail = (reason, code) => {
-  if (!stop.signal.aborted) stop.abort(new Error(reason));
-  log(`${reason}: cleaning up`);
-  setTimeout(() => process.exit(code), HARD_EXIT_MS - BUDGET_MS).unref();
-  void cleanupAll().finally(() => process.exit(code));
-};
-setTimeout(() => bail(`time budget of ${BUDGET_MS / 1000} s exceeded`, 2), BUDGET_MS).unref();
-setTimeout(() => process.exit(3), HARD_EXIT_MS).unref();
-process.once('SIGINT', () => bail('interrupted', 130));
-process.once('SIGTERM', () => bail('terminated', 143));
-
-// Last resort: whatever happens, no child outlives this process.
-const liveChildren = new Set();
-process.on('exit', () => {
-  for (const c of liveChildren) {
-    try {
-      if (c.group) process.kill(-c.pid, 'SIGKILL');
-      else process.kill(c.pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-});
-
-// ---------------------------------------------------------------------------------------------
-// Processes
-
-const freePort = () =>
-  new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-
-/** Spawns a child, keeps the tail of its output and counts its warn/error log lines (pino JSON). */
-const startChild = (name, command, args, env, { group = false } = {}) => {
-  const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: group });
-  const rec = { name, child, pid: child.pid, group, tail: '', warnings: new Map(), exited: false, exitCode: null };
-  rec.exitedPromise = new Promise((resolve) => {
-    const done = (code) => {
-      rec.exited = true;
-      rec.exitCode = code;
-      liveChildren.delete(rec);
-      resolve();
-    };
-    child.once('exit', (code, signal) => done(code ?? signal));
-    child.once('error', (err) => done(err.message));
-  });
-  let partial = '';
-  const onData = (chunk) => {
-    const text = chunk.toString('utf8');
-    rec.tail = (rec.tail + text).slice(-4000);
-    partial += text;
-    const lines = partial.split('\n');
-    partial = lines.pop() ?? '';
-    for (const line of lines) {
-      if (!line.startsWith('{')) continue;
-      try {
-        const entry = JSON.parse(line);
-        if (typeof entry.level === 'number' && entry.level >= 40 && !/generated a development key/.test(entry.msg)) {
-          const key = `${entry.level >= 50 ? 'error' : 'warn'}: ${entry.msg}`;
-          rec.warnings.set(key, (rec.warnings.get(key) ?? 0) + 1);
-        }
-      } catch {
-        // not a log line
-      }
-    }
-  };
-  child.stdout.on('data', onData);
-  child.stderr.on('data', onData);
-  if (child.pid !== undefined) liveChildren.add(rec);
-  return rec;
-};
-
-const signalChild = (rec, signal) => {
-  if (rec.exited || rec.pid === undefined) return;
-  try {
-    if (rec.group) process.kill(-rec.pid, signal);
-    else process.kill(rec.pid, signal);
-  } catch {
-    // already gone
-  }
-};
-
-/** SIGTERM, then SIGKILL after 5 s. */
-const stopChild = async (rec) => {
-  if (rec.exited) return;
-  signalChild(rec, 'SIGTERM');
-  signalChild(rec, 'SIGCONT'); // in case it was paused (the worker-paused block)
-  const gone = await Promise.race([rec.exitedPromise.then(() => true), delay(5000, false, { ref: false })]);
-  if (!gone) {
-    log(`${rec.name} ignored SIGTERM for 5 s: SIGKILL`);
-    signalChild(rec, 'SIGKILL');
-    await Promise.race([rec.exitedPromise, delay(2000, undefined, { ref: false })]);
-  }
-  log(`${rec.name} stopped (${rec.exitCode})`);
-};
-
-const childFailure = (rec) => new Error(`${rec.name} exited (${rec.exitCode}) before it was ready:\n${rec.tail.trim()}`);
-
-const startMoto = async (defer) => {
-  for (let tries = 0; tries < 3; tries++) {
-    const port = await freePort();
-    const endpoint = `http://127.0.0.1:${port}`;
-    const rec = startChild('moto', 'python3', ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], process.env, { group: true });
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      if (rec.exited) break;
-      try {
-        await fetch(`${endpoint}/moto-api/`, { signal: AbortSignal.timeout(1000) });
-        defer('stop moto', () => stopChild(rec));
-        return endpoint;
-      } catch {
-        // not yet
-      }
-      if (Date.now() > deadline || stop.signal.aborted) {
-        await stopChild(rec);
-        throw new Error(`moto did not answer on ${endpoint} within 30 s:\n${rec.tail.trim()}`);
-      }
-      await delay(100);
-    }
-    if (/No module named/i.test(rec.tail)) throw new Error(`moto is not installed (pip install 'moto[server]'):\n${rec.tail.trim()}`);
-    if (!/address already in use/i.test(rec.tail)) throw childFailure(rec);
-  }
-  throw new Error('moto could not bind a free port after 3 tries');
-};
-
-// ---------------------------------------------------------------------------------------------
-// Infrastructure: a throwaway database and Redis prefix
-
-const createDatabase = async (defer) => {
-  const name = `nembl_bench_${rand()}`;
-  const admin = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 5000 });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.end();
-  }
-  defer(`drop database ${name}`, async () => {
-    const c = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 5000 });
-    await c.connect();
-    try {
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    } finally {
-      await c.end();
-    }
-  });
-  const url = new URL(PG_ADMIN_URL);
-  url.pathname = `/${name}`;
-  return url.toString();
-};
-
-const deleteRedisKeys = async (prefix) => {
-  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 2, connectTimeout: 3000, lazyConnect: true });
-  redis.on('error', () => undefined);
-  try {
-    await redis.connect();
-    let cursor = '0';
-    let deleted = 0;
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) deleted += await redis.del(...keys);
-    } while (cursor !== '0');
-    return deleted;
-  } finally {
-    redis.disconnect();
-  }
-};
+requireBuilt();
+const STORES = parseStores();
 
 // ---------------------------------------------------------------------------------------------
 // HTTP over keep-alive connections (one socket in practice: every call here is sequential or small)
@@ -358,7 +120,12 @@ const request = (base, method, path, { headers = {}, body, timeoutMs = REQUEST_T
       {
         method,
         agent,
-        headers: { ...(payload ? { 'content-type': 'application/json', 'content-length': payload.length } : { 'content-length': 0 }), ...headers },
+        headers: {
+          ...(payload
+            ? { 'content-type': 'application/json', 'content-length': payload.length }
+            : { 'content-length': 0 }),
+          ...headers,
+        },
         signal: AbortSignal.any([stop.signal, AbortSignal.timeout(timeoutMs)]),
       },
       (res) => {
@@ -381,59 +148,23 @@ const request = (base, method, path, { headers = {}, body, timeoutMs = REQUEST_T
     req.end(payload);
   });
 
-const expectStatus = (what, res, ...ok) => {
-  if (!ok.includes(res.status)) throw new Error(`${what}: HTTP ${res.status} ${res.text.slice(0, 400)}`);
-  return res;
-};
-
-const waitReady = async (base, rec) => {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  let last = 'no answer';
-  for (;;) {
-    if (rec.exited) throw childFailure(rec);
-    if (stop.signal.aborted) throw stop.signal.reason;
-    try {
-      const res = await request(base, 'GET', '/readyz', { timeoutMs: 3000 });
-      if (res.status === 200) return;
-      last = `HTTP ${res.status} ${res.text.slice(0, 200)}`;
-    } catch (err) {
-      last = err.message;
-    }
-    if (Date.now() > deadline) throw new Error(`api not ready within ${READY_TIMEOUT_MS / 1000} s (${last}):\n${rec.tail.trim()}`);
-    await delay(100);
-  }
-};
-
 /** Signs up a fresh company; returns an Admin token (setup) and a Runner token (runs, resolutions). */
 const serviceTokens = async (base) => {
-  const signup = expectStatus(
-    'signup',
-    await request(base, 'POST', '/api/v1/auth/signup', {
-      body: { companyName: `Bench ${rand()}`, email: `bench-${rand()}@example.com`, password: randomBytes(18).toString('base64url') },
-    }),
-    201,
-  );
-  const companyId = signup.json?.company?.id;
-  const session = (signup.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]).find((c) => c.startsWith('nembl_session='));
-  if (!session) throw new Error('signup set no nembl_session cookie');
-  const csrf = expectStatus('csrf', await request(base, 'GET', '/api/v1/auth/csrf', { headers: { cookie: session } }), 200);
-  const make = async (name, roles) => {
-    const res = expectStatus(
-      `create ${name} token`,
-      await request(base, 'POST', '/api/v1/tokens', { headers: { cookie: session, 'x-csrf-token': csrf.json.token }, body: { name, roles } }),
-      201,
-    );
-    if (typeof res.json?.token !== 'string') throw new Error('token response carries no token');
-    return `Bearer ${res.json.token}`;
+  const session = await signUp(request, base);
+  const make = async (name, roles) => `Bearer ${await mintToken(request, base, session, name, roles)}`;
+  return {
+    companyId: session.companyId,
+    admin: await make('bench-admin', ['Admin']),
+    runner: await make('bench-runner', ['Runner']),
   };
-  return { companyId, admin: await make('bench-admin', ['Admin']), runner: await make('bench-runner', ['Runner']) };
 };
 
 /** A create or value update, waited for until its operation has succeeded. Returns the secret's version. */
 const writeValue = async (base, auth, method, path, body) => {
   const res = await request(base, method, path, { headers: { authorization: auth }, body });
   if (res.status === 200 || res.status === 201) {
-    if (res.json?.operation?.status !== 'succeeded') throw new Error(`${method} ${path}: ${res.status} but operation ${res.json?.operation?.status}`);
+    if (res.json?.operation?.status !== 'succeeded')
+      throw new Error(`${method} ${path}: ${res.status} but operation ${res.json?.operation?.status}`);
     return res.json.secret.version;
   }
   if (res.status !== 202) throw new Error(`${method} ${path}: HTTP ${res.status} ${res.text.slice(0, 400)}`);
@@ -441,20 +172,32 @@ const writeValue = async (base, auth, method, path, body) => {
   const deadline = Date.now() + OPERATION_TIMEOUT_MS;
   for (;;) {
     await delay(10);
-    const op = expectStatus(`poll ${id}`, await request(base, 'GET', `/api/v1/operations/${id}`, { headers: { authorization: auth } }), 200).json;
+    const op = expectStatus(
+      `poll ${id}`,
+      await request(base, 'GET', `/api/v1/operations/${id}`, { headers: { authorization: auth } }),
+      200,
+    ).json;
     if (op.status === 'succeeded') break;
-    if (op.status === 'failed') throw new Error(`${method} ${path}: operation ${id} failed: ${JSON.stringify(op.error)}`);
-    if (Date.now() > deadline) throw new Error(`${method} ${path}: operation ${id} still ${op.status} after ${OPERATION_TIMEOUT_MS} ms`);
+    if (op.status === 'failed')
+      throw new Error(`${method} ${path}: operation ${id} failed: ${JSON.stringify(op.error)}`);
+    if (Date.now() > deadline)
+      throw new Error(`${method} ${path}: operation ${id} still ${op.status} after ${OPERATION_TIMEOUT_MS} ms`);
   }
   const name = path.split('/')[4] ?? body.name;
-  return expectStatus(`get ${name}`, await request(base, 'GET', `/api/v1/secrets/${name}`, { headers: { authorization: auth } }), 200).json.secret.version;
+  return expectStatus(
+    `get ${name}`,
+    await request(base, 'GET', `/api/v1/secrets/${name}`, { headers: { authorization: auth } }),
+    200,
+  ).json.secret.version;
 };
 
 /** The API's server-side latency histogram for the env route: { sum (s), count }. */
 const routeMetrics = async (base) => {
   const text = expectStatus('metrics', await request(base, 'GET', '/metrics'), 200).text;
   const pick = (suffix) => {
-    const line = text.split('\n').find((l) => l.startsWith(`nembl_http_request_duration_seconds_${suffix}{`) && l.includes(`route="${ROUTE}"`));
+    const line = text
+      .split('\n')
+      .find((l) => l.startsWith(`nembl_http_request_duration_seconds_${suffix}{`) && l.includes(`route="${ROUTE}"`));
     return line ? Number(line.split(' ').pop()) : 0;
   };
   return { sum: pick('sum'), count: pick('count') };
@@ -463,28 +206,16 @@ const routeMetrics = async (base) => {
 // ---------------------------------------------------------------------------------------------
 // Measurement
 
-const stats = (xs) => {
-  if (xs.length === 0) return { n: 0, min: NaN, p50: NaN, p95: NaN, p99: NaN, mean: NaN, max: NaN };
-  const s = [...xs].sort((a, b) => a - b);
-  const at = (p) => s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))];
-  return { n: s.length, min: s[0], p50: at(0.5), p95: at(0.95), p99: at(0.99), mean: s.reduce((a, b) => a + b, 0) / s.length, max: s[s.length - 1] };
-};
-
-const childEnv = (extra) => {
-  const env = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (/^(NEMBL_|AWS_|DATABASE_URL$|REDIS_URL$|SECRET_STORE$|PORT$|NODE_ENV$|LOG_LEVEL$|SMTP_URL$)/.test(k)) continue;
-    env[k] = v;
-  }
-  return { ...env, ...extra };
-};
-
 const secretName = (i) => `s-${i}`;
 
 const PHASES = [
   {
     name: 'deploy',
-    env: { ...Object.fromEntries(Array.from({ length: REFS }, (_, i) => [`S${i}`, `secret:${secretName(i)}`])), REGION: 'eu-west-1', STAGE: 'production' },
+    env: {
+      ...Object.fromEntries(Array.from({ length: REFS }, (_, i) => [`S${i}`, `secret:${secretName(i)}`])),
+      REGION: 'eu-west-1',
+      STAGE: 'production',
+    },
   },
   { name: 'one', env: { S0: `secret:${secretName(0)}`, REGION: 'eu-west-1', STAGE: 'production' } },
   { name: 'literals', env: { REGION: 'eu-west-1', STAGE: 'production' } },
@@ -548,7 +279,7 @@ const pgProbe = async (databaseUrl) => {
     const times = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
     for (let w = 0; w < 10; w++) for (const fn of Object.values(variants)) await fn();
     for (let i = 0; i < PROBE_N; i++) {
-      if (stop.signal.aborted) throw stop.signal.reason;
+      checkStop();
       for (const [k, fn] of Object.entries(variants)) {
         const started = performance.now();
         await fn();
@@ -567,20 +298,20 @@ const pgProbe = async (databaseUrl) => {
  * BatchGetSecretValue for all 10 (current versions only) as the alternative.
  */
 const motoProbe = async (endpoint, companyId) => {
-  const client = new SecretsManagerClient({
-    region: 'us-east-1',
-    endpoint,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    maxAttempts: 1,
-    requestHandler: { requestTimeout: 10_000, connectionTimeout: 3000, throwOnRequestTimeout: true },
-  });
-  const get = (i) => client.send(new GetSecretValueCommand({ SecretId: `nembl/${companyId}/${secretName(i)}` }), { abortSignal: stop.signal });
+  const client = motoClient(endpoint);
+  const get = (i) =>
+    client.send(new GetSecretValueCommand({ SecretId: `nembl/${companyId}/${secretName(i)}` }), {
+      abortSignal: stop.signal,
+    });
   try {
     for (let w = 0; w < 5; w++) await Promise.all(Array.from({ length: REFS }, (_, i) => get(i)));
     const ids = Array.from({ length: REFS }, (_, i) => `nembl/${companyId}/${secretName(i)}`);
     const batchGet = async () => {
-      const out = await client.send(new BatchGetSecretValueCommand({ SecretIdList: ids }), { abortSignal: stop.signal });
-      if ((out.SecretValues ?? []).length !== REFS) throw new Error(`BatchGetSecretValue returned ${out.SecretValues?.length} values`);
+      const out = await client.send(new BatchGetSecretValueCommand({ SecretIdList: ids }), {
+        abortSignal: stop.signal,
+      });
+      if ((out.SecretValues ?? []).length !== REFS)
+        throw new Error(`BatchGetSecretValue returned ${out.SecretValues?.length} values`);
     };
     await batchGet();
     const parallel = [];
@@ -600,18 +331,6 @@ const motoProbe = async (endpoint, companyId) => {
     return { parallel: stats(parallel), single: stats(single), batch: stats(batch) };
   } finally {
     client.destroy();
-  }
-};
-
-/** User + system CPU time of a process so far (ms), from /proc/<pid>/stat; NaN when unreadable. */
-const CLK_TCK = 100; // USER_HZ on Linux
-const procCpuMs = (pid) => {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK; // utime, stime
-  } catch {
-    return NaN;
   }
 };
 
@@ -669,7 +388,8 @@ const summariseProfile = (file, fromMs, toMs) => {
     }
     const pkg = packageOf(url, functionName);
     byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + dt);
-    const fn = `${functionName || '(anonymous)'} ${url ? `${url.replace(/^.*\/node_modules\//, '').replace(ROOT, '')}:${lineNumber + 1}` : ''}`.trim();
+    const fn =
+      `${functionName || '(anonymous)'} ${url ? `${url.replace(/^.*\/node_modules\//, '').replace(ROOT, '')}:${lineNumber + 1}` : ''}`.trim();
     byFunction.set(fn, (byFunction.get(fn) ?? 0) + dt);
   }
   const top = (m, n) => [...m].sort((a, b) => b[1] - a[1]).slice(0, n);
@@ -679,41 +399,19 @@ const summariseProfile = (file, fromMs, toMs) => {
 /** Starts api + worker for one store, measures, tears everything down. */
 const benchStore = (store, storeEnv, motoEndpoint) =>
   scope(async (defer) => {
-    const databaseUrl = await createDatabase(defer);
-    const prefix = `bench-res-${rand()}`;
-    defer(`redis keys ${prefix}:*`, async () => {
-      const n = await deleteRedisKeys(prefix);
-      log(`${store}: deleted ${n} redis keys under ${prefix}:`);
+    const { databaseUrl, dataDir, base, api, worker, apiSpawnedAt } = await startSystem(defer, {
+      store,
+      request,
+      prefix: 'bench-res',
+      rateLimitPerMin: 10_000_000,
+      storeEnv,
+      apiNodeArgs: (dir) => (PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${join(dir, 'prof')}`] : []),
     });
-    const dataDir = mkdtempSync(join(tmpdir(), 'nembl-bench-'));
-    defer(`rm ${dataDir}`, () => rmSync(dataDir, { recursive: true, force: true }));
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    const env = childEnv({
-      NODE_ENV: 'development',
-      PORT: String(port),
-      DATABASE_URL: databaseUrl,
-      REDIS_URL,
-      NEMBL_QUEUE_PREFIX: prefix,
-      NEMBL_DATA_DIR: dataDir,
-      LOG_LEVEL: 'warn',
-      NEMBL_RATE_LIMIT_API_PER_MIN: '10000000',
-      NEMBL_PUBLIC_URL: base,
-      ...storeEnv,
-    });
-
-    log(`${store}: starting api on ${base} (db ${new URL(databaseUrl).pathname.slice(1)}, prefix ${prefix})`);
     const profDir = join(dataDir, 'prof');
-    const apiSpawnedAt = performance.now();
-    const api = startChild(`api (${store})`, process.execPath, [...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), API_MAIN], env);
-    defer(`stop ${api.name}`, () => stopChild(api));
-    await waitReady(base, api);
-    log(`${store}: api ready; starting worker`);
-    const worker = startChild(`worker (${store})`, process.execPath, [WORKER_MAIN], env);
-    defer(`stop ${worker.name}`, () => stopChild(worker));
     const alive = () => {
-      if (stop.signal.aborted) throw stop.signal.reason;
-      for (const c of [api, worker]) if (c.exited) throw new Error(`${c.name} exited (${c.exitCode}) during the run:\n${c.tail.trim()}`);
+      checkStop();
+      for (const c of [api, worker])
+        if (c.exited) throw new Error(`${c.name} exited (${c.exitCode}) during the run:\n${c.tail.trim()}`);
     };
 
     const { companyId, admin, runner } = await serviceTokens(base);
@@ -721,37 +419,59 @@ const benchStore = (store, storeEnv, motoEndpoint) =>
     // Secrets and the workflow (Admin token).
     const values = Array.from({ length: REFS }, () => randomBytes(24).toString('base64url'));
     const versions = await Promise.all(
-      values.map((value, i) => writeValue(base, admin, 'POST', '/api/v1/secrets', { name: secretName(i), value, type: 'api_key' })),
+      values.map((value, i) =>
+        writeValue(base, admin, 'POST', '/api/v1/secrets', { name: secretName(i), value, type: 'api_key' }),
+      ),
     );
-    const wf = expectStatus('create workflow', await request(base, 'POST', '/api/v1/workflows', { headers: { authorization: admin }, body: { name: `bench-${rand()}`, phases: PHASES } }), 201)
-      .json.workflow;
+    const wf = expectStatus(
+      'create workflow',
+      await request(base, 'POST', '/api/v1/workflows', {
+        headers: { authorization: admin },
+        body: { name: `bench-${rand()}`, phases: PHASES },
+      }),
+      201,
+    ).json.workflow;
     log(`${store}: ${REFS} secrets and workflow ${wf.id} ready`);
 
     const startRun = async () =>
-      expectStatus('start run', await request(base, 'POST', `/api/v1/workflows/${wf.id}/runs`, { headers: { authorization: runner } }), 201).json.run.id;
+      expectStatus(
+        'start run',
+        await request(base, 'POST', `/api/v1/workflows/${wf.id}/runs`, { headers: { authorization: runner } }),
+        201,
+      ).json.run.id;
 
     /** One timed resolution; checks the answer. */
     const resolve = async (runId, phase, expect) => {
       const started = performance.now();
-      const res = await request(base, 'POST', `/api/v1/runs/${runId}/phases/${phase}/env`, { headers: { authorization: runner } });
+      const res = await request(base, 'POST', `/api/v1/runs/${runId}/phases/${phase}/env`, {
+        headers: { authorization: runner },
+      });
       const ms = performance.now() - started;
       expectStatus(`resolve ${phase}`, res, 200);
       if (expect) {
         const { env: got, versions: pinned } = res.json;
         for (let i = 0; i < expect.count; i++) {
-          if (got[`S${i}`] !== values[i]) throw new Error(`resolve ${phase}: S${i} is not the value last written to ${secretName(i)}`);
-          if (pinned[`S${i}`]?.version !== versions[i]) throw new Error(`resolve ${phase}: S${i} pinned version ${pinned[`S${i}`]?.version}, expected ${versions[i]}`);
+          if (got[`S${i}`] !== values[i])
+            throw new Error(`resolve ${phase}: S${i} is not the value last written to ${secretName(i)}`);
+          if (pinned[`S${i}`]?.version !== versions[i])
+            throw new Error(
+              `resolve ${phase}: S${i} pinned version ${pinned[`S${i}`]?.version}, expected ${versions[i]}`,
+            );
         }
-        if (got.REGION !== 'eu-west-1' || got.STAGE !== 'production') throw new Error(`resolve ${phase}: literals wrong`);
+        if (got.REGION !== 'eu-west-1' || got.STAGE !== 'production')
+          throw new Error(`resolve ${phase}: literals wrong`);
       }
       return ms;
     };
 
     const rotateAll = async () => {
       for (let i = 0; i < REFS; i++) values[i] = randomBytes(24).toString('base64url');
-      const next = await Promise.all(values.map((value, i) => writeValue(base, admin, 'PUT', `/api/v1/secrets/${secretName(i)}/value`, { value })));
+      const next = await Promise.all(
+        values.map((value, i) => writeValue(base, admin, 'PUT', `/api/v1/secrets/${secretName(i)}/value`, { value })),
+      );
       next.forEach((v, i) => {
-        if (!(v > versions[i])) throw new Error(`rotation of ${secretName(i)} did not make a new version (${versions[i]} → ${v})`);
+        if (!(v > versions[i]))
+          throw new Error(`rotation of ${secretName(i)} did not make a new version (${versions[i]} → ${v})`);
         versions[i] = v;
       });
     };
@@ -760,7 +480,9 @@ const benchStore = (store, storeEnv, motoEndpoint) =>
     const cold = [];
     const newRunCached = [];
     const rotateMs = [];
-    log(`${store}: cold: ${COLD_WARMUP} warm-up + ${COLD_N} samples (rotate ${REFS} secrets, new run, first resolution)`);
+    log(
+      `${store}: cold: ${COLD_WARMUP} warm-up + ${COLD_N} samples (rotate ${REFS} secrets, new run, first resolution)`,
+    );
     for (let n = -COLD_WARMUP; n < COLD_N; n++) {
       alive();
       const r0 = performance.now();
@@ -790,15 +512,23 @@ const benchStore = (store, storeEnv, motoEndpoint) =>
       { phase: 'one', count: 1, n: SIDE_N },
       { phase: 'literals', count: 0, n: SIDE_N },
     ];
-    const cached = Object.fromEntries(kinds.map((k) => [k.phase, { times: [], serverSum: 0, serverCount: 0, cpu: { api: 0, worker: 0, pg: 0 } }]));
+    const cached = Object.fromEntries(
+      kinds.map((k) => [k.phase, { times: [], serverSum: 0, serverCount: 0, cpu: { api: 0, worker: 0, pg: 0 } }]),
+    );
     // CPU accounting: the API and worker processes, and the Postgres backends serving the bench
     // database (not Redis, which is shared, nor Postgres' WAL writer).
     const statClient = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5000 });
     await statClient.connect();
     defer('close stat client', () => statClient.end());
     const cpuSnapshot = async () => {
-      const { rows } = await statClient.query(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`);
-      return { api: procCpuMs(api.pid), worker: procCpuMs(worker.pid), pg: new Map(rows.map((r) => [r.pid, procCpuMs(r.pid)])) };
+      const { rows } = await statClient.query(
+        `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+      );
+      return {
+        api: procCpuMs(api.pid),
+        worker: procCpuMs(worker.pid),
+        pg: new Map(rows.map((r) => [r.pid, procCpuMs(r.pid)])),
+      };
     };
     const addCpu = (acc, a, b) => {
       acc.api += b.api - a.api;
@@ -862,10 +592,14 @@ const benchStore = (store, storeEnv, motoEndpoint) =>
     if (PROFILE) {
       await stopChild(api); // the profile is written on exit
       const file = readdirSync(profDir).find((x) => x.endsWith('.cpuprofile'));
-      if (file) profile = { ...summariseProfile(join(profDir, file), windowFrom + 200, windowTo - 200), requests: requestsInWindow };
+      if (file)
+        profile = {
+          ...summariseProfile(join(profDir, file), windowFrom + 200, windowTo - 200),
+          requests: requestsInWindow,
+        };
       else log(`${store}: no CPU profile was written`);
     }
-    const warnings = [...api.warnings, ...worker.warnings].map(([k, n]) => `${k} ×${n}`);
+    const warnings = childWarnings(api, worker);
     return {
       store,
       cold: stats(cold),
@@ -878,11 +612,19 @@ const benchStore = (store, storeEnv, motoEndpoint) =>
             ...stats(c.times),
             serverMean: c.serverCount > 0 ? (c.serverSum / c.serverCount) * 1000 : NaN,
             serverN: c.serverCount,
-            cpu: { api: c.cpu.api / c.times.length, worker: c.cpu.worker / c.times.length, pg: c.cpu.pg / c.times.length },
+            cpu: {
+              api: c.cpu.api / c.times.length,
+              worker: c.cpu.worker / c.times.length,
+              pg: c.cpu.pg / c.times.length,
+            },
           },
         ]),
       ),
-      pausedCpu: { api: pausedCpu.api / (paused.length || 1), worker: pausedCpu.worker / (paused.length || 1), pg: pausedCpu.pg / (paused.length || 1) },
+      pausedCpu: {
+        api: pausedCpu.api / (paused.length || 1),
+        worker: pausedCpu.worker / (paused.length || 1),
+        pg: pausedCpu.pg / (paused.length || 1),
+      },
       paused: stats(paused),
       backlogAfterCached,
       machineBusy,
@@ -895,18 +637,21 @@ const benchStore = (store, storeEnv, motoEndpoint) =>
 
 // ---------------------------------------------------------------------------------------------
 
-const f = (x) => (Number.isFinite(x) ? x.toFixed(2) : '–');
+const f = (x) => fixed(x, 2);
 
 const printReport = (runs) => {
   const out = [];
   const row = (cells) => `| ${cells.join(' | ')} |`;
   out.push('');
-  out.push(`POST /api/v1/runs/{runId}/phases/{phase}/env — ${REFS} secret references + 2 literals, sequential, keep-alive connection (ms, client-side)`);
+  out.push(
+    `POST /api/v1/runs/{runId}/phases/{phase}/env — ${REFS} secret references + 2 literals, sequential, keep-alive connection (ms, client-side)`,
+  );
   out.push('');
   out.push(row(['store', 'case', 'n', 'min', 'p50', 'p95', 'p99', 'mean', 'max', 'server mean']));
   out.push(row(['---', '---', '--:', '--:', '--:', '--:', '--:', '--:', '--:', '--:']));
   for (const r of runs) {
-    const line = (label, s, server = NaN) => out.push(row([r.store, label, s.n, f(s.min), f(s.p50), f(s.p95), f(s.p99), f(s.mean), f(s.max), f(server)]));
+    const line = (label, s, server = NaN) =>
+      out.push(row([r.store, label, s.n, f(s.min), f(s.p50), f(s.p95), f(s.p99), f(s.mean), f(s.max), f(server)]));
     line('**cold** (new run after rotating all 10; values from the store)', r.cold);
     line('new run, values cached (pins inserted)', r.newRunCached);
     line('**cached** (same run, 10 refs)', r.cached.deploy, r.cached.deploy.serverMean);
@@ -915,12 +660,15 @@ const printReport = (runs) => {
     if (r.paused.n > 0) line('cached, 10 refs, worker paused (diagnostic)', r.paused);
   }
   out.push('');
-  out.push('CPU time per resolution (ms; /proc utime+stime over each cached block ÷ resolutions; 10 ms tick resolution, so read the 1-ref/0-ref rows as ±0.1)');
+  out.push(
+    'CPU time per resolution (ms; /proc utime+stime over each cached block ÷ resolutions; 10 ms tick resolution, so read the 1-ref/0-ref rows as ±0.1)',
+  );
   out.push('');
   out.push(row(['store', 'case', 'api', 'worker', 'postgres backends', 'total']));
   out.push(row(['---', '---', '--:', '--:', '--:', '--:']));
   for (const r of runs) {
-    const cpuRow = (label, c) => out.push(row([r.store, label, f(c.api), f(c.worker), f(c.pg), f(c.api + c.worker + c.pg)]));
+    const cpuRow = (label, c) =>
+      out.push(row([r.store, label, f(c.api), f(c.worker), f(c.pg), f(c.api + c.worker + c.pg)]));
     cpuRow('cached, 10 refs', r.cached.deploy.cpu);
     cpuRow('cached, 1 ref', r.cached.one.cpu);
     cpuRow('0 refs', r.cached.literals.cpu);
@@ -938,7 +686,9 @@ const printReport = (runs) => {
     batched: '1 INSERT of 10 rows, autocommit',
     single: '1 INSERT of 1 row, autocommit (commit cost)',
   };
-  for (const r of runs) for (const [k, s] of Object.entries(r.pg)) out.push(row([r.store, labels[k], s.n, f(s.min), f(s.p50), f(s.p95), f(s.p99), f(s.mean)]));
+  for (const r of runs)
+    for (const [k, s] of Object.entries(r.pg))
+      out.push(row([r.store, labels[k], s.n, f(s.min), f(s.p50), f(s.p95), f(s.p99), f(s.mean)]));
   for (const r of runs) {
     if (r.moto) {
       out.push('');
@@ -972,46 +722,23 @@ const printReport = (runs) => {
       `${r.store}: machine CPU busy ${f(r.machineBusy)} % (all processes, ${cpus().length} cpus) during the cached rounds; audit_outbox backlog right after them: ${r.backlogAfterCached} rows.`,
     );
     const met = r.cached.deploy.p50 <= TARGET_P50_MS;
-    out.push(`${r.store}: cached p50 ${f(r.cached.deploy.p50)} ms → target (≤ ${TARGET_P50_MS} ms) ${met ? 'MET' : 'NOT MET'}; rotating 10 secrets took p50 ${f(r.rotate.p50)} ms per cold sample (untimed).`);
+    out.push(
+      `${r.store}: cached p50 ${f(r.cached.deploy.p50)} ms → target (≤ ${TARGET_P50_MS} ms) ${met ? 'MET' : 'NOT MET'}; rotating 10 secrets took p50 ${f(r.rotate.p50)} ms per cold sample (untimed).`,
+    );
     if (r.warnings.length > 0) out.push(`${r.store}: warn/error log lines: ${r.warnings.join('; ')}`);
   }
-  out.push(`total wall time ${((performance.now() - t0) / 1000).toFixed(1)} s; ${cpus().length} cpus; load average ${loadAtStart} at start, ${loadAvg()} at end`);
+  out.push(wallTimeLine());
   process.stdout.write(`${out.join('\n')}\n`);
 };
 
 const main = async () => {
   const runs = [];
-  for (const store of STORES) {
-    if (store === 'local') {
-      runs.push(await benchStore('local', { SECRET_STORE: 'local' }));
-    } else {
-      await scope(async (defer) => {
-        const endpoint = await startMoto(defer);
-        log(`moto on ${endpoint}`);
-        runs.push(
-          await benchStore(
-            'aws',
-            { SECRET_STORE: 'aws', AWS_ENDPOINT_URL: endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' },
-            endpoint,
-          ),
-        );
-      });
-    }
-  }
+  await eachStore(STORES, async (store, storeEnv, motoEndpoint) => {
+    if (motoEndpoint) log(`moto on ${motoEndpoint}`);
+    runs.push(await benchStore(store, storeEnv, motoEndpoint));
+  });
   agent.destroy();
   printReport(runs);
 };
 
-main().then(
-  async () => {
-    await cleanupAll();
-    process.exit(0);
-  },
-  async (err) => {
-    if (!stop.signal.aborted) {
-      log(`bench failed: ${err?.stack ?? err}`);
-      await cleanupAll();
-      process.exit(1);
-    }
-  },
-);
+await finish(main());
