@@ -23,19 +23,19 @@ say('running tests…');
 const vitestArgs = ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...args.filter((a) => a !== '--no-typecheck')];
 const r = spawnSync('npx', vitestArgs, { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test' } });
 
-let passed = 0;
-let failed = 0;
-if (existsSync(report)) {
+/** Passed and failed counts from vitest's JSON report; a file that failed to load counts as one failure. */
+const countResults = () => {
+  if (!existsSync(report)) return { passed: 0, failed: 1 };
   const json = JSON.parse(readFileSync(report, 'utf8'));
-  passed = json.numPassedTests ?? 0;
-  failed = json.numFailedTests ?? 0;
-  // A file that failed to load has no failed tests of its own: count it as one failure.
+  let failed = json.numFailedTests ?? 0;
   for (const file of json.testResults ?? []) {
     if (file.status === 'failed' && !(file.assertionResults ?? []).some((a) => a.status === 'failed')) failed += 1;
   }
-} else {
-  failed = 1;
-}
-if (r.status !== 0 && failed === 0) failed = 1;
+  return { passed: json.numPassedTests ?? 0, failed };
+};
+const counted = countResults();
+const passed = counted.passed;
+// A run that exited non-zero without a counted failure (a crash, a setup error) still failed.
+const failed = r.status !== 0 && counted.failed === 0 ? 1 : counted.failed;
 process.stdout.write(`\n${passed} passed, ${failed} failed\n`);
 process.exit(failed > 0 || r.status !== 0 ? 1 : 0);
