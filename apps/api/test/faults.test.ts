@@ -142,3 +142,28 @@ describe('a worker killed mid-operation', () => {
     }
   });
 });
+
+describe('a worker shutting down gracefully (SIGTERM)', () => {
+  it('finishes the operation in flight before it stops', async () => {
+    let faulty!: ReturnType<typeof faultyStore>;
+    const t = await startTestApi({ NEMBL_WRITE_WAIT_MS: '0' }, { worker: false, wrapStore: (store) => (faulty = faultyStore(store)).store });
+    try {
+      const w = await t.startWorker();
+      const c = new ApiClient(t.url);
+      await c.signup();
+      const hold = faulty.holdNextWrite();
+      const res = await c.post('/api/v1/secrets', { name: 'in-flight-at-shutdown', value: 'x' });
+      await hold.entered;
+      let stopped = false;
+      const stopping = w.stop().then(() => (stopped = true));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(stopped).toBe(false); // waits for the job in flight
+      hold.release();
+      await stopping;
+      const op = (await c.get(`/api/v1/operations/${res.body.operation.id}`)).body;
+      expect(op.status).toBe('succeeded');
+    } finally {
+      await t.close();
+    }
+  });
+});
