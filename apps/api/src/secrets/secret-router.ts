@@ -1,4 +1,4 @@
-import { dueWindowEnd, operationJson, parseTagFilter, secretTypeSchema, ValidationError } from '@nembl/core';
+import { dueWindowEnd, operationJson, parseTagFilter, secretTypeSchema, ValidationError, type SecretRow } from '@nembl/core';
 import { Router, type Response } from 'express';
 import { z } from 'zod';
 import { decodeCursor, encodeCursor, parseLimit } from '../http/pagination.js';
@@ -20,6 +20,12 @@ export const deleteBody = z.strictObject({ confirm: z.string().max(256).optional
 
 export const secretRouter = (deps: { secrets: SecretService; now: () => Date }): Router => {
   const r = Router();
+
+  /** A changed secret with its owners and bindings (not a read: no `secrets:read` event). */
+  const sendSecret = async (res: Response, secret: SecretRow) => {
+    const { owners, bound } = await deps.secrets.describe(secret);
+    res.json({ secret: secretJson(secret, owners, bound) });
+  };
 
   const sendWrite = async (res: Response, result: WriteResult, successStatus: 200 | 201, includeSecret = true) => {
     const extra = includeSecret ? await deps.secrets.describe(result.secret) : undefined;
@@ -78,10 +84,7 @@ export const secretRouter = (deps: { secrets: SecretService; now: () => Date }):
     const p = principalOf(res);
     const { name } = parseInput(nameParams, req.params, 'name');
     const body = parseInput(patchSecretSchema, req.body);
-    const ctx = requestContext(req, res);
-    await deps.secrets.patch(p, name, body, ctx);
-    const { secret, owners, bound } = await deps.secrets.get(p, name, ctx);
-    res.json({ secret: secretJson(secret, owners, bound) });
+    await sendSecret(res, await deps.secrets.patch(p, name, body, requestContext(req, res)));
   });
 
   r.put('/secrets/:name/value', async (req, res) => {
@@ -105,19 +108,13 @@ export const secretRouter = (deps: { secrets: SecretService; now: () => Date }):
     const p = principalOf(res);
     const { name } = parseInput(nameParams, req.params, 'name');
     const body = parseInput(reminderSchema, req.body);
-    const ctx = requestContext(req, res);
-    await deps.secrets.setReminder(p, name, body.intervalDays, ctx);
-    const { secret, owners, bound } = await deps.secrets.get(p, name, ctx);
-    res.json({ secret: secretJson(secret, owners, bound) });
+    await sendSecret(res, await deps.secrets.setReminder(p, name, body.intervalDays, requestContext(req, res)));
   });
 
   r.delete('/secrets/:name/reminder', async (req, res) => {
     const p = principalOf(res);
     const { name } = parseInput(nameParams, req.params, 'name');
-    const ctx = requestContext(req, res);
-    await deps.secrets.setReminder(p, name, null, ctx);
-    const { secret, owners, bound } = await deps.secrets.get(p, name, ctx);
-    res.json({ secret: secretJson(secret, owners, bound) });
+    await sendSecret(res, await deps.secrets.setReminder(p, name, null, requestContext(req, res)));
   });
 
   r.get('/secrets/:name/bindings', async (req, res) => {
