@@ -23,12 +23,12 @@
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import * as gen from './policy-arbitraries.test-support.js';
 import { compilePolicySet } from './policy-compile.js';
 import { evaluate } from './policy-evaluate.js';
 import type {
   AuthzRequest,
   ConditionOperator,
-  Conditions,
   PolicyStatement,
   Principal,
   PrincipalSet,
@@ -92,103 +92,47 @@ const EQUAL_OPERANDS = [
 const LIKE_OPERANDS = ['prod*', '*', '*-db', 'D*', 'x', 'dev', '*e*'];
 
 // ---------------------------------------------------------------------------------------------
-// Random documents and requests within the shared subset
+// Random documents and requests within the shared subset, built by the generators shared with
+// policy-properties.test.ts from the pools above. The pools and weights are this test's own; changing
+// them (or the order of the calls that build the generators) changes what seed 42 produces.
 
-const principalSetArb: fc.Arbitrary<PrincipalSet> = fc
-  .record(
-    {
-      users: fc.subarray(IDS, { minLength: 1 }),
-      tokens: fc.subarray(IDS, { minLength: 1 }),
-      roles: fc.subarray(ROLES, { minLength: 1 }),
-      groups: fc.subarray(GROUPS, { minLength: 1 }),
-    },
-    { requiredKeys: [] },
-  )
-  .filter((s) => Object.keys(s).length > 0);
+const PRINCIPAL_POOLS = { ids: IDS, roles: ROLES, groups: GROUPS };
 
-const operandsArb = (pool: string[]) =>
-  fc.oneof(fc.constantFrom(...pool), fc.subarray(pool, { minLength: 1, maxLength: 3 }));
-
-const conditionArb = fc
-  .oneof(
+const conditionArb = gen.conditionArb({
+  // every operator on single-valued keys, only the non-`Like` ones on multi-valued keys (see above)
+  opKeys: fc.oneof(
     fc.tuple(fc.constantFrom(...CONDITION_OPERATORS), fc.constantFrom(...SINGLE_KEYS)),
     fc.tuple(fc.constantFrom(...MULTI_OPERATORS), fc.constantFrom(...MULTI_KEYS)),
-  )
-  .chain(([op, key]) =>
-    (op === 'Null' ? fc.boolean() : operandsArb(op.endsWith('Like') ? LIKE_OPERANDS : EQUAL_OPERANDS)).map((value) => ({
-      op,
-      key,
-      value,
-    })),
-  );
+  ),
+  operands: (op) => (op.endsWith('Like') ? LIKE_OPERANDS : EQUAL_OPERANDS),
+});
 
-const conditionsArb: fc.Arbitrary<Conditions> = fc
-  .array(conditionArb, { minLength: 1, maxLength: 3 })
-  .map((entries) => {
-    const out: Conditions = {};
-    for (const { op, key, value } of entries) out[op] = { ...out[op], [key]: value };
-    return out;
-  });
+const statementArb = gen.statementArb({
+  ...PRINCIPAL_POOLS,
+  actionGlobs: ACTION_GLOBS,
+  resourcePatterns: RESOURCE_PATTERNS,
+  conditions: gen.conditionsArb(conditionArb),
+  effects: ['allow', 'allow', 'deny'],
+  percent: { notPrincipals: 20, resources: 40, conditions: 50 },
+});
 
-const sometimes = <T>(arb: fc.Arbitrary<T>, percent: number): fc.Arbitrary<T | undefined> =>
-  fc.oneof({ arbitrary: fc.constant(undefined), weight: 100 - percent }, { arbitrary: arb, weight: percent });
-
-const statementArb: fc.Arbitrary<PolicyStatement> = fc
-  .record({
-    effect: fc.constantFrom<'allow' | 'deny'>('allow', 'allow', 'deny'),
-    actions: fc.oneof(fc.constant<string[]>(['*']), fc.subarray(ACTION_GLOBS, { minLength: 1, maxLength: 4 })),
-    principals: fc.oneof(fc.constant<'*'>('*'), principalSetArb),
-    notPrincipals: sometimes(principalSetArb, 20),
-    resources: sometimes(fc.subarray(RESOURCE_PATTERNS, { minLength: 1, maxLength: 2 }), 40),
-    conditions: sometimes(conditionsArb, 50),
-  })
-  .map((s) => {
-    const out: PolicyStatement = { effect: s.effect, actions: s.actions, principals: s.principals };
-    if (s.notPrincipals !== undefined) out.notPrincipals = s.notPrincipals;
-    if (s.resources !== undefined) out.resources = s.resources;
-    if (s.conditions !== undefined) out.conditions = s.conditions;
-    return out;
-  });
-
-const policiesArb: fc.Arbitrary<StoredPolicy[]> = fc
-  .array(fc.array(statementArb, { minLength: 1, maxLength: 5 }), { maxLength: 6 })
-  .map((docs) =>
-    docs.map((statements, i) => ({
-      id: `p${i}`,
-      name: `policy ${i}`,
-      // every other policy leaves sids out, to check the default `statements[i]` names too
-      document: {
-        name: `policy ${i}`,
-        statements: statements.map((s, j) => (i % 2 === 0 ? { ...s, sid: `s${j}` } : s)),
-      },
-    })),
-  );
+// every other policy leaves sids out, to check the default `statements[i]` names too
+const policiesArb = gen.policiesArb(statementArb, (i) => i % 2 === 0);
 
 const tagsArb = fc.dictionary(fc.constantFrom(...TAG_KEYS), fc.constantFrom(...TAG_VALUES), { maxKeys: 2 });
 
-const principalArb: fc.Arbitrary<Principal> = fc.record({
-  type: fc.constantFrom<'user' | 'token'>('user', 'token'),
-  id: fc.constantFrom(...IDS),
-  roles: fc
-    .tuple(fc.subarray(ROLES.slice(1)), fc.nat(7))
-    .map(([roles, dice]) => (dice === 0 ? [ADMIN_ROLE, ...roles] : roles)),
-  groups: fc.subarray(GROUPS),
-});
-
-const resourceArb: fc.Arbitrary<ResourceAttrs> = fc.record(
-  {
+const requestArb = gen.requestArb({
+  principal: gen.principalArb({ ...PRINCIPAL_POOLS, adminOneIn: 8 }),
+  // contract actions only: Cedar knows no others (see above)
+  actions: [...ACTIONS],
+  // 'secret' about half the time: most resource patterns and condition keys above are about secrets
+  resource: gen.resourceArb({
     kind: fc.oneof(fc.constant('secret' as const), fc.constantFrom(...RESOURCE_KINDS)),
-    name: fc.constantFrom(...NAMES),
-    secretType: fc.constantFrom('api_key', 'password'),
+    names: NAMES,
     tags: tagsArb,
-  },
-  { requiredKeys: ['kind'] },
-);
-
-const requestArb: fc.Arbitrary<AuthzRequest> = fc.record(
-  { principal: principalArb, action: fc.constantFrom(...ACTIONS), resource: resourceArb, requestTags: tagsArb },
-  { requiredKeys: ['principal', 'action', 'resource'] },
-);
+  }),
+  tags: tagsArb,
+});
 
 // ---------------------------------------------------------------------------------------------
 // Translation to Cedar

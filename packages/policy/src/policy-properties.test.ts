@@ -4,18 +4,10 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import * as gen from './policy-arbitraries.test-support.js';
 import { compilePolicySet } from './policy-compile.js';
 import { createAuthorizer, evaluate, evaluateChange } from './policy-evaluate.js';
-import type {
-  AuthzRequest,
-  Conditions,
-  ConditionValue,
-  PolicyStatement,
-  Principal,
-  PrincipalSet,
-  ResourceAttrs,
-  StoredPolicy,
-} from './policy-types.js';
+import type { AuthzRequest, PolicyStatement } from './policy-types.js';
 import { ACTIONS, ADMIN_ROLE, CONDITION_OPERATORS, RESOURCE_KINDS } from './policy-types.js';
 
 const RUNS = { seed: 42, numRuns: 250 };
@@ -74,106 +66,49 @@ const OPERANDS = [
   'D*',
 ];
 
-const principalSetArb: fc.Arbitrary<PrincipalSet> = fc
-  .record(
-    {
-      users: fc.subarray(IDS, { minLength: 1 }),
-      tokens: fc.subarray(IDS, { minLength: 1 }),
-      roles: fc.subarray(ROLES, { minLength: 1 }),
-      groups: fc.subarray(GROUPS, { minLength: 1 }),
-    },
-    { requiredKeys: [] },
-  )
-  .filter((s) => Object.keys(s).length > 0);
+// The generators are shared with policy-cedar.test.ts (built from each test's own pools); changing
+// the pools, the weights or the order of the calls below changes what seed 42 produces.
+const PRINCIPAL_POOLS = { ids: IDS, roles: ROLES, groups: GROUPS };
 
-const conditionArb = fc
-  .tuple(fc.constantFrom(...CONDITION_OPERATORS), fc.constantFrom(...CONDITION_KEYS))
-  .chain(([op, key]) => {
-    const value: fc.Arbitrary<ConditionValue> =
-      op === 'Null'
-        ? fc.boolean()
-        : fc.oneof(fc.constantFrom(...OPERANDS), fc.subarray(OPERANDS, { minLength: 1, maxLength: 3 }));
-    return value.map((v) => ({ op, key, value: v }));
-  });
-
-const conditionsArb: fc.Arbitrary<Conditions> = fc
-  .array(conditionArb, { minLength: 1, maxLength: 3 })
-  .map((entries) => {
-    const out: Conditions = {};
-    for (const { op, key, value } of entries) out[op] = { ...out[op], [key]: value };
-    return out;
-  });
-
-/** `arb` about `percent`% of the time, otherwise undefined. */
-const sometimes = <T>(arb: fc.Arbitrary<T>, percent: number): fc.Arbitrary<T | undefined> =>
-  fc.oneof({ arbitrary: fc.constant(undefined), weight: 100 - percent }, { arbitrary: arb, weight: percent });
+const conditionsArb = gen.conditionsArb(
+  gen.conditionArb({
+    // every operator on every key, `Like` ones included on multi-valued keys
+    opKeys: fc.tuple(fc.constantFrom(...CONDITION_OPERATORS), fc.constantFrom(...CONDITION_KEYS)),
+    operands: () => OPERANDS,
+  }),
+);
 
 const statementArb = (effect?: 'allow' | 'deny'): fc.Arbitrary<PolicyStatement> =>
-  fc
-    .record({
+  gen.statementArb(
+    {
+      ...PRINCIPAL_POOLS,
+      actionGlobs: ACTION_GLOBS,
+      resourcePatterns: RESOURCE_PATTERNS,
+      conditions: conditionsArb,
       // Twice as many allows, or one deny among several statements would decide nearly everything.
-      effect: effect === undefined ? fc.constantFrom<'allow' | 'deny'>('allow', 'allow', 'deny') : fc.constant(effect),
-      actions: fc.oneof(fc.constant<string[]>(['*']), fc.subarray(ACTION_GLOBS, { minLength: 1, maxLength: 4 })),
-      principals: fc.oneof(fc.constant<'*'>('*'), principalSetArb),
-      notPrincipals: sometimes(principalSetArb, 20),
-      resources: sometimes(fc.subarray(RESOURCE_PATTERNS, { minLength: 1, maxLength: 2 }), 40),
-      conditions: sometimes(conditionsArb, 40),
-    })
-    .map((s) => {
-      // Leave optional fields out rather than undefined, as a JSON body would.
-      const out: PolicyStatement = { effect: s.effect, actions: s.actions, principals: s.principals };
-      if (s.notPrincipals !== undefined) out.notPrincipals = s.notPrincipals;
-      if (s.resources !== undefined) out.resources = s.resources;
-      if (s.conditions !== undefined) out.conditions = s.conditions;
-      return out;
-    });
+      effects: ['allow', 'allow', 'deny'],
+      percent: { notPrincipals: 20, resources: 40, conditions: 40 },
+    },
+    effect,
+  );
 
-const toPolicies = (docs: PolicyStatement[][]): StoredPolicy[] =>
-  docs.map((statements, i) => ({
-    id: `p${i}`,
-    name: `policy ${i}`,
-    document: { name: `policy ${i}`, statements: statements.map((s, j) => ({ ...s, sid: `s${j}` })) },
-  }));
-
-const policiesArb = fc
-  .array(fc.array(statementArb(), { minLength: 1, maxLength: 5 }), { maxLength: 6 })
-  .map(toPolicies);
+const policiesArb = gen.policiesArb(statementArb());
 
 const tagsArb = fc.record(
   { env: fc.constantFrom(...TAG_VALUES), team: fc.constantFrom('payments', 'web') },
   { requiredKeys: [] },
 );
 
-const principalArb: fc.Arbitrary<Principal> = fc.record({
-  type: fc.constantFrom<'user' | 'token'>('user', 'token'),
-  id: fc.constantFrom(...IDS),
+const resourceArb = gen.resourceArb({ kind: fc.constantFrom(...RESOURCE_KINDS), names: NAMES, tags: tagsArb });
+
+const requestArb = gen.requestArb({
   // Admin is decided mostly by the built-in rule, so keep it rare enough to test everyone else.
-  roles: fc
-    .tuple(fc.subarray(ROLES.slice(1)), fc.nat(9))
-    .map(([roles, dice]) => (dice === 0 ? [ADMIN_ROLE, ...roles] : roles)),
-  groups: fc.subarray(GROUPS),
+  principal: gen.principalArb({ ...PRINCIPAL_POOLS, adminOneIn: 10 }),
+  // one action outside the contract exercises the unindexed path
+  actions: [...ACTIONS, 'reports:read'],
+  resource: resourceArb,
+  tags: tagsArb,
 });
-
-const resourceArb: fc.Arbitrary<ResourceAttrs> = fc.record(
-  {
-    kind: fc.constantFrom(...RESOURCE_KINDS),
-    name: fc.constantFrom(...NAMES),
-    secretType: fc.constantFrom('api_key', 'password'),
-    tags: tagsArb,
-  },
-  { requiredKeys: ['kind'] },
-);
-
-const requestArb: fc.Arbitrary<AuthzRequest> = fc.record(
-  {
-    principal: principalArb,
-    // one action outside the contract exercises the unindexed path
-    action: fc.constantFrom(...ACTIONS, 'reports:read'),
-    resource: resourceArb,
-    requestTags: tagsArb,
-  },
-  { requiredKeys: ['principal', 'action', 'resource'] },
-);
 
 const requestsArb = fc.array(requestArb, { minLength: 1, maxLength: 8 });
 
@@ -244,7 +179,10 @@ describe('evaluation properties', () => {
     fc.assert(
       fc.property(policiesArb, statementArb('deny'), requestsArb, (policies, deny, requests) => {
         const before = compilePolicySet(policies);
-        const after = compilePolicySet([...policies, ...toPolicies([[deny]]).map((p) => ({ ...p, id: 'extra-deny' }))]);
+        const after = compilePolicySet([
+          ...policies,
+          ...gen.toPolicies([[deny]]).map((p) => ({ ...p, id: 'extra-deny' })),
+        ]);
         for (const r of requests) {
           if (evaluate(before, r).decision === 'deny') expect(evaluate(after, r).decision).toBe('deny');
         }
@@ -259,7 +197,7 @@ describe('evaluation properties', () => {
         const before = compilePolicySet(policies);
         const after = compilePolicySet([
           ...policies,
-          ...toPolicies([[allow]]).map((p) => ({ ...p, id: 'extra-allow' })),
+          ...gen.toPolicies([[allow]]).map((p) => ({ ...p, id: 'extra-allow' })),
         ]);
         for (const r of requests) {
           if (evaluate(before, r).decision === 'allow') expect(evaluate(after, r).decision).toBe('allow');
