@@ -138,6 +138,22 @@ describe('login', () => {
   });
 });
 
+describe('session lifetime', () => {
+  it('expires a session after 12 hours and drops expired sessions at the next login', async () => {
+    const c = new ApiClient(t.url);
+    const s = await c.signup();
+    t.clock.advance(13 * 3_600_000);
+    try {
+      expect((await c.get('/api/v1/me')).status).toBe(401);
+      expect((await new ApiClient(t.url).login(s.email, s.password)).status).toBe(200);
+      const rows = await t.dataSource.query(`SELECT expires_at FROM sessions WHERE user_id = $1`, [s.user.id]);
+      expect(rows).toHaveLength(1); // only the new one
+    } finally {
+      t.clock.advance(-13 * 3_600_000);
+    }
+  });
+});
+
 describe('password change', () => {
   it('changes the password, ends other sessions, keeps this one', async () => {
     const a = new ApiClient(t.url);

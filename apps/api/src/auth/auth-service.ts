@@ -61,6 +61,7 @@ export const authServiceFactory = (deps: AuthDeps) => {
 
   const openSession = async (em: EntityManager | undefined, user: UserRow, ctx: RequestContext) => {
     const { token, hash } = mintCredential();
+    await sessions.purgeExpiredForUser(em, user.id, now());
     const session = await sessions.create(
       em,
       { tokenHash: hash, userId: user.id, companyId: user.companyId, ip: ctx.ip, userAgent: ctx.userAgent },

@@ -60,7 +60,9 @@ export const sessionRepositoryFactory = ({ dataSource }: { dataSource: DataSourc
       await qb.execute();
     },
 
-    purgeExpired: (now: Date) => repo().createQueryBuilder().delete().where('expires_at <= :now', { now }).execute(),
+    /** Drops a user's expired sessions (at each login, so the table does not grow without end). */
+    purgeExpiredForUser: (em: EntityManager | undefined, userId: string, now: Date) =>
+      repo(em).createQueryBuilder().delete().where('user_id = :userId AND expires_at <= :now', { userId, now }).execute(),
   };
 };
 
