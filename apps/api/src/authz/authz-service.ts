@@ -110,7 +110,6 @@ export const authzServiceFactory = ({ loadPolicies, policyVersion, audit, now, r
   return {
     decide,
     audited,
-    policySet,
     /** A synchronous check of one principal and action against many resources (list filtering). */
     authorizer: async (principal: Principal, action: string) => createAuthorizer(await policySet(principal.companyId), principal, action),
     invalidate: (companyId: string) => void cache.delete(companyId),

@@ -16,7 +16,6 @@ export const companyRepositoryFactory = ({ dataSource }: { dataSource: DataSourc
     if (!row) throw new Error(`company ${id} vanished`);
     return row;
   },
-  any: async (): Promise<boolean> => (await dataSource.getRepository(CompanyEntity).count({ take: 1 })) > 0,
 });
 
 export type CompanyRepository = ReturnType<typeof companyRepositoryFactory>;

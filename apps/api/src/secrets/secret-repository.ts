@@ -166,15 +166,6 @@ export const secretRepositoryFactory = ({ dataSource }: { dataSource: DataSource
       return operationRowFromSql(rows[0]);
     },
 
-    /** Whether an operation on the secret is still queued or running. */
-    hasOpenOperation: async (em: EntityManager, secretId: string, kinds: OperationKind[]): Promise<boolean> => {
-      const rows = await em.query(
-        `SELECT 1 FROM operations WHERE secret_id = $1 AND status IN ('queued','running') AND kind = ANY($2) LIMIT 1`,
-        [secretId, kinds],
-      );
-      return rows.length > 0;
-    },
-
     findOperation: async (companyId: string, id: string): Promise<OperationRow | null> => {
       const rows = await dataSource.query(`SELECT * FROM operations WHERE company_id = $1 AND id = $2`, [companyId, id]);
       return rows[0] ? operationRowFromSql(rows[0]) : null;

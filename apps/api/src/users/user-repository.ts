@@ -59,14 +59,6 @@ export const userRepositoryFactory = ({ dataSource }: { dataSource: DataSource }
       );
       return rows.map((r) => r.id);
     },
-
-    admins: async (companyId: string): Promise<UserRow[]> =>
-      repo()
-        .createQueryBuilder('u')
-        .where('u.company_id = :companyId', { companyId })
-        .andWhere(`'Admin' = ANY(u.roles)`)
-        .orderBy('u.email')
-        .getMany(),
   };
 };
 
