@@ -1,4 +1,4 @@
-import { createDataSource, createSecretStore, operationSealer, redisConnection, type Logger, type SecretStore } from '@nembl/core';
+import { secretStoreFromEnv, operationSealer, parseBlockedCidrs, redisConnection, type Logger, type SecretStore } from '@nembl/core';
 import { STARTER_POLICIES } from '@nembl/policy';
 import type { Redis } from 'ioredis';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -12,7 +12,6 @@ import { companyRepositoryFactory } from './companies/company-repository.js';
 import type { ApiEnv } from './env.js';
 import { metricsFactory } from './health/metrics.js';
 import { policyRepositoryFactory } from './policies/policy-repository.js';
-import { parseBlockedCidrs } from '@nembl/core';
 import { bindingRepositoryFactory } from './bindings/binding-repository.js';
 import { secretReferenceServiceFactory } from './bindings/secret-reference-service.js';
 import { connectorRepositoryFactory } from './connectors/connector-repository.js';
@@ -56,7 +55,10 @@ export const composeApi = (infra: ApiInfra) => {
   const userRepo = userRepositoryFactory({ dataSource });
   const sessions = sessionRepositoryFactory({ dataSource });
   const tokenRepo = tokenRepositoryFactory({ dataSource });
-  const audit = apiAuditServiceFactory({ dataSource, logger: infra.logger, redisUrl: env.REDIS_URL, prefix: env.NEMBL_QUEUE_PREFIX });
+  const prefix = env.NEMBL_QUEUE_PREFIX;
+  // One fail-fast connection for everything the API enqueues (audit events, secret operations).
+  const queueConnection = redisConnection(env.REDIS_URL, 'api');
+  const audit = apiAuditServiceFactory({ dataSource, logger: infra.logger, queue: { connection: queueConnection, prefix } });
   const policies = policyRepositoryFactory({ dataSource });
   const authz = authzServiceFactory({ loadPolicies: policies.loadAll, policyVersion: policies.version, audit, now });
   // Every new company starts with the starter policies (ordinary, editable documents).
@@ -74,14 +76,7 @@ export const composeApi = (infra: ApiInfra) => {
     allowSignup: env.NEMBL_ALLOW_SIGNUP,
     now,
   });
-  const prefix = env.NEMBL_QUEUE_PREFIX;
-  const store =
-    infra.store ??
-    (env.SECRET_STORE === 'aws'
-      ? createSecretStore({ driver: 'aws', region: env.AWS_REGION, ...(env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL } : {}) })
-      : createSecretStore({ driver: 'local', dataSource, masterKey: infra.masterKey }));
-  // BullMQ gets its own connection; like every API connection it fails fast instead of queueing.
-  const queueConnection = redisConnection(env.REDIS_URL, 'api');
+  const store = infra.store ?? secretStoreFromEnv(env, { dataSource, masterKey: infra.masterKey });
   const operationQueue = operationQueueFactory({ queue: { connection: queueConnection, prefix }, logger: infra.logger });
   const waiter = operationWaiterFactory({ databaseUrl: infra.databaseUrl, logger: infra.logger });
   const secretRepo = secretRepositoryFactory({ dataSource });
@@ -164,4 +159,3 @@ export const composeApi = (infra: ApiInfra) => {
   return { serverDeps, companies, userRepo, sessions, onCompanyCreated, authz, audit, store, secrets, waiter, valueCache, close };
 };
 
-export { createDataSource };

@@ -1,7 +1,7 @@
 import {
   auditServiceFactory,
   createQueue,
-  createSecretStore,
+  secretStoreFromEnv,
   operationSealer,
   QueueName,
   startWorker,
@@ -39,11 +39,7 @@ export const composeWorker = (infra: WorkerInfra) => {
   const { env, logger, dataSource } = infra;
   const now = infra.now ?? (() => new Date());
   const timing = infra.timing ?? {};
-  const store =
-    infra.store ??
-    (env.SECRET_STORE === 'aws'
-      ? createSecretStore({ driver: 'aws', region: env.AWS_REGION, ...(env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL } : {}) })
-      : createSecretStore({ driver: 'local', dataSource, masterKey: infra.masterKey }));
+  const store = infra.store ?? secretStoreFromEnv(env, { dataSource, masterKey: infra.masterKey });
   const audit = auditServiceFactory({ dataSource });
   const operations = operationRepositoryFactory({ dataSource });
   const operationQueue = createQueue(QueueName.SecretOperations, infra.queue);

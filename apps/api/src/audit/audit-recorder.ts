@@ -1,20 +1,17 @@
-import { auditServiceFactory, createQueue, QueueName, redisConnection, type Logger } from '@nembl/core';
+import { auditServiceFactory, createQueue, QueueName, type Logger, type QueueDeps } from '@nembl/core';
 import type { DataSource } from 'typeorm';
 
 /**
- * The API's audit service: events recorded outside a transaction go to the audit queue on a
- * fail-fast Redis connection of their own (so the recorder can be wired before, and closed
- * after, everything that records), falling back to `audit_outbox` when Redis does not take them.
+ * The API's audit service: events recorded outside a transaction go to the audit queue (on the
+ * API's fail-fast queue connection), falling back to `audit_outbox` when Redis does not take them.
  */
 export const apiAuditServiceFactory = (deps: {
   dataSource: DataSource;
   logger: Logger;
-  redisUrl: string;
-  prefix: string;
+  queue: QueueDeps;
   collapseWindowMs?: number;
 }) => {
-  const connection = redisConnection(deps.redisUrl, 'api');
-  const queue = createQueue(QueueName.Audit, { connection, prefix: deps.prefix });
+  const queue = createQueue(QueueName.Audit, deps.queue);
   queue.on('error', () => undefined);
   const audit = auditServiceFactory({
     dataSource: deps.dataSource,
@@ -24,11 +21,10 @@ export const apiAuditServiceFactory = (deps: {
   });
   return {
     ...audit,
-    /** Flushes pending denial summaries, then lets go of Redis. */
+    /** Flushes pending denial summaries, then closes the queue (the connection is the caller's). */
     close: async (): Promise<void> => {
       await audit.close();
       await queue.close().catch(() => undefined);
-      connection.disconnect();
     },
   };
 };

@@ -1,6 +1,6 @@
 import type { BlockList } from 'node:net';
 import {
-  actorOf,
+  allowedEvent,
   ForbiddenError,
   NotFoundError,
   ValidationError,
@@ -53,10 +53,7 @@ export const connectorServiceFactory = (deps: ConnectorServiceDeps) => {
     ]);
 
   const audited = (em: EntityManager, p: Principal, action: string, c: ConnectorRow, ctx: RequestContext) =>
-    deps.audit.record(
-      { companyId: p.companyId, actor: actorOf(p), action, resource: { kind: 'connector', name: c.name, id: c.id }, decision: 'allow', reason: 'explicit_allow', context: ctx, at: deps.now() },
-      em,
-    );
+    deps.audit.record(allowedEvent(p, action, { kind: 'connector', name: c.name, id: c.id }, ctx, deps.now()), em);
 
   const get = async (p: Principal, id: string): Promise<ConnectorRow> => {
     const c = await connectors.find(p.companyId, id);

@@ -1,5 +1,5 @@
 import {
-  actorOf,
+  allowedEvent,
   NotFoundError,
   UnprocessableError,
   ValidationError,
@@ -73,19 +73,7 @@ export const policyRouter = (deps: PolicyRouterDeps): Router => {
   const resource = (name?: string) => ({ kind: 'policy' as const, ...(name ? { name } : {}) });
 
   const audited = (p: Principal, action: string, row: PolicyRow, ctx: RequestContext, em: Parameters<AuditService['record']>[1]) =>
-    deps.audit.record(
-      {
-        companyId: p.companyId,
-        actor: actorOf(p),
-        action,
-        resource: { kind: 'policy', name: row.name, id: row.id },
-        decision: 'allow',
-        reason: 'explicit_allow',
-        context: ctx,
-        at: deps.now(),
-      },
-      em,
-    );
+    deps.audit.record(allowedEvent(p, action, { kind: 'policy', name: row.name, id: row.id }, ctx, deps.now()), em);
 
   const find = async (p: Principal, id: string) => {
     const row = await deps.policies.find(p.companyId, id);

@@ -1,5 +1,6 @@
 import {
   actorOf,
+  allowedEvent,
   GoneError,
   NotFoundError,
   parseEnvSource,
@@ -157,7 +158,7 @@ export const runServiceFactory = (deps: {
         );
         const run = runFromSql(rows[0]);
         await deps.audit.record(
-          { companyId: p.companyId, actor: actorOf(p), action: 'workflows:run', resource: { kind: 'workflow', name: w.name, id: w.id }, decision: 'allow', reason: `run:${run.id}`, context: ctx, at: t },
+          allowedEvent(p, 'workflows:run', { kind: 'workflow', name: w.name, id: w.id }, ctx, t, { reason: `run:${run.id}` }),
           em,
         );
         return run;

@@ -1,5 +1,5 @@
 import {
-  actorOf,
+  allowedEvent,
   ForbiddenError,
   isStoreError,
   UnavailableError,
@@ -64,16 +64,9 @@ export const valueReaderFactory = (deps: {
     }
     try {
       await deps.audit.recordDurable(
-        items.map((item) => ({
-          companyId: p.companyId,
-          actor: actorOf(p),
-          action,
-          resource: { kind: 'secret', name: item.secret.name },
-          decision: 'allow' as const,
-          reason: `${purpose} version=${item.version}`,
-          context: ctx,
-          at: deps.now(),
-        })),
+        items.map((item) =>
+          allowedEvent(p, action, { kind: 'secret', name: item.secret.name }, ctx, deps.now(), { reason: `${purpose} version=${item.version}` }),
+        ),
       );
     } catch {
       throw new UnavailableError('The audit log could not be written, so no value is returned; try again shortly', 5);

@@ -12,7 +12,7 @@ import {
 } from '@nembl/core';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { AuditService } from '@nembl/core';
-import { actorOf, type RequestContext } from '@nembl/core';
+import { allowedEvent, type RequestContext } from '@nembl/core';
 import type { AuthzService } from '../authz/authz-service.js';
 import type { OperationQueue } from '../operations/operation-queue.js';
 import type { OperationWaiter } from '../operations/operation-waiter.js';
@@ -48,20 +48,7 @@ export const secretServiceFactory = (deps: SecretServiceDeps) => {
   const { dataSource, secrets, authz, audit, sealer, now } = deps;
 
   const auditAllowed = (em: EntityManager, p: Principal, action: string, name: string, ctx: RequestContext, operationId?: string) =>
-    audit.record(
-      {
-        companyId: p.companyId,
-        actor: actorOf(p),
-        action,
-        resource: { kind: 'secret', name },
-        decision: 'allow',
-        reason: 'explicit_allow',
-        operationId: operationId ?? null,
-        context: ctx,
-        at: now(),
-      },
-      em,
-    );
+    audit.record(allowedEvent(p, action, { kind: 'secret', name }, ctx, now(), { operationId: operationId ?? null }), em);
 
   /**
    * The secret if it exists and the caller may read its metadata. A secret the caller may not
@@ -104,16 +91,7 @@ export const secretServiceFactory = (deps: SecretServiceDeps) => {
     get: async (p: Principal, name: string, ctx: RequestContext) => {
       const s = await readable(p, name, ctx);
       // Metadata reads are audited too; off the request's critical path (queued, outbox fallback).
-      await audit.record({
-        companyId: p.companyId,
-        actor: actorOf(p),
-        action: 'secrets:read',
-        resource: { kind: 'secret', name: s.name },
-        decision: 'allow',
-        reason: 'explicit_allow',
-        context: ctx,
-        at: now(),
-      });
+      await audit.record(allowedEvent(p, 'secrets:read', { kind: 'secret', name: s.name }, ctx, now()));
       const [owners, versions, bound] = await Promise.all([
         secrets.owners([s.id]),
         secrets.versions(s.id),
@@ -144,16 +122,7 @@ export const secretServiceFactory = (deps: SecretServiceDeps) => {
       }
       const page = visible.slice(0, limit);
       // One event per list call, naming how many secrets it showed.
-      await audit.record({
-        companyId: p.companyId,
-        actor: actorOf(p),
-        action: 'secrets:read',
-        resource: { kind: 'secret', name: null },
-        decision: 'allow',
-        reason: `list:${page.length}`,
-        context: ctx,
-        at: now(),
-      });
+      await audit.record(allowedEvent(p, 'secrets:read', { kind: 'secret', name: null }, ctx, now(), { reason: `list:${page.length}` }));
       const ids = page.map((s) => s.id);
       const [owners, bound] = await Promise.all([secrets.owners(ids), deps.bindings(p.companyId, ids)]);
       return { page, owners, bound, hasMore: visible.length > limit };

@@ -1,7 +1,7 @@
 import { NotFoundError, ValidationError, type Principal, type ServiceTokenRow } from '@nembl/core';
 import type { DataSource } from 'typeorm';
 import type { AuditService } from '@nembl/core';
-import { actorOf, type RequestContext } from '@nembl/core';
+import { allowedEvent, type RequestContext } from '@nembl/core';
 import { mintCredential, SERVICE_TOKEN_PREFIX } from '../auth/credential-fns.js';
 import { assertCanGrant } from '../users/grant-fns.js';
 import type { TokenRepository } from './token-repository.js';
@@ -17,16 +17,8 @@ export const tokenServiceFactory = ({
   audit: Pick<AuditService, 'record'>;
   now: () => Date;
 }) => {
-  const event = (caller: Principal, action: string, t: Pick<ServiceTokenRow, 'id' | 'name'>, reason: string, ctx: RequestContext) => ({
-    companyId: caller.companyId,
-    actor: actorOf(caller),
-    action,
-    resource: { kind: 'token', name: t.name, id: t.id },
-    decision: 'allow' as const,
-    reason,
-    context: ctx,
-    at: now(),
-  });
+  const event = (caller: Principal, action: string, t: Pick<ServiceTokenRow, 'id' | 'name'>, reason: string, ctx: RequestContext) =>
+    allowedEvent(caller, action, { kind: 'token', name: t.name, id: t.id }, ctx, now(), { reason });
 
   return {
     /** Creates a token; the plaintext is returned once and only its hash is stored. */

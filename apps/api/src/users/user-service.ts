@@ -1,7 +1,7 @@
 import { ADMIN_ROLE, ConflictError, NotFoundError, type Principal, type UserRow } from '@nembl/core';
 import type { DataSource } from 'typeorm';
 import type { AuditService } from '@nembl/core';
-import { actorOf, type RequestContext } from '@nembl/core';
+import { allowedEvent, type RequestContext } from '@nembl/core';
 import { hashPassword } from '../auth/credential-fns.js';
 import type { SessionRepository } from '../auth/session-repository.js';
 import { assertCanGrant } from './grant-fns.js';
@@ -18,16 +18,8 @@ export interface UserServiceDeps {
 const lost = (before: readonly string[], after: readonly string[]) => before.some((x) => !after.includes(x));
 
 export const userServiceFactory = ({ dataSource, users, sessions, audit, now }: UserServiceDeps) => {
-  const event = (caller: Principal, action: string, user: UserRow, reason: string, ctx: RequestContext) => ({
-    companyId: caller.companyId,
-    actor: actorOf(caller),
-    action,
-    resource: { kind: 'user', name: user.email, id: user.id },
-    decision: 'allow' as const,
-    reason,
-    context: ctx,
-    at: now(),
-  });
+  const event = (caller: Principal, action: string, user: UserRow, reason: string, ctx: RequestContext) =>
+    allowedEvent(caller, action, { kind: 'user', name: user.email, id: user.id }, ctx, now(), { reason });
 
   const get = async (caller: Principal, id: string): Promise<UserRow> => {
     const user = await users.find(caller.companyId, id);

@@ -1,4 +1,4 @@
-import { actorOf, NotFoundError, type AuditService, type Principal, type RequestContext } from '@nembl/core';
+import { allowedEvent, NotFoundError, type AuditService, type Principal, type RequestContext } from '@nembl/core';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { AuthzService } from '../authz/authz-service.js';
 import type { BindingRepository } from '../bindings/binding-repository.js';
@@ -28,10 +28,7 @@ export const workflowServiceFactory = (deps: {
     );
 
   const audited = (em: EntityManager, p: Principal, action: string, w: WorkflowRow, ctx: RequestContext) =>
-    deps.audit.record(
-      { companyId: p.companyId, actor: actorOf(p), action, resource: { kind: 'workflow', name: w.name, id: w.id }, decision: 'allow', reason: 'explicit_allow', context: ctx, at: deps.now() },
-      em,
-    );
+    deps.audit.record(allowedEvent(p, action, { kind: 'workflow', name: w.name, id: w.id }, ctx, deps.now()), em);
 
   const get = async (p: Principal, id: string): Promise<WorkflowRow> => {
     const w = await workflows.find(p.companyId, id);

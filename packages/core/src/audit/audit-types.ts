@@ -29,6 +29,26 @@ export interface AuditEventInput {
 
 export const actorOf = (p: Principal): AuditActor => ({ type: p.type, id: p.id, label: p.label });
 
+/** The event for an action a principal was allowed to take (denials are recorded by authorization). */
+export const allowedEvent = (
+  p: Principal,
+  action: string,
+  resource: AuditEventInput['resource'],
+  ctx: RequestContext,
+  at: Date,
+  extra: { reason?: string; operationId?: string | null } = {},
+): AuditEventInput => ({
+  companyId: p.companyId,
+  actor: actorOf(p),
+  action,
+  resource,
+  decision: 'allow',
+  reason: extra.reason ?? 'explicit_allow',
+  operationId: extra.operationId ?? null,
+  context: ctx,
+  at,
+});
+
 /** Postgres NOTIFY channel announcing committed `audit_outbox` rows (delivered only on commit). */
 export const AUDIT_OUTBOX_CHANNEL = 'nembl_audit_outbox';
 

@@ -3,4 +3,4 @@ export * from './store-types.js';
 export { STORE_LIMITS } from './store-fns.js';
 export { awsSecretStoreFactory, type AwsSecretStoreOptions } from './aws-secret-store.js';
 export { localSecretStoreFactory, type LocalSecretStoreOptions } from './local-secret-store.js';
-export { createSecretStore, type SecretStoreConfig } from './store-factory.js';
+export { createSecretStore, secretStoreFromEnv, type SecretStoreConfig } from './store-factory.js';

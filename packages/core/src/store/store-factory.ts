@@ -13,3 +13,12 @@ export const createSecretStore = (config: SecretStoreConfig): SecretStore => {
       return awsSecretStoreFactory(config);
   }
 };
+
+/** The store `SECRET_STORE` names, as api and worker both build it. */
+export const secretStoreFromEnv = (
+  env: { SECRET_STORE: 'local' | 'aws'; AWS_REGION: string; AWS_ENDPOINT_URL?: string | undefined },
+  local: LocalSecretStoreOptions,
+): SecretStore =>
+  env.SECRET_STORE === 'aws'
+    ? createSecretStore({ driver: 'aws', region: env.AWS_REGION, ...(env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL } : {}) })
+    : createSecretStore({ driver: 'local', ...local });
