@@ -91,8 +91,8 @@ export const secretServiceFactory = (deps: SecretServiceDeps) => {
     get: async (p: Principal, name: string, ctx: RequestContext) => {
       const s = await readable(p, name, ctx);
       // Metadata reads are audited too; off the request's critical path (queued, outbox fallback).
-      await audit.record(allowedEvent(p, 'secrets:read', { kind: 'secret', name: s.name }, ctx, now()));
-      const [owners, versions, bound] = await Promise.all([
+      const [, owners, versions, bound] = await Promise.all([
+        audit.record(allowedEvent(p, 'secrets:read', { kind: 'secret', name: s.name }, ctx, now())),
         secrets.owners([s.id]),
         secrets.versions(s.id),
         deps.bindings(p.companyId, [s.id]),
