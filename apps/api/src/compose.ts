@@ -1,4 +1,13 @@
-import { secretStoreFromEnv, operationSealer, parseBlockedCidrs, redisConnection, type Logger, type SecretStore } from '@nembl/core';
+import {
+  IDENTITY_CHANNEL,
+  operationSealer,
+  parseBlockedCidrs,
+  pgListener,
+  redisConnection,
+  secretStoreFromEnv,
+  type Logger,
+  type SecretStore,
+} from '@nembl/core';
 import { STARTER_POLICIES } from '@nembl/policy';
 import type { Redis } from 'ioredis';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -6,6 +15,7 @@ import { auditLogServiceFactory } from './audit/audit-log-service.js';
 import { apiAuditServiceFactory } from './audit/audit-recorder.js';
 import { auditRepositoryFactory } from './audit/audit-repository.js';
 import { authServiceFactory } from './auth/auth-service.js';
+import { principalCacheFactory } from './auth/principal-cache.js';
 import { sessionRepositoryFactory } from './auth/session-repository.js';
 import { authzServiceFactory } from './authz/authz-service.js';
 import { companyRepositoryFactory } from './companies/company-repository.js';
@@ -58,14 +68,31 @@ export const composeApi = (infra: ApiInfra) => {
   const prefix = env.NEMBL_QUEUE_PREFIX;
   // One fail-fast connection for everything the API enqueues (audit events, secret operations).
   const queueConnection = redisConnection(env.REDIS_URL, 'api');
-  const audit = apiAuditServiceFactory({ dataSource, logger: infra.logger, queue: { connection: queueConnection, prefix } });
+  const audit = apiAuditServiceFactory({
+    dataSource,
+    logger: infra.logger,
+    queue: { connection: queueConnection, prefix },
+  });
   const policies = policyRepositoryFactory({ dataSource });
   const authz = authzServiceFactory({ loadPolicies: policies.loadAll, policyVersion: policies.version, audit, now });
   // Every new company starts with the starter policies (ordinary, editable documents).
   const onCompanyCreated = async (em: EntityManager, companyId: string): Promise<void> => {
     for (const doc of STARTER_POLICIES) await policies.insert(em, companyId, doc);
   };
+  // Who a credential stands for, for a few seconds; dropped on every identity change (NOTIFY).
+  const principalCache = principalCacheFactory({ ttlMs: 10_000, maxEntries: 50_000 });
+  const identityListener = pgListener({
+    databaseUrl: infra.databaseUrl,
+    channel: IDENTITY_CHANNEL,
+    applicationName: 'nembl-api-identity',
+    logger: infra.logger,
+    onNotify: (companyId) =>
+      companyId ? principalCache.invalidateCompany(companyId) : principalCache.setEnabled(identityListener.listening()),
+    onState: (listening) => principalCache.setEnabled(listening),
+  });
+  void identityListener.start();
   const auth = authServiceFactory({
+    principalCache,
     dataSource,
     users: userRepo,
     sessions,
@@ -77,7 +104,10 @@ export const composeApi = (infra: ApiInfra) => {
     now,
   });
   const store = infra.store ?? secretStoreFromEnv(env, { dataSource, masterKey: infra.masterKey });
-  const operationQueue = operationQueueFactory({ queue: { connection: queueConnection, prefix }, logger: infra.logger });
+  const operationQueue = operationQueueFactory({
+    queue: { connection: queueConnection, prefix },
+    logger: infra.logger,
+  });
   const waiter = operationWaiterFactory({ databaseUrl: infra.databaseUrl, logger: infra.logger });
   const secretRepo = secretRepositoryFactory({ dataSource });
   const bindingRepo = bindingRepositoryFactory({ dataSource });
@@ -100,8 +130,25 @@ export const composeApi = (infra: ApiInfra) => {
     now,
   });
   const workflowRepo = workflowRepositoryFactory({ dataSource });
-  const workflows = workflowServiceFactory({ dataSource, workflows: workflowRepo, bindings: bindingRepo, references, authz, audit, now });
-  const runs = runServiceFactory({ dataSource, workflows: workflowRepo, references, values, authz, audit, runTtlHours: env.NEMBL_RUN_TTL_HOURS, now });
+  const workflows = workflowServiceFactory({
+    dataSource,
+    workflows: workflowRepo,
+    bindings: bindingRepo,
+    references,
+    authz,
+    audit,
+    now,
+  });
+  const runs = runServiceFactory({
+    dataSource,
+    workflows: workflowRepo,
+    references,
+    values,
+    authz,
+    audit,
+    runTtlHours: env.NEMBL_RUN_TTL_HOURS,
+    now,
+  });
   const secrets = secretServiceFactory({
     dataSource,
     secrets: secretRepo,
@@ -138,6 +185,7 @@ export const composeApi = (infra: ApiInfra) => {
     tokens: tokenServiceFactory({ dataSource, tokens: tokenRepo, audit, now }),
     tokenRepo,
     auditLog: auditLogServiceFactory({ repo: auditRepositoryFactory({ dataSource }) }),
+    principalCache,
     apiLimiter: rateLimiterFactory({ redis, prefix, name: 'api', perMinute: env.NEMBL_RATE_LIMIT_API_PER_MIN }),
     sessionSecret: infra.sessionSecret,
     trustProxy: env.NEMBL_TRUST_PROXY,
@@ -152,10 +200,23 @@ export const composeApi = (infra: ApiInfra) => {
 
   const close = async () => {
     await audit.close();
-    await Promise.allSettled([operationQueue.close(), waiter.close()]);
+    await Promise.allSettled([operationQueue.close(), waiter.close(), identityListener.close()]);
     queueConnection.disconnect();
   };
 
-  return { serverDeps, companies, userRepo, sessions, onCompanyCreated, authz, audit, store, secrets, waiter, valueCache, close };
+  return {
+    serverDeps,
+    principalCache,
+    companies,
+    userRepo,
+    sessions,
+    onCompanyCreated,
+    authz,
+    audit,
+    store,
+    secrets,
+    waiter,
+    valueCache,
+    close,
+  };
 };
-

@@ -5,7 +5,8 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
-import { apiRateLimit, authenticate, csrfProtect } from './auth/auth-middleware.js';
+import { apiRateLimit, authenticate, csrfProtect, invalidatePrincipalsOnWrite } from './auth/auth-middleware.js';
+import type { PrincipalCache } from './auth/principal-cache.js';
 import { meRouter, publicAuthRouter, type AuthRouterDeps } from './auth/auth-router.js';
 import type { AuditLogService } from './audit/audit-log-service.js';
 import { auditRouter } from './audit/audit-router.js';
@@ -40,6 +41,7 @@ export interface ServerDeps {
   tokenRepo: Pick<TokenRepository, 'list'>;
   auditLog: AuditLogService;
   apiLimiter: RateLimiter;
+  principalCache: Pick<PrincipalCache, 'invalidateCompany'>;
   sessionSecret: Buffer;
   trustProxy: string;
   /** True when served over https (NEMBL_PUBLIC_URL): Secure cookies, HSTS, upgrade-insecure-requests. */
@@ -68,7 +70,11 @@ export const createServer = (deps: ServerDeps): Express => {
       genReqId: (_req, res) => String((res as unknown as { locals: { requestId: string } }).locals.requestId),
       // Log the path without the query string, and no headers or bodies: those carry credentials.
       serializers: {
-        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
+        req: (req: { id: string; method: string; url: string }) => ({
+          id: req.id,
+          method: req.method,
+          path: req.url.split('?')[0],
+        }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
@@ -99,6 +105,7 @@ export const createServer = (deps: ServerDeps): Express => {
   api.use(openapiRouter());
   // Authentication comes before body parsing so checks run in the contract's order (401 → 400).
   api.use(authenticate(deps.authRoutes.auth), csrfProtect(deps.sessionSecret), apiRateLimit(deps.apiLimiter), json);
+  api.use(['/users', '/tokens', '/me/password'], invalidatePrincipalsOnWrite(deps.principalCache));
   api.use(meRouter(deps.authRoutes));
   api.use(userRouter({ users: deps.users, userRepo: deps.userRepo, authz: deps.authz }));
   api.use(auditRouter({ auditLog: deps.auditLog, authz: deps.authz }));

@@ -2,6 +2,7 @@ import { ForbiddenError, RateLimitedError, UnauthorizedError } from '@nembl/core
 import type { RequestHandler } from 'express';
 import { safeEqual, csrfTokenFor } from './credential-fns.js';
 import type { AuthService } from './auth-service.js';
+import type { PrincipalCache } from './principal-cache.js';
 import type { RateLimiter } from '../http/rate-limit.js';
 
 export const SESSION_COOKIE = 'nembl_session';
@@ -66,6 +67,24 @@ export const csrfProtect =
     if (!sent || !safeEqual(sent, csrfTokenFor(sessionSecret, sessionId))) {
       throw new ForbiddenError('Missing or wrong X-CSRF-Token header (get one from GET /api/v1/auth/csrf)');
     }
+    next();
+  };
+
+/**
+ * A write to users, tokens or the caller's password drops the company's cached principals before
+ * the answer leaves this process, so the caller's next request (here) sees the change at once;
+ * other processes hear of it through the identity NOTIFY.
+ */
+export const invalidatePrincipalsOnWrite =
+  (cache: Pick<PrincipalCache, 'invalidateCompany'>): RequestHandler =>
+  (req, res, next) => {
+    if (SAFE_METHODS.has(req.method)) return next();
+    const companyId = (res.locals.principal as { companyId: string }).companyId;
+    const end = res.end.bind(res) as (...args: unknown[]) => typeof res;
+    res.end = ((...args: unknown[]) => {
+      cache.invalidateCompany(companyId);
+      return end(...args);
+    }) as typeof res.end;
     next();
   };
 

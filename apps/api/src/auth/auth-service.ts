@@ -7,6 +7,7 @@ import {
   type Principal,
   type UserRow,
 } from '@nembl/core';
+import { sessionCacheKey, tokenCacheKey, type PrincipalCache } from './principal-cache.js';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { AuditService } from '@nembl/core';
 import { actorOf, type RequestContext } from '@nembl/core';
@@ -33,6 +34,8 @@ export interface AuthDeps {
   /** Seeds a new company (starter policies) inside its creating transaction. */
   onCompanyCreated: (em: EntityManager, companyId: string) => Promise<void>;
   allowSignup: boolean;
+  /** Short-lived cache of authenticated principals (see principal-cache.ts); none = every request asks Postgres. */
+  principalCache?: PrincipalCache;
   now: () => Date;
 }
 
@@ -58,6 +61,7 @@ const TOUCH_EVERY_MS = 60_000;
 
 export const authServiceFactory = (deps: AuthDeps) => {
   const { dataSource, users, sessions, tokens, companies, audit, now } = deps;
+  const cache = deps.principalCache;
 
   const openSession = async (em: EntityManager | undefined, user: UserRow, ctx: RequestContext) => {
     const { token, hash } = mintCredential();
@@ -129,23 +133,78 @@ export const authServiceFactory = (deps: AuthDeps) => {
       return { user, company: await companies.get(user.companyId), ...s };
     },
 
-    logout: (sessionToken: string) => sessions.deleteByHash(hashCredential(sessionToken)),
+    logout: async (sessionToken: string) => {
+      const hash = hashCredential(sessionToken);
+      await sessions.deleteByHash(hash);
+      cache?.forget(sessionCacheKey(hash));
+    },
 
     principalFromSession: async (sessionToken: string): Promise<Principal | null> => {
       const t = now();
-      const found = await sessions.findLive(hashCredential(sessionToken), t);
+      const hash = hashCredential(sessionToken);
+      const key = sessionCacheKey(hash);
+      const hit = cache?.get(key, t.getTime());
+      if (hit) {
+        if (t.getTime() - (hit.touchedAt ?? 0) > TOUCH_EVERY_MS) {
+          await sessions.touch(hit.principal.sessionId ?? '', t);
+          cache?.touched(key, t.getTime());
+        }
+        return hit.principal;
+      }
+      const generation = cache?.generation() ?? 0;
+      const found = await sessions.findLive(hash, t);
       if (!found) return null;
-      if (t.getTime() - found.session.lastSeenAt.getTime() > TOUCH_EVERY_MS) await sessions.touch(found.session.id, t);
-      return userPrincipal(found.user, found.session.id);
+      let touchedAt = found.session.lastSeenAt.getTime();
+      if (t.getTime() - touchedAt > TOUCH_EVERY_MS) {
+        await sessions.touch(found.session.id, t);
+        touchedAt = t.getTime();
+      }
+      const principal = userPrincipal(found.user, found.session.id);
+      cache?.set(
+        key,
+        { principal, credentialExpiresAt: found.session.expiresAt.getTime(), touchedAt },
+        generation,
+        t.getTime(),
+      );
+      return principal;
     },
 
     principalFromToken: async (bearer: string): Promise<Principal | null> => {
       if (!bearer.startsWith(SERVICE_TOKEN_PREFIX) || bearer.length > 200) return null;
       const t = now();
-      const row = await tokens.findLive(hashCredential(bearer), t);
+      const hash = hashCredential(bearer);
+      const key = tokenCacheKey(hash);
+      const hit = cache?.get(key, t.getTime());
+      if (hit) {
+        if (t.getTime() - (hit.touchedAt ?? 0) > TOUCH_EVERY_MS) {
+          await tokens.touch(hit.principal.id, t);
+          cache?.touched(key, t.getTime());
+        }
+        return hit.principal;
+      }
+      const generation = cache?.generation() ?? 0;
+      const row = await tokens.findLive(hash, t);
       if (!row) return null;
-      if (!row.lastUsedAt || t.getTime() - row.lastUsedAt.getTime() > TOUCH_EVERY_MS) await tokens.touch(row.id, t);
-      return { type: 'token', id: row.id, companyId: row.companyId, roles: row.roles, groups: row.groups, label: row.name };
+      let touchedAt = row.lastUsedAt?.getTime() ?? null;
+      if (touchedAt === null || t.getTime() - touchedAt > TOUCH_EVERY_MS) {
+        await tokens.touch(row.id, t);
+        touchedAt = t.getTime();
+      }
+      const principal: Principal = {
+        type: 'token',
+        id: row.id,
+        companyId: row.companyId,
+        roles: row.roles,
+        groups: row.groups,
+        label: row.name,
+      };
+      cache?.set(
+        key,
+        { principal, credentialExpiresAt: row.expiresAt?.getTime() ?? null, touchedAt },
+        generation,
+        t.getTime(),
+      );
+      return principal;
     },
 
     /** Changes the caller's password and ends their other sessions. */

@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { csrfTokenFor, hashCredential, hashPassword, mintCredential, safeEqual, verifyPassword } from './credential-fns.js';
+import {
+  csrfTokenFor,
+  hashCredential,
+  hashPassword,
+  mintCredential,
+  safeEqual,
+  verifyPassword,
+} from './credential-fns.js';
 
 describe('credentials', () => {
   it('hashes passwords with argon2id and verifies only the right one', async () => {

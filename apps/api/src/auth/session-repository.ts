@@ -62,7 +62,11 @@ export const sessionRepositoryFactory = ({ dataSource }: { dataSource: DataSourc
 
     /** Drops a user's expired sessions (at each login, so the table does not grow without end). */
     purgeExpiredForUser: (em: EntityManager | undefined, userId: string, now: Date) =>
-      repo(em).createQueryBuilder().delete().where('user_id = :userId AND expires_at <= :now', { userId, now }).execute(),
+      repo(em)
+        .createQueryBuilder()
+        .delete()
+        .where('user_id = :userId AND expires_at <= :now', { userId, now })
+        .execute(),
   };
 };
 

@@ -8,15 +8,38 @@ export const tokenRepositoryFactory = ({ dataSource }: { dataSource: DataSource 
   return {
     /** A usable token by hash: not revoked, not expired. */
     // On every bearer request: a plain query with the columns authentication needs.
-    findLive: async (tokenHash: Buffer, now: Date): Promise<Pick<ServiceTokenRow, 'id' | 'companyId' | 'name' | 'roles' | 'groups' | 'lastUsedAt'> | null> => {
-      const rows: Array<{ id: string; company_id: string; name: string; roles: string[]; groups: string[]; last_used_at: Date | null }> =
-        await dataSource.query(
-          `SELECT id, company_id, name, roles, groups, last_used_at FROM service_tokens
+    findLive: async (
+      tokenHash: Buffer,
+      now: Date,
+    ): Promise<Pick<
+      ServiceTokenRow,
+      'id' | 'companyId' | 'name' | 'roles' | 'groups' | 'lastUsedAt' | 'expiresAt'
+    > | null> => {
+      const rows: Array<{
+        id: string;
+        company_id: string;
+        name: string;
+        roles: string[];
+        groups: string[];
+        last_used_at: Date | null;
+        expires_at: Date | null;
+      }> = await dataSource.query(
+        `SELECT id, company_id, name, roles, groups, last_used_at, expires_at FROM service_tokens
             WHERE token_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)`,
-          [tokenHash, now],
-        );
+        [tokenHash, now],
+      );
       const r = rows[0];
-      return r ? { id: r.id, companyId: r.company_id, name: r.name, roles: r.roles, groups: r.groups, lastUsedAt: r.last_used_at } : null;
+      return r
+        ? {
+            id: r.id,
+            companyId: r.company_id,
+            name: r.name,
+            roles: r.roles,
+            groups: r.groups,
+            lastUsedAt: r.last_used_at,
+            expiresAt: r.expires_at,
+          }
+        : null;
     },
 
     find: (companyId: string, id: string): Promise<ServiceTokenRow | null> =>

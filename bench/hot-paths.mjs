@@ -1,0 +1,380 @@
+// Hot request paths next to the machine's floor, measured in one run (issue #12's table).
+//   npx turbo run build --output-logs=errors-only && node bench/hot-paths.mjs
+// Needs Postgres on 127.0.0.1:5432 (user postgres), Redis on 127.0.0.1:6379; `python3 -m moto.server`
+// for the aws create row (skipped with BENCH_STORES=local).
+//
+// Floor: a bare `node:http` server in its own process answering a small JSON body (the least any
+// HTTP answer from Node can cost here). Each throughput row runs autocannon (BENCH_CONNECTIONS=20
+// connections, BENCH_DURATION_S=8 s) against the path and prints req/s next to the floor's req/s
+// measured in the same run, and the ratio. Sequential rows time BENCH_SEQ_N (2000) requests one
+// after another over one keep-alive connection and compare the p50 with the floor's.
+// Create → active: p50 of BENCH_CREATE_N (100) sequential POST /secrets that answered 201, next to one
+// direct CreateSecret to the same moto (aws) — the floor of a store write.
+//
+// The company holds BENCH_SECRETS (10,000) secrets, inserted straight into Postgres (metadata only:
+// the list path never touches the store); a tenth carry tag environment=production.
+// BENCH_PROFILE=1 starts the API with --cpu-prof and prints its self time by function afterwards.
+// The figures are appended to bench/RESULTS.md with the commit and the load average (BENCH_RECORD=0: don't).
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as delay } from 'node:timers/promises';
+import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { finish, log, loadAvg, scope, startBench, wallTimeLine } from './lib/run.mjs';
+import { fixed, stats } from './lib/stats.mjs';
+import { motoClient, startMoto } from './lib/stores.mjs';
+import {
+  ROOT,
+  expectStatus,
+  freePort,
+  mintToken,
+  rand,
+  requireBuilt,
+  signUp,
+  startChild,
+  startSystem,
+  stopChild,
+} from './lib/system.mjs';
+
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 8);
+const SEQ_N = Number(process.env.BENCH_SEQ_N ?? 2000);
+const CREATE_N = Number(process.env.BENCH_CREATE_N ?? 100);
+const SECRETS = Number(process.env.BENCH_SECRETS ?? 10_000);
+const STORES = (process.env.BENCH_STORES ?? 'local,aws').split(',');
+const PROFILE = process.env.BENCH_PROFILE === '1';
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+
+/** One request over the keep-alive agent: { status, headers, json, text }. */
+const request = (base, method, path, { headers = {}, body, timeoutMs = 10_000 } = {}) =>
+  new Promise((resolve, reject) => {
+    const data = body === undefined ? undefined : JSON.stringify(body);
+    const req = http.request(
+      `${base}${path}`,
+      {
+        method,
+        agent,
+        headers: {
+          ...headers,
+          ...(data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {}),
+        },
+        timeout: timeoutMs,
+      },
+      (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let json;
+          try {
+            json = JSON.parse(text);
+          } catch {
+            json = undefined;
+          }
+          resolve({ status: res.statusCode, headers: res.headers, json, text });
+        });
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`${method} ${path} timed out`)));
+    req.on('error', reject);
+    if (data) req.write(data);
+    req.end();
+  });
+
+const FLOOR_SRC = `
+const http = require('node:http');
+const body = JSON.stringify({ status: 'ok' });
+http.createServer((req, res) => {
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}).listen(Number(process.env.PORT), '127.0.0.1', () => process.stdout.write('listening\\n'));
+`;
+
+const startFloor = async (defer) => {
+  const port = await freePort();
+  const rec = startChild('floor', process.execPath, ['-e', FLOOR_SRC], { ...process.env, PORT: String(port) });
+  defer('stop floor', () => stopChild(rec));
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    if (
+      await request(base, 'GET', '/').then(
+        (r) => r.status === 200,
+        () => false,
+      )
+    )
+      return base;
+    await delay(50);
+  }
+  throw new Error('floor server did not start');
+};
+
+const throughput = (url, headers = {}) =>
+  new Promise((resolve, reject) => {
+    autocannon({ url, connections: CONNECTIONS, duration: DURATION_S, headers }, (err, r) => {
+      if (err) return reject(err);
+      const bad = r.non2xx + r.errors + r.timeouts;
+      if (bad > 0) return reject(new Error(`${url}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts`));
+      resolve(r.requests.average);
+    });
+  });
+
+const sequential = async (base, method, path, opts = {}) => {
+  const xs = [];
+  for (let i = 0; i < SEQ_N; i++) {
+    const t = performance.now();
+    const r = await request(base, method, path, opts);
+    xs.push(performance.now() - t);
+    if (r.status >= 300) throw new Error(`${method} ${path}: HTTP ${r.status} ${r.text.slice(0, 200)}`);
+  }
+  return stats(xs.slice(Math.floor(SEQ_N / 10))).p50; // first tenth is warm-up
+};
+
+/** Inserts `n` active secrets (metadata only) for the company, a tenth tagged environment=production. */
+const seedSecrets = async (databaseUrl, companyId, n) => {
+  const c = new pg.Client({ connectionString: databaseUrl });
+  await c.connect();
+  try {
+    await c.query(
+      `INSERT INTO secrets (company_id, name, type, description, tags, status, version, created_by_type, created_by_label, last_rotated_at)
+       SELECT $1, 'bench-' || lpad(i::text, 6, '0'), 'api_key', 'bench secret ' || i,
+              CASE WHEN i % 10 = 0 THEN '{"environment":"production","service":"bench"}'::jsonb ELSE '{"environment":"staging"}'::jsonb END,
+              'active', 1, 'system', 'bench', now()
+       FROM generate_series(1, $2::int) AS i`,
+      [companyId, n],
+    );
+    await c.query('ANALYZE secrets');
+  } finally {
+    await c.end();
+  }
+};
+
+const rows = [];
+const row = (path, what, value, floor, unit, target, higherIsBetter) => {
+  const ratio = higherIsBetter ? value / floor : value / floor;
+  rows.push({ path, what, value, floor, unit, ratio, target });
+  log(
+    `${path} ${what}: ${fixed(value, 2)} ${unit} (floor ${fixed(floor, 2)}, ratio ${fixed(ratio, 3)}, target ${target})`,
+  );
+};
+
+const printTable = () => {
+  const lines = [
+    '| path | measure | figure | floor in the same run | ratio | target |',
+    '|---|---|---|---|---|---|',
+    ...rows.map(
+      (r) =>
+        `| ${r.path} | ${r.what} | ${fixed(r.value, r.unit === 'ms' ? 2 : 0)} ${r.unit} | ${fixed(r.floor, r.unit === 'ms' ? 2 : 0)} ${r.unit} | ${fixed(r.ratio, 3)}× | ${r.target} |`,
+    ),
+  ];
+  return lines.join('\n');
+};
+
+const profileSummary = (dataDir) => {
+  const file = readdirSync(dataDir).find((f) => f.endsWith('.cpuprofile'));
+  if (!file) return 'no profile written';
+  const prof = JSON.parse(readFileSync(join(dataDir, file), 'utf8'));
+  const self = new Map();
+  const dt = prof.timeDeltas;
+  const byId = new Map(prof.nodes.map((n) => [n.id, n]));
+  const counts = new Map();
+  for (let i = 0; i < prof.samples.length; i++)
+    counts.set(prof.samples[i], (counts.get(prof.samples[i]) ?? 0) + (dt[i] ?? 0));
+  let total = 0;
+  for (const [id, us] of counts) {
+    const n = byId.get(id);
+    const f = n.callFrame;
+    const where = f.url.includes('node_modules/')
+      ? f.url.split('node_modules/').pop().split('/').slice(0, 2).join('/')
+      : f.url.replace(/^.*\/(apps|packages)\//, '$1/');
+    const key = `${f.functionName || '(anon)'} ${where}:${f.lineNumber + 1}`;
+    self.set(key, (self.get(key) ?? 0) + us);
+    total += us;
+  }
+  const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, 25);
+  return top.map(([k, us]) => `${((100 * us) / total).toFixed(1).padStart(5)} %  ${k}`).join('\n');
+};
+
+const main = async () => {
+  requireBuilt();
+  startBench({ capMs: 15 * 60_000 });
+  await scope(async (defer) => {
+    const floorBase = await startFloor(defer);
+    const floorRps = await throughput(`${floorBase}/`);
+    const floorP50 = await sequential(floorBase, 'GET', '/');
+    log(`floor: ${fixed(floorRps, 0)} req/s, p50 ${fixed(floorP50, 3)} ms`);
+
+    let motoEndpoint;
+    if (STORES.includes('aws')) motoEndpoint = await startMoto(defer);
+    for (const store of STORES) {
+      await scope(async (d2) => {
+        const storeEnv =
+          store === 'aws'
+            ? {
+                SECRET_STORE: 'aws',
+                AWS_ENDPOINT_URL: motoEndpoint,
+                AWS_REGION: 'us-east-1',
+                AWS_ACCESS_KEY_ID: 'bench',
+                AWS_SECRET_ACCESS_KEY: 'bench',
+              }
+            : { SECRET_STORE: 'local' };
+        const sys = await startSystem(d2, {
+          store,
+          request,
+          prefix: 'nembl-bench-hot',
+          rateLimitPerMin: 10_000_000,
+          storeEnv,
+          apiNodeArgs: (dir) => (PROFILE && store === 'local' ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : []),
+        });
+        const session = await signUp(request, sys.base);
+        const admin = await mintToken(request, sys.base, session, 'bench-admin', ['Admin']);
+        const runner = await mintToken(request, sys.base, session, 'bench-runner', ['Runner']);
+        const auth = { authorization: `Bearer ${admin}` };
+        const ok = (what, r, ...codes) => expectStatus(what, r, ...codes);
+
+        // Create → active (sequential; only 201s count).
+        const creates = [];
+        for (let i = 0; i < CREATE_N; i++) {
+          const t = performance.now();
+          const r = await request(sys.base, 'POST', '/api/v1/secrets', {
+            headers: auth,
+            body: { name: `c-${rand()}-${i}`, value: randomBytes(24).toString('base64url') },
+          });
+          const ms = performance.now() - t;
+          ok('create', r, 201, 202);
+          if (r.status === 201) creates.push(ms);
+        }
+        const createP50 = stats(creates.slice(Math.floor(creates.length / 10))).p50;
+        if (store === 'aws') {
+          const client = motoClient(motoEndpoint);
+          const direct = [];
+          for (let i = 0; i < CREATE_N; i++) {
+            const t = performance.now();
+            await client.send(
+              new CreateSecretCommand({
+                Name: `direct/${rand()}-${i}`,
+                SecretString: randomBytes(24).toString('base64url'),
+              }),
+            );
+            direct.push(performance.now() - t);
+          }
+          row(
+            'create → active (aws, moto)',
+            'p50',
+            createP50,
+            stats(direct.slice(Math.floor(direct.length / 10))).p50,
+            'ms',
+            '≤ 1.5× direct CreateSecret',
+            false,
+          );
+          return; // the other rows do not depend on the store
+        }
+        row('create → active (local)', 'p50', createP50, 10, 'ms', '≤ 10 ms (floor column = target)', false);
+
+        // Secrets for the list, and a workflow with 10 references for resolution.
+        await seedSecrets(sys.databaseUrl, session.companyId, SECRETS);
+        for (let i = 0; i < 10; i++)
+          ok(
+            'ref secret',
+            await request(sys.base, 'POST', '/api/v1/secrets', {
+              headers: auth,
+              body: { name: `ref-${i}`, value: `v-${i}-${rand()}` },
+            }),
+            201,
+            202,
+          );
+        const env = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`S${i}`, `secret:ref-${i}`]));
+        const wf = ok(
+          'workflow',
+          await request(sys.base, 'POST', '/api/v1/workflows', {
+            headers: auth,
+            body: { name: 'bench', phases: [{ name: 'deploy', env: { ...env, REGION: 'eu-west-1' } }] },
+          }),
+          201,
+        );
+        const run = ok(
+          'run',
+          await request(sys.base, 'POST', `/api/v1/workflows/${wf.json.workflow.id}/runs`, {
+            headers: { authorization: `Bearer ${runner}` },
+          }),
+          201,
+        );
+        const resolvePath = `/api/v1/runs/${run.json.run.id}/phases/deploy/env`;
+        const runnerAuth = { authorization: `Bearer ${runner}` };
+        await delay(500); // let the worker finish the reference creates before the timed rows
+
+        const tp = async (label, path, headers, target) =>
+          row(label, 'throughput', await throughput(`${sys.base}${path}`, headers), floorRps, 'req/s', target, true);
+        const sq = async (label, method, path, headers, target) =>
+          row(
+            label,
+            'sequential p50',
+            await sequential(sys.base, method, path, { headers }),
+            floorP50,
+            'ms',
+            target,
+            false,
+          );
+
+        await tp('GET /healthz', '/healthz', {}, '≥ 0.5×');
+        await tp('GET /api/v1/me (bearer)', '/api/v1/me', auth, '≥ 0.3×');
+        await sq('GET /api/v1/me (bearer)', 'GET', '/api/v1/me', auth, '≤ 3×');
+        await tp('GET /api/v1/secrets/{name}', '/api/v1/secrets/bench-000500', auth, '≥ 0.3×');
+        await sq('GET /api/v1/secrets/{name}', 'GET', '/api/v1/secrets/bench-000500', auth, '≤ 3×');
+        await tp(`GET /api/v1/secrets?limit=50 (${SECRETS} secrets)`, '/api/v1/secrets?limit=50', auth, '≥ 0.15×');
+        await tp(
+          'GET /api/v1/secrets?limit=50&tag=environment:production',
+          '/api/v1/secrets?limit=50&tag=environment:production',
+          auth,
+          '≥ 0.15×',
+        );
+        // Resolution is a POST: autocannon needs the method.
+        const resolveRps = await new Promise((resolve, reject) =>
+          autocannon(
+            {
+              url: `${sys.base}${resolvePath}`,
+              method: 'POST',
+              connections: CONNECTIONS,
+              duration: DURATION_S,
+              headers: runnerAuth,
+            },
+            (err, r) =>
+              err
+                ? reject(err)
+                : r.non2xx + r.errors > 0
+                  ? reject(new Error(`resolve: ${r.non2xx} non-2xx ${r.errors} errors`))
+                  : resolve(r.requests.average),
+          ),
+        );
+        row('cached resolution, 10 references', 'throughput', resolveRps, floorRps, 'req/s', '≥ 0.15×', true);
+        await sq('cached resolution, 10 references', 'POST', resolvePath, runnerAuth, '≤ 4×');
+
+        if (PROFILE) {
+          await stopChild(sys.api);
+          log(`API CPU profile (self time):\n${profileSummary(sys.dataDir)}`);
+        }
+      });
+    }
+  });
+  const table = printTable();
+  process.stdout.write(`\n${table}\n\n${wallTimeLine()}\n`);
+  if (process.env.BENCH_RECORD !== '0') {
+    let commit = 'unknown';
+    try {
+      commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).toString().trim();
+    } catch {
+      // not a checkout
+    }
+    appendFileSync(
+      join(ROOT, 'bench/RESULTS.md'),
+      `\n### hot paths — ${new Date().toISOString()} — commit ${commit}\n\n\`node bench/hot-paths.mjs\` (${CONNECTIONS} connections, ${DURATION_S} s; load average at end ${loadAvg()})\n\n${table}\n`,
+    );
+  }
+};
+
+await finish(main());
