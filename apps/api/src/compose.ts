@@ -35,7 +35,7 @@ import { operationQueueFactory } from './operations/operation-queue.js';
 import { operationWaiterFactory } from './operations/operation-waiter.js';
 import { secretRepositoryFactory } from './secrets/secret-repository.js';
 import { secretServiceFactory } from './secrets/secret-service.js';
-import { rateLimiterFactory } from './http/rate-limit.js';
+import { rateLimiterFactory, syncedRateLimiterFactory } from './http/rate-limit.js';
 import type { ServerDeps } from './server.js';
 import { tokenRepositoryFactory } from './tokens/token-repository.js';
 import { tokenServiceFactory } from './tokens/token-service.js';
@@ -186,7 +186,7 @@ export const composeApi = (infra: ApiInfra) => {
     tokenRepo,
     auditLog: auditLogServiceFactory({ repo: auditRepositoryFactory({ dataSource }) }),
     principalCache,
-    apiLimiter: rateLimiterFactory({ redis, prefix, name: 'api', perMinute: env.NEMBL_RATE_LIMIT_API_PER_MIN }),
+    apiLimiter: syncedRateLimiterFactory({ redis, prefix, name: 'api', perMinute: env.NEMBL_RATE_LIMIT_API_PER_MIN }),
     sessionSecret: infra.sessionSecret,
     trustProxy: env.NEMBL_TRUST_PROXY,
     secureCookies: env.NEMBL_PUBLIC_URL.startsWith('https:'),

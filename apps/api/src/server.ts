@@ -65,6 +65,21 @@ export const createServer = (deps: ServerDeps): Express => {
 
   app.use(requestIdMiddleware());
   app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          // Forcing https sub-resources breaks a plain-http deployment (e.g. localhost in Safari).
+          upgradeInsecureRequests: deps.secureCookies ? [] : null,
+        },
+      },
+      strictTransportSecurity: deps.secureCookies,
+    }),
+  );
+  // Liveness probes come every few seconds from every load balancer: answered before logging and metrics, which they do not need.
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.use(
     pinoHttp({
       logger: deps.logger,
       genReqId: (_req, res) => String((res as unknown as { locals: { requestId: string } }).locals.requestId),
@@ -78,17 +93,8 @@ export const createServer = (deps: ServerDeps): Express => {
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
-    }),
-  );
-  app.use(
-    helmet({
-      contentSecurityPolicy: {
-        directives: {
-          // Forcing https sub-resources breaks a plain-http deployment (e.g. localhost in Safari).
-          upgradeInsecureRequests: deps.secureCookies ? [] : null,
-        },
-      },
-      strictTransportSecurity: deps.secureCookies,
+      // Probes and scrapes would drown the access log (and cost a log line each).
+      autoLogging: { ignore: (req) => req.url === '/readyz' || req.url === '/metrics' },
     }),
   );
   app.use(deps.metrics.middleware);

@@ -22,11 +22,30 @@ interface AuditEvent {
   prevHash: string;
 }
 
-const EVENT_KEYS = ['action', 'actor', 'at', 'count', 'decision', 'hash', 'id', 'ip', 'prevHash', 'reason', 'requestId', 'resource', 'userAgent'];
+const EVENT_KEYS = [
+  'action',
+  'actor',
+  'at',
+  'count',
+  'decision',
+  'hash',
+  'id',
+  'ip',
+  'prevHash',
+  'reason',
+  'requestId',
+  'resource',
+  'userAgent',
+];
 const UA = 'nembl-audit-test/1.0';
 
 /** Polls GET /audit until `ready` accepts the items (events reach the log asynchronously). */
-const auditUntil = (c: ApiClient, query: string, ready: (items: AuditEvent[]) => boolean, timeout = 15_000): Promise<AuditEvent[]> =>
+const auditUntil = (
+  c: ApiClient,
+  query: string,
+  ready: (items: AuditEvent[]) => boolean,
+  timeout = 15_000,
+): Promise<AuditEvent[]> =>
   vi.waitFor(
     async () => {
       const res = await c.get(`/api/v1/audit${query}`);
@@ -38,7 +57,10 @@ const auditUntil = (c: ApiClient, query: string, ready: (items: AuditEvent[]) =>
     { timeout, interval: 100 },
   );
 
-const hasActions = (...actions: string[]) => (items: AuditEvent[]) => actions.every((a) => items.some((e) => e.action === a));
+const hasActions =
+  (...actions: string[]) =>
+  (items: AuditEvent[]) =>
+    actions.every((a) => items.some((e) => e.action === a));
 
 const uniq = (p: string) => `${p}-${randomBytes(3).toString('hex')}`;
 
@@ -68,7 +90,10 @@ describe('the audit log', () => {
     await admin.get(`/api/v1/secrets/${name}`);
     await admin.get('/api/v1/secrets');
     const items = await auditUntil(admin, '?action=secrets:read', (xs) => xs.length >= 2);
-    expect(items.find((e) => e.resource.name === name)).toMatchObject({ decision: 'allow', resource: { kind: 'secret', name } });
+    expect(items.find((e) => e.resource.name === name)).toMatchObject({
+      decision: 'allow',
+      resource: { kind: 'secret', name },
+    });
     expect(items.filter((e) => e.resource.name === null && e.reason.startsWith('list:'))).toHaveLength(1);
     expect(JSON.stringify(items)).not.toContain('metadata-read-canary');
   });
@@ -81,16 +106,32 @@ describe('the audit log', () => {
     const token = await admin.post('/api/v1/tokens', { name: 'ci-runner', roles: [], groups: [] });
     expect(token.status).toBe(201);
     const canary = `audit-canary-${randomBytes(8).toString('hex')}`;
-    const secret = await admin.request('POST', '/api/v1/secrets', { name: 'audited-secret', value: canary }, { 'user-agent': UA });
+    const secret = await admin.request(
+      'POST',
+      '/api/v1/secrets',
+      { name: 'audited-secret', value: canary },
+      { 'user-agent': UA },
+    );
     expect([201, 202]).toContain(secret.status);
 
     const items = await auditUntil(
       admin,
       '?limit=200',
-      hasActions('auth:signup', 'auth:login_failed', 'auth:login', 'tokens:create', 'secrets:create', 'secrets:create_succeeded'),
+      hasActions(
+        'auth:signup',
+        'auth:login_failed',
+        'auth:login',
+        'tokens:create',
+        'secrets:create',
+        'secrets:create_succeeded',
+      ),
     );
     for (const e of items) {
-      expect(Object.keys(e).filter((k) => k !== 'operationId').sort()).toEqual(EVENT_KEYS);
+      expect(
+        Object.keys(e)
+          .filter((k) => k !== 'operationId')
+          .sort(),
+      ).toEqual(EVENT_KEYS);
       expect(e.hash).toMatch(/^[0-9a-f]{64}$/);
       expect(e.prevHash).toMatch(/^[0-9a-f]{64}$/);
       expect(new Date(e.at).toISOString()).toBe(e.at);
@@ -103,7 +144,11 @@ describe('the audit log', () => {
       reason: 'signup',
       count: 1,
     });
-    expect(one('auth:login_failed')).toMatchObject({ decision: 'deny', reason: 'wrong_password', resource: { kind: 'user', name: s.email } });
+    expect(one('auth:login_failed')).toMatchObject({
+      decision: 'deny',
+      reason: 'wrong_password',
+      resource: { kind: 'user', name: s.email },
+    });
     expect(one('auth:login')).toMatchObject({ decision: 'allow', actor: { id: s.user.id } });
     expect(one('tokens:create')).toMatchObject({ decision: 'allow', actor: { id: s.user.id } });
     expect(one('secrets:create')).toMatchObject({
@@ -141,7 +186,8 @@ describe('the audit log', () => {
     const admin = new ApiClient(t.url);
     const s = await admin.signup();
     const nobody = await powerlessUser(t, admin);
-    for (const name of ['alpha', 'beta']) expect([201, 202]).toContain((await admin.post('/api/v1/secrets', { name, value: `v-${name}` })).status);
+    for (const name of ['alpha', 'beta'])
+      expect([201, 202]).toContain((await admin.post('/api/v1/secrets', { name, value: `v-${name}` })).status);
     expect((await nobody.client.get('/api/v1/users')).status).toBe(403);
     // Sessions last 12 h on the test clock; an hour apart is enough to tell events apart.
     t.clock.advance(3600_000);
@@ -154,7 +200,9 @@ describe('the audit log', () => {
     const all = await auditUntil(
       admin,
       '?limit=200',
-      (items) => items.filter((e) => e.action === 'auth:login').length >= 3 && items.filter((e) => e.action === 'secrets:create_succeeded').length === 2,
+      (items) =>
+        items.filter((e) => e.action === 'auth:login').length >= 3 &&
+        items.filter((e) => e.action === 'secrets:create_succeeded').length === 2,
     );
     const keys = all.map((e) => [e.at, e.id]);
     const sorted = [...all].sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
@@ -183,7 +231,9 @@ describe('the audit log', () => {
     // `from` is inclusive, `to` exclusive.
     const at = new Date(window[0]!.at);
     expect(await q(`action=auth:login&from=${at.toISOString()}&to=${at.toISOString()}`)).toHaveLength(0);
-    expect(await q(`action=auth:login&from=${at.toISOString()}&to=${new Date(at.getTime() + 1).toISOString()}`)).toHaveLength(1);
+    expect(
+      await q(`action=auth:login&from=${at.toISOString()}&to=${new Date(at.getTime() + 1).toISOString()}`),
+    ).toHaveLength(1);
 
     // Walking the pages gives the same events in the same order, each once.
     const paged: AuditEvent[] = [];
@@ -219,7 +269,10 @@ describe('the audit log', () => {
       const res = await admin.get(`/api/v1/audit?${query}`);
       expect(res.status, query).toBe(400);
       expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-      expect(res.body.errors.map((e: { path: string }) => e.path), query).toContain(path);
+      expect(
+        res.body.errors.map((e: { path: string }) => e.path),
+        query,
+      ).toContain(path);
     }
   });
 
@@ -250,6 +303,19 @@ describe('the audit log', () => {
     const denials = await auditUntil(admin, `?action=users:read&actor=${nobody.id}`, (items) => items.length === 2);
     expect(denials.map((e) => e.count).sort()).toEqual([1, 5]);
     expect(denials.every((e) => e.decision === 'deny' && e.reason === 'implicit_deny')).toBe(true);
+  });
+
+  it('collapses repeated metadata reads of one secret by one caller into one counted event', async () => {
+    const admin = new ApiClient(t.url);
+    await admin.signup();
+    const name = uniq('polled');
+    await admin.post('/api/v1/secrets', { name, value: 'polled-canary-value' });
+    for (let i = 0; i < 4; i++) expect((await admin.get(`/api/v1/secrets/${name}`)).status).toBe(200);
+    const first = await auditUntil(admin, `?action=secrets:read&secret=${name}`, (items) => items.length === 1);
+    expect(first[0]).toMatchObject({ decision: 'allow', count: 1 });
+    await t.composed.audit.flush();
+    const reads = await auditUntil(admin, `?action=secrets:read&secret=${name}`, (items) => items.length === 2);
+    expect(reads.map((e) => e.count).sort()).toEqual([1, 3]);
   });
 
   it('verifies an intact chain, and names the event whose row was changed in the database', async () => {
@@ -304,12 +370,20 @@ describe('the audit log', () => {
       const jobIds = [event.idempotencyKey, `${event.idempotencyKey}-again`, `${event.idempotencyKey}-third`];
       await vi.waitFor(
         async () => {
-          expect(await Promise.all(jobIds.map((id) => queue.getJobState(id)))).toEqual(['completed', 'completed', 'completed']);
-          expect(await t.dataSource.query(`SELECT id FROM audit_outbox WHERE company_id = $1`, [s.company.id])).toEqual([]);
+          expect(await Promise.all(jobIds.map((id) => queue.getJobState(id)))).toEqual([
+            'completed',
+            'completed',
+            'completed',
+          ]);
+          expect(await t.dataSource.query(`SELECT id FROM audit_outbox WHERE company_id = $1`, [s.company.id])).toEqual(
+            [],
+          );
         },
         { timeout: 15_000, interval: 100 },
       );
-      const rows = await t.dataSource.query(`SELECT id FROM audit_events WHERE idempotency_key = $1`, [event.idempotencyKey]);
+      const rows = await t.dataSource.query(`SELECT id FROM audit_events WHERE idempotency_key = $1`, [
+        event.idempotencyKey,
+      ]);
       expect(rows).toHaveLength(1);
       expect((await admin.get('/api/v1/audit/verify')).body).toMatchObject({ ok: true });
     } finally {
@@ -345,7 +419,9 @@ describe('the audit log', () => {
       // Meanwhile requests record events through the queue (logins, under the login rate limit)
       // and through the outbox in their own transactions (token creation).
       ...Array.from({ length: 8 }, () => new ApiClient(t.url).login(s.email, s.password)),
-      ...Array.from({ length: 12 }, (_, i) => admin.post('/api/v1/tokens', { name: `concurrent-${i}`, roles: [], groups: [] })),
+      ...Array.from({ length: 12 }, (_, i) =>
+        admin.post('/api/v1/tokens', { name: `concurrent-${i}`, roles: [], groups: [] }),
+      ),
     ]);
     const expected = 1200 + 1 + 8 + 12; // backlog, signup, logins, tokens
     const verify = await vi.waitFor(
@@ -357,9 +433,10 @@ describe('the audit log', () => {
       { timeout: 20_000, interval: 200 },
     );
     expect(verify).toMatchObject({ ok: true, firstBadEventId: null });
-    const seqs: Array<{ seq: string }> = await t.dataSource.query(`SELECT seq FROM audit_events WHERE company_id = $1 ORDER BY seq`, [
-      s.company.id,
-    ]);
+    const seqs: Array<{ seq: string }> = await t.dataSource.query(
+      `SELECT seq FROM audit_events WHERE company_id = $1 ORDER BY seq`,
+      [s.company.id],
+    );
     expect(seqs.map((r) => Number(r.seq))).toEqual(seqs.map((_, i) => i + 1));
     expect(seqs).toHaveLength(verify.checked);
   });
@@ -368,7 +445,10 @@ describe('the audit log', () => {
 describe('the audit log when Redis is unreachable for the API', () => {
   it('still records every event, through the Postgres outbox, without slowing requests down', async () => {
     const proxy = await startTcpProxy('127.0.0.1', 6379);
-    const t = await startTestApi({ REDIS_URL: `redis://127.0.0.1:${proxy.port}` }, { workerRedisUrl: 'redis://127.0.0.1:6379' });
+    const t = await startTestApi(
+      { REDIS_URL: `redis://127.0.0.1:${proxy.port}` },
+      { workerRedisUrl: 'redis://127.0.0.1:6379' },
+    );
     try {
       const admin = new ApiClient(t.url);
       const s = await admin.signup();
@@ -380,8 +460,15 @@ describe('the audit log when Redis is unreachable for the API', () => {
       expect(token.status).toBe(201);
       expect(Date.now() - started).toBeLessThan(3000);
 
-      const items = await auditUntil(admin, '?limit=200', hasActions('auth:signup', 'auth:login_failed', 'auth:login', 'tokens:create'));
-      expect(items.find((e) => e.action === 'auth:login_failed')).toMatchObject({ decision: 'deny', actor: { id: s.user.id } });
+      const items = await auditUntil(
+        admin,
+        '?limit=200',
+        hasActions('auth:signup', 'auth:login_failed', 'auth:login', 'tokens:create'),
+      );
+      expect(items.find((e) => e.action === 'auth:login_failed')).toMatchObject({
+        decision: 'deny',
+        actor: { id: s.user.id },
+      });
       expect(t.logs.join('')).toContain('audit event written to the outbox');
       expect((await admin.get('/api/v1/audit/verify')).body).toMatchObject({ ok: true });
     } finally {

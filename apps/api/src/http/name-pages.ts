@@ -18,13 +18,14 @@ export const namePage = async <R>(
   fromSql: (row: Record<string, unknown>) => R,
 ): Promise<R[]> => {
   const rows: Array<Record<string, unknown>> = after
-    ? await dataSource.query(`SELECT * FROM ${table} WHERE company_id = $1 AND (name, id) > ($2, $3) ORDER BY name, id LIMIT $4`, [
+    ? await dataSource.query(
+        `SELECT * FROM ${table} WHERE company_id = $1 AND (name, id) > ($2, $3) ORDER BY name, id LIMIT $4`,
+        [companyId, after.name, after.id, limit],
+      )
+    : await dataSource.query(`SELECT * FROM ${table} WHERE company_id = $1 ORDER BY name, id LIMIT $2`, [
         companyId,
-        after.name,
-        after.id,
         limit,
-      ])
-    : await dataSource.query(`SELECT * FROM ${table} WHERE company_id = $1 ORDER BY name, id LIMIT $2`, [companyId, limit]);
+      ]);
   return rows.map(fromSql);
 };
 

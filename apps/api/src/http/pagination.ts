@@ -13,7 +13,8 @@ const limitSchema = z.coerce.number().int().min(1).max(200);
 export const parseLimit = (raw: unknown): number => {
   if (raw === undefined) return DEFAULT_LIMIT;
   const r = limitSchema.safeParse(raw);
-  if (!r.success || typeof raw !== 'string' || raw.trim() === '') throw ValidationError.field('limit', 'must be an integer from 1 to 200');
+  if (!r.success || typeof raw !== 'string' || raw.trim() === '')
+    throw ValidationError.field('limit', 'must be an integer from 1 to 200');
   return r.data;
 };
 
@@ -41,7 +42,12 @@ export const decodeCursor = (raw: unknown, arity: number): (string | number)[] |
 };
 
 /** Takes `limit + 1` rows and builds the page and the cursor from the extra row's presence. */
-export const toPage = <R, T>(rows: R[], limit: number, key: (row: R) => (string | number)[], map: (row: R) => T): Page<T> => {
+export const toPage = <R, T>(
+  rows: R[],
+  limit: number,
+  key: (row: R) => (string | number)[],
+  map: (row: R) => T,
+): Page<T> => {
   const items = rows.slice(0, limit);
   const last = items[items.length - 1];
   return {

@@ -56,7 +56,12 @@ const fromBodyParser = (err: BodyParserError): Omit<Problem, 'requestId'> | unde
     case 'request.aborted':
     case 'request.size.invalid':
     case 'stream.encoding.set':
-      return { type: problemType('validation'), title: 'Invalid request', status: 400, detail: 'The request body could not be read' };
+      return {
+        type: problemType('validation'),
+        title: 'Invalid request',
+        status: 400,
+        detail: 'The request body could not be read',
+      };
     default:
       return undefined;
   }
@@ -91,7 +96,10 @@ export const problemMiddleware =
     }
     // Log the error class and message only: error objects from drivers can carry parameters.
     const e = err as Error;
-    logger.error({ requestId: res.locals.requestId, err: { type: e?.name, message: e?.message }, path: req.path }, 'unhandled error');
+    logger.error(
+      { requestId: res.locals.requestId, err: { type: e?.name, message: e?.message }, path: req.path },
+      'unhandled error',
+    );
     sendProblem(res, {
       type: problemType('internal'),
       title: 'Internal error',

@@ -12,7 +12,12 @@ export interface RateLimiter {
  * falls back to a per-process window rather than failing requests or letting everything through.
  * Keys are hashed so Redis holds no emails or IPs.
  */
-export const rateLimiterFactory = (opts: { redis: Redis; prefix: string; name: string; perMinute: number }): RateLimiter => {
+export const rateLimiterFactory = (opts: {
+  redis: Redis;
+  prefix: string;
+  name: string;
+  perMinute: number;
+}): RateLimiter => {
   const limiter = new RateLimiterRedis({
     storeClient: opts.redis,
     keyPrefix: `${opts.prefix}:rl:${opts.name}`,
@@ -30,6 +35,98 @@ export const rateLimiterFactory = (opts: { redis: Redis; prefix: string; name: s
         if (err instanceof RateLimiterRes) return Math.max(1, Math.ceil(err.msBeforeNext / 1000));
         throw err;
       }
+    },
+  };
+};
+
+interface WindowCount {
+  window: number;
+  /** The count Redis last reported for this window (every process's requests). */
+  shared: number;
+  /** Taken here and not yet added in Redis. */
+  pending: number;
+}
+
+/**
+ * The same fixed one-minute windows, counted locally and added to Redis in batches every
+ * `syncEveryMs`: a request costs no Redis round trip, and every process learns the others' counts
+ * at each sync. The price is bounded: between two syncs each process may let through what it
+ * sees before it learns the shared total (at most `syncEveryMs` worth of its own traffic). When
+ * Redis is unreachable the local counts keep limiting on their own. For generous budgets (the API
+ * limit); logins keep the exact limiter above.
+ */
+export const syncedRateLimiterFactory = (opts: {
+  redis: Redis;
+  prefix: string;
+  name: string;
+  perMinute: number;
+  syncEveryMs?: number;
+  now?: () => number;
+}) => {
+  const syncEveryMs = opts.syncEveryMs ?? 100;
+  const now = opts.now ?? Date.now;
+  const counts = new Map<string, WindowCount>();
+  let timer: NodeJS.Timeout | undefined;
+  let syncing: Promise<void> | undefined;
+
+  const sync = async (): Promise<void> => {
+    timer = undefined;
+    const window = Math.floor(now() / 60_000);
+    const batch: Array<[string, WindowCount, number]> = [];
+    for (const [key, c] of counts) {
+      if (c.window < window) counts.delete(key);
+      else if (c.pending > 0) batch.push([key, c, c.pending]);
+    }
+    if (batch.length === 0) return;
+    const pipeline = opts.redis.pipeline();
+    for (const [key, c, n] of batch) {
+      const redisKey = `${opts.prefix}:rl:${opts.name}:${key}:${c.window}`;
+      pipeline.incrby(redisKey, n).pexpire(redisKey, 61_000);
+    }
+    try {
+      const results = (await pipeline.exec()) ?? [];
+      batch.forEach(([, c, n], i) => {
+        const [err, total] = results[i * 2] ?? [new Error('no reply'), 0];
+        if (err) return;
+        c.pending -= n;
+        c.shared = Number(total);
+      });
+    } catch {
+      // Redis unreachable: the pending counts stay local and keep limiting; retried next sync.
+    }
+  };
+
+  const scheduleSync = () => {
+    if (timer || syncing) return;
+    timer = setTimeout(() => {
+      syncing = sync().finally(() => {
+        syncing = undefined;
+        if ([...counts.values()].some((c) => c.pending > 0)) scheduleSync();
+      });
+    }, syncEveryMs);
+    timer.unref();
+  };
+
+  return {
+    consume: async (key: string): Promise<number> => {
+      const t = now();
+      const window = Math.floor(t / 60_000);
+      const hashed = createHash('sha256').update(key).digest('base64url').slice(0, 32);
+      let c = counts.get(hashed);
+      if (!c || c.window !== window) {
+        c = { window, shared: 0, pending: 0 };
+        counts.set(hashed, c);
+      }
+      if (c.shared + c.pending >= opts.perMinute) return Math.max(1, Math.ceil(((window + 1) * 60_000 - t) / 1000));
+      c.pending += 1;
+      scheduleSync();
+      return 0;
+    },
+    /** Adds what is pending to Redis now (shutdown, tests). */
+    flush: async (): Promise<void> => {
+      clearTimeout(timer);
+      await syncing;
+      await sync();
     },
   };
 };

@@ -35,7 +35,11 @@ export interface AuditServiceDeps {
   collapseWindowMs?: number;
 }
 
-export const toAuditPayload = (e: AuditEventInput, count = 1, idempotencyKey: string = randomUUID()): AuditEventPayload => ({
+export const toAuditPayload = (
+  e: AuditEventInput,
+  count = 1,
+  idempotencyKey: string = randomUUID(),
+): AuditEventPayload => ({
   idempotencyKey,
   companyId: e.companyId,
   at: e.at.toISOString(),
@@ -51,9 +55,25 @@ export const toAuditPayload = (e: AuditEventInput, count = 1, idempotencyKey: st
   userAgent: e.context.userAgent,
 });
 
-/** Same company, actor, action, resource and reason: the same denial. */
+/**
+ * Allowed events that are collapsed like denials: metadata reads, which a console or a polling
+ * runner repeats many times a minute. Value reads never are (they are recorded durably, each).
+ */
+const COLLAPSED_ALLOWED_ACTIONS = new Set(['secrets:read']);
+
+/** Same company, actor, action, resource, decision and reason: the same event. */
 const denialKey = (e: AuditEventInput): string =>
-  JSON.stringify([e.companyId, e.actor.type, e.actor.id, e.actor.label, e.action, e.resource.kind, e.resource.name ?? null, e.reason]);
+  JSON.stringify([
+    e.companyId,
+    e.actor.type,
+    e.actor.id,
+    e.actor.label,
+    e.action,
+    e.resource.kind,
+    e.resource.name ?? null,
+    e.decision,
+    e.reason,
+  ]);
 
 interface DenialWindow {
   repeats: number;
@@ -100,7 +120,10 @@ export const auditServiceFactory = (deps: AuditServiceDeps) => {
       ]);
     } catch (err) {
       // A late success of the enqueue is harmless: job and outbox row share the idempotency key.
-      logger?.warn({ err: { message: (err as Error).message } }, 'audit event written to the outbox: Redis did not take it');
+      logger?.warn(
+        { err: { message: (err as Error).message } },
+        'audit event written to the outbox: Redis did not take it',
+      );
       await insertOutbox(dataSource.manager, p);
     } finally {
       clearTimeout(timer);
@@ -108,7 +131,7 @@ export const auditServiceFactory = (deps: AuditServiceDeps) => {
   };
 
   /*
-   * Collapsing repeated denials. A client hammering an endpoint it may not use (a brute force,
+   * Collapsing repeated denials (and metadata reads, COLLAPSED_ALLOWED_ACTIONS). A client hammering an endpoint it may not use (a brute force,
    * a misconfigured runner) would otherwise write one event per request. The first denial is
    * recorded at once (count 1), so an attack is visible in the log immediately and that event
    * does not depend on this process staying up; repeats within the window are only counted here,
@@ -160,7 +183,7 @@ export const auditServiceFactory = (deps: AuditServiceDeps) => {
     /** Records an event, inside `em`'s transaction when given, so it commits with the change it describes. */
     record: async (e: AuditEventInput, em?: EntityManager): Promise<void> => {
       if (em) return insertOutbox(em, toAuditPayload(e));
-      if (e.decision === 'deny' && collapsed(e)) return;
+      if ((e.decision === 'deny' || COLLAPSED_ALLOWED_ACTIONS.has(e.action)) && collapsed(e)) return;
       await enqueueOrOutbox(toAuditPayload(e));
     },
 
@@ -176,7 +199,12 @@ export const auditServiceFactory = (deps: AuditServiceDeps) => {
            INSERT INTO audit_outbox (company_id, idempotency_key, event)
            SELECT * FROM unnest($1::uuid[], $2::text[], $3::jsonb[]) RETURNING id)
          SELECT pg_notify($4, '') FROM (SELECT 1 FROM ins LIMIT 1) one`,
-        [payloads.map((p) => p.companyId), payloads.map((p) => p.idempotencyKey), payloads.map((p) => JSON.stringify(p)), AUDIT_OUTBOX_CHANNEL],
+        [
+          payloads.map((p) => p.companyId),
+          payloads.map((p) => p.idempotencyKey),
+          payloads.map((p) => JSON.stringify(p)),
+          AUDIT_OUTBOX_CHANNEL,
+        ],
       );
     },
 
