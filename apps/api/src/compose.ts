@@ -180,7 +180,7 @@ export const composeApi = (infra: ApiInfra) => {
       secureCookies: env.NEMBL_PUBLIC_URL.startsWith('https:'),
     },
     authz,
-    users: userServiceFactory({ dataSource, users: userRepo, sessions, audit, now }),
+    users: userServiceFactory({ dataSource, users: userRepo, sessions, tokens: tokenRepo, audit, now }),
     userRepo,
     tokens: tokenServiceFactory({ dataSource, tokens: tokenRepo, audit, now }),
     tokenRepo,

@@ -112,8 +112,15 @@ export const meRouter = (deps: AuthRouterDeps): Router => {
   });
 
   r.put('/me/password', async (req, res) => {
+    const p = principalOf(res);
     const body = parseInput(changePasswordSchema, req.body);
-    await deps.auth.changePassword(principalOf(res), body, requestContext(req, res));
+    // Guessing the current password from a stolen session is a login attempt by another route:
+    // the same limiter and budget, per user (every session of the user shares it).
+    if (p.type === 'user') {
+      const wait = await deps.loginLimiter.consume(`password-change|${p.id}`);
+      if (wait > 0) throw new RateLimitedError('Too many password change attempts; try again later', wait);
+    }
+    await deps.auth.changePassword(p, body, requestContext(req, res));
     res.status(204).end();
   });
 

@@ -3,6 +3,12 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { IsNull } from 'typeorm';
 import { isUniqueViolation } from '../http/pg-errors.js';
 
+export interface RevokedToken {
+  id: string;
+  name: string;
+  createdByToken: string | null;
+}
+
 export const tokenRepositoryFactory = ({ dataSource }: { dataSource: DataSource }) => {
   const repo = (em?: EntityManager) => (em ?? dataSource.manager).getRepository(ServiceTokenEntity);
   return {
@@ -56,7 +62,7 @@ export const tokenRepositoryFactory = ({ dataSource }: { dataSource: DataSource 
 
     insert: async (
       em: EntityManager,
-      t: Pick<ServiceTokenRow, 'companyId' | 'name' | 'tokenHash' | 'roles' | 'groups' | 'createdBy' | 'expiresAt'>,
+      t: Pick<ServiceTokenRow, 'companyId' | 'name' | 'tokenHash' | 'roles' | 'groups' | 'createdBy' | 'createdByToken' | 'expiresAt'>,
     ): Promise<ServiceTokenRow> => {
       try {
         return await repo(em).save(t);
@@ -70,9 +76,33 @@ export const tokenRepositoryFactory = ({ dataSource }: { dataSource: DataSource 
       }
     },
 
-    revoke: async (em: EntityManager, companyId: string, id: string, now: Date): Promise<boolean> => {
-      const r = await repo(em).update({ companyId, id, revokedAt: IsNull() }, { revokedAt: now });
-      return (r.affected ?? 0) > 0;
+    /**
+     * Revokes live tokens — those given by id, or minted by the given user — together with every
+     * live token they minted, transitively. Returns what it revoked.
+     */
+    revokeLineage: async (
+      em: EntityManager,
+      companyId: string,
+      roots: { tokenId?: string; createdByUser?: string },
+      now: Date,
+    ): Promise<RevokedToken[]> => {
+      // A final SELECT (not a bare UPDATE … RETURNING), so the driver hands back plain rows.
+      const rows: Array<{ id: string; name: string; created_by_token: string | null }> = await em.query(
+        `WITH RECURSIVE lineage(id) AS (
+           SELECT id FROM service_tokens
+            WHERE company_id = $1 AND revoked_at IS NULL AND (id = $2 OR created_by = $3)
+           UNION
+           SELECT t.id FROM service_tokens t JOIN lineage l ON t.created_by_token = l.id
+            WHERE t.company_id = $1 AND t.revoked_at IS NULL
+         ), revoked AS (
+           UPDATE service_tokens SET revoked_at = $4
+            WHERE company_id = $1 AND revoked_at IS NULL AND id IN (SELECT id FROM lineage)
+            RETURNING id, name, created_by_token
+         )
+         SELECT id, name, created_by_token FROM revoked`,
+        [companyId, roots.tokenId ?? null, roots.createdByUser ?? null, now],
+      );
+      return rows.map((r) => ({ id: r.id, name: r.name, createdByToken: r.created_by_token }));
     },
 
     touch: (id: string, now: Date) => repo().update({ id }, { lastUsedAt: now }),

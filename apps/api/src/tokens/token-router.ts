@@ -23,6 +23,7 @@ export const tokenJson = (t: ServiceTokenRow) => ({
   groups: t.groups,
   createdAt: t.createdAt.toISOString(),
   createdBy: t.createdBy,
+  createdByToken: t.createdByToken,
   expiresAt: t.expiresAt?.toISOString() ?? null,
   lastUsedAt: t.lastUsedAt?.toISOString() ?? null,
 });

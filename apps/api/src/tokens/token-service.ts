@@ -3,8 +3,12 @@ import type { DataSource } from 'typeorm';
 import type { AuditService } from '@nembl/core';
 import { allowedEvent, type RequestContext } from '@nembl/core';
 import { mintCredential, SERVICE_TOKEN_PREFIX } from '../auth/credential-fns.js';
-import { assertCanGrant } from '../users/grant-fns.js';
-import type { TokenRepository } from './token-repository.js';
+import { assertCanGrant, assertMayActOn } from '../users/grant-fns.js';
+import type { RevokedToken, TokenRepository } from './token-repository.js';
+
+/** One `tokens:revoke` event per token revoked, saying why (the caller's own target, or a cascade). */
+export const tokenRevokedEvents = (caller: Principal, revoked: RevokedToken[], reason: (t: RevokedToken) => string, ctx: RequestContext, at: Date) =>
+  revoked.map((t) => allowedEvent(caller, 'tokens:revoke', { kind: 'token', name: t.name, id: t.id }, ctx, at, { reason: reason(t) }));
 
 export const tokenServiceFactory = ({
   dataSource,
@@ -20,6 +24,21 @@ export const tokenServiceFactory = ({
   const event = (caller: Principal, action: string, t: Pick<ServiceTokenRow, 'id' | 'name'>, reason: string, ctx: RequestContext) =>
     allowedEvent(caller, action, { kind: 'token', name: t.name, id: t.id }, ctx, now(), { reason });
 
+  /**
+   * A token minted by a token lives no longer than its parent: no expiry given → the parent's;
+   * a later one → 400 naming `expiresAt` (silently shortening what was asked for would surprise).
+   */
+  const cappedExpiry = async (caller: Principal, requested: Date | undefined): Promise<Date | null> => {
+    if (caller.type !== 'token') return requested ?? null;
+    const parent = await tokens.find(caller.companyId, caller.id);
+    const limit = parent?.expiresAt ?? null;
+    if (!limit) return requested ?? null;
+    if (requested && requested.getTime() > limit.getTime()) {
+      throw ValidationError.field('expiresAt', `must not be later than the expiry of the token creating it (${limit.toISOString()})`);
+    }
+    return requested ?? limit;
+  };
+
   return {
     /** Creates a token; the plaintext is returned once and only its hash is stored. */
     create: async (
@@ -31,6 +50,7 @@ export const tokenServiceFactory = ({
         throw ValidationError.field('expiresAt', 'must be in the future');
       }
       assertCanGrant(caller, input);
+      const expiresAt = await cappedExpiry(caller, input.expiresAt);
       const { token, hash } = mintCredential(SERVICE_TOKEN_PREFIX);
       const row = await dataSource.transaction(async (em) => {
         const created = await tokens.insert(em, {
@@ -40,7 +60,8 @@ export const tokenServiceFactory = ({
           roles: input.roles,
           groups: input.groups,
           createdBy: caller.type === 'user' ? caller.id : null,
-          expiresAt: input.expiresAt ?? null,
+          createdByToken: caller.type === 'token' ? caller.id : null,
+          expiresAt,
         });
         await audit.record(event(caller, 'tokens:create', created, `roles=${created.roles.join(',')}`, ctx), em);
         return created;
@@ -54,10 +75,14 @@ export const tokenServiceFactory = ({
       return row;
     },
 
+    /** Revokes a token and every token it minted, transitively (each audited). */
     revoke: async (caller: Principal, row: ServiceTokenRow, ctx: RequestContext): Promise<void> => {
+      assertMayActOn(caller, row, `token ${row.name}`);
       await dataSource.transaction(async (em) => {
-        if (!(await tokens.revoke(em, caller.companyId, row.id, now()))) throw new NotFoundError('No such token');
-        await audit.record(event(caller, 'tokens:revoke', row, 'revoked', ctx), em);
+        const revoked = await tokens.revokeLineage(em, caller.companyId, { tokenId: row.id }, now());
+        if (!revoked.some((t) => t.id === row.id)) throw new NotFoundError('No such token');
+        const events = tokenRevokedEvents(caller, revoked, (t) => (t.id === row.id ? 'revoked' : `parent_revoked:${row.name}`), ctx, now());
+        for (const e of events) await audit.record(e, em);
       });
     },
   };

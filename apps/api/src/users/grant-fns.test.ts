@@ -1,6 +1,6 @@
 import { ForbiddenError } from '@nembl/core';
 import { describe, expect, it } from 'vitest';
-import { assertCanGrant } from './grant-fns.js';
+import { assertCanGrant, assertMayActOn } from './grant-fns.js';
 
 const dev = { roles: ['Developer'], groups: ['payments'] };
 const admin = { roles: ['Admin'], groups: [] };
@@ -22,5 +22,20 @@ describe('assertCanGrant', () => {
     expect(() =>
       assertCanGrant(dev, { roles: ['Viewer', 'Developer'], groups: [] }, { roles: ['Viewer'], groups: [] }),
     ).not.toThrow();
+  });
+});
+
+describe('assertMayActOn', () => {
+  it('lets a caller act on principals whose roles and groups it all holds', () => {
+    expect(() => assertMayActOn(dev, { roles: ['Developer'], groups: [] }, 'x')).not.toThrow();
+    expect(() => assertMayActOn(dev, { roles: [], groups: [] }, 'x')).not.toThrow();
+  });
+  it('refuses a target holding a role or group the caller lacks, naming each', () => {
+    expect(() => assertMayActOn(dev, { roles: ['Admin'], groups: [] }, 'boss@example.com')).toThrow(/boss@example.com holds role Admin/);
+    expect(() => assertMayActOn(dev, { roles: ['Developer'], groups: ['payments', 'ops'] }, 'x')).toThrow(/group ops/);
+    expect(() => assertMayActOn(dev, { roles: ['Runner'], groups: [] }, 'x')).toThrow(ForbiddenError);
+  });
+  it('lets an Admin act on anyone', () => {
+    expect(() => assertMayActOn(admin, { roles: ['Admin', 'Runner'], groups: ['ops'] }, 'x')).not.toThrow();
   });
 });

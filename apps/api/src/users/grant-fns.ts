@@ -30,3 +30,25 @@ export const assertCanGrant = (
     });
   }
 };
+
+/**
+ * A caller may change or remove another principal (a user's password, name, roles or groups; a
+ * user; a token) only when it is an Admin or already holds every role and group the target
+ * holds: nobody acts on someone more privileged than itself (a password reset of an Admin would
+ * otherwise be a takeover). `what` names the target in the message.
+ */
+export const assertMayActOn = (
+  caller: Pick<Principal, 'roles' | 'groups'>,
+  target: { roles: readonly string[]; groups: readonly string[] },
+  what: string,
+): void => {
+  if (isAdmin(caller)) return;
+  const missingRoles = target.roles.filter((r) => !caller.roles.includes(r));
+  const missingGroups = target.groups.filter((g) => !caller.groups.includes(g));
+  if (missingRoles.length === 0 && missingGroups.length === 0) return;
+  const lacking = [...missingRoles.map((r) => `role ${r}`), ...missingGroups.map((g) => `group ${g}`)];
+  throw new ForbiddenError(
+    `You may change or remove only principals whose roles and groups you hold yourself; ${what} holds ${lacking.join(', ')}, which you do not`,
+    { extra: { reason: 'target_more_privileged', lacking } },
+  );
+};

@@ -4,20 +4,23 @@ import type { AuditService } from '@nembl/core';
 import { allowedEvent, type RequestContext } from '@nembl/core';
 import { hashPassword } from '../auth/credential-fns.js';
 import type { SessionRepository } from '../auth/session-repository.js';
-import { assertCanGrant } from './grant-fns.js';
+import type { TokenRepository } from '../tokens/token-repository.js';
+import { tokenRevokedEvents } from '../tokens/token-service.js';
+import { assertCanGrant, assertMayActOn } from './grant-fns.js';
 import type { UserRepository } from './user-repository.js';
 
 export interface UserServiceDeps {
   dataSource: DataSource;
   users: UserRepository;
   sessions: Pick<SessionRepository, 'deleteForUser'>;
+  tokens: Pick<TokenRepository, 'revokeLineage'>;
   audit: Pick<AuditService, 'record'>;
   now: () => Date;
 }
 
 const lost = (before: readonly string[], after: readonly string[]) => before.some((x) => !after.includes(x));
 
-export const userServiceFactory = ({ dataSource, users, sessions, audit, now }: UserServiceDeps) => {
+export const userServiceFactory = ({ dataSource, users, sessions, tokens, audit, now }: UserServiceDeps) => {
   const event = (caller: Principal, action: string, user: UserRow, reason: string, ctx: RequestContext) =>
     allowedEvent(caller, action, { kind: 'user', name: user.email, id: user.id }, ctx, now(), { reason });
 
@@ -61,6 +64,7 @@ export const userServiceFactory = ({ dataSource, users, sessions, audit, now }: 
       ctx: RequestContext,
     ): Promise<UserRow> => {
       const current = await get(caller, id);
+      assertMayActOn(caller, current, current.email);
       const roles = patch.roles ?? current.roles;
       const groups = patch.groups ?? current.groups;
       assertCanGrant(caller, { roles, groups }, current);
@@ -68,6 +72,9 @@ export const userServiceFactory = ({ dataSource, users, sessions, audit, now }: 
       return dataSource.transaction(async (em) => {
         const user = await users.find(caller.companyId, id, em);
         if (!user) throw new NotFoundError('No such user');
+        // Again on the row being changed: the target may have gained a role since the check above.
+        assertMayActOn(caller, user, user.email);
+        assertCanGrant(caller, { roles, groups }, user);
         if (user.roles.includes(ADMIN_ROLE) && !roles.includes(ADMIN_ROLE)) {
           const admins = await users.lockAdmins(em, caller.companyId);
           if (admins.filter((a) => a !== user.id).length === 0) {
@@ -95,10 +102,12 @@ export const userServiceFactory = ({ dataSource, users, sessions, audit, now }: 
     },
 
     remove: async (caller: Principal, id: string, ctx: RequestContext): Promise<void> => {
-      await get(caller, id);
+      const target = await get(caller, id);
+      assertMayActOn(caller, target, target.email);
       await dataSource.transaction(async (em) => {
         const user = await users.find(caller.companyId, id, em);
         if (!user) throw new NotFoundError('No such user');
+        assertMayActOn(caller, user, user.email);
         // Removing an Admin revokes Admin, which only an Admin may do.
         assertCanGrant(caller, { roles: [], groups: [] }, { roles: user.roles.filter((r) => r === ADMIN_ROLE), groups: [] });
         if (user.roles.includes(ADMIN_ROLE)) {
@@ -107,9 +116,12 @@ export const userServiceFactory = ({ dataSource, users, sessions, audit, now }: 
             throw new ConflictError('The last Admin cannot be removed; make someone else Admin first');
           }
         }
-        // Sessions go with the user (ON DELETE CASCADE), ending them at once.
+        // A token's creator saw its plaintext: the tokens a leaver minted (and the tokens those
+        // minted) are revoked with them. Sessions go with the user (ON DELETE CASCADE).
+        const revoked = await tokens.revokeLineage(em, caller.companyId, { createdByUser: user.id }, now());
         await users.remove(em, caller.companyId, id);
-        await audit.record(event(caller, 'users:delete', user, 'removed', ctx), em);
+        await audit.record(event(caller, 'users:delete', user, revoked.length > 0 ? `removed;tokens_revoked=${revoked.length}` : 'removed', ctx), em);
+        for (const e of tokenRevokedEvents(caller, revoked, () => `creator_removed:${user.email}`, ctx, now())) await audit.record(e, em);
       });
     },
   };

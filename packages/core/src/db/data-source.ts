@@ -15,6 +15,7 @@ import { Audit1732870300000 } from './migrations/1732870300000-audit.js';
 import { Policies1732870400000 } from './migrations/1732870400000-policies.js';
 import { Bindings1732870500000 } from './migrations/1732870500000-bindings.js';
 import { Reminders1732870600000 } from './migrations/1732870600000-reminders.js';
+import { TokenLineage1732870790000 } from './migrations/1732870790000-token-lineage.js';
 import { IdentityNotify1732870900000 } from './migrations/1732870900000-identity-notify.js';
 
 export const ENTITIES = [
@@ -38,6 +39,7 @@ export const MIGRATIONS: Array<new () => MigrationInterface> = [
   Policies1732870400000,
   Bindings1732870500000,
   Reminders1732870600000,
+  TokenLineage1732870790000,
   IdentityNotify1732870900000,
 ];
 

@@ -83,6 +83,8 @@ export interface ServiceTokenRow {
   roles: string[];
   groups: string[];
   createdBy: string | null;
+  /** The token that minted this one (null when a user did). */
+  createdByToken: string | null;
   createdAt: Date;
   expiresAt: Date | null;
   revokedAt: Date | null;
@@ -100,6 +102,7 @@ export const ServiceTokenEntity = new EntitySchema<ServiceTokenRow>({
     roles: { type: 'text', array: true },
     groups: { type: 'text', array: true },
     createdBy: { type: 'uuid', name: 'created_by', nullable: true },
+    createdByToken: { type: 'uuid', name: 'created_by_token', nullable: true },
     createdAt: { type: 'timestamptz', name: 'created_at', createDate: true },
     expiresAt: { type: 'timestamptz', name: 'expires_at', nullable: true },
     revokedAt: { type: 'timestamptz', name: 'revoked_at', nullable: true },
