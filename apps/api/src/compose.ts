@@ -24,6 +24,7 @@ import { metricsFactory } from './health/metrics.js';
 import { policyRepositoryFactory } from './policies/policy-repository.js';
 import { bindingRepositoryFactory } from './bindings/binding-repository.js';
 import { secretReferenceServiceFactory } from './bindings/secret-reference-service.js';
+import { visibilityServiceFactory } from './bindings/visibility-service.js';
 import { connectorRepositoryFactory } from './connectors/connector-repository.js';
 import { connectorServiceFactory } from './connectors/connector-service.js';
 import { runServiceFactory } from './runs/run-service.js';
@@ -112,6 +113,7 @@ export const composeApi = (infra: ApiInfra) => {
   const secretRepo = secretRepositoryFactory({ dataSource });
   const bindingRepo = bindingRepositoryFactory({ dataSource });
   const references = secretReferenceServiceFactory({ dataSource, authz });
+  const visibility = visibilityServiceFactory({ authz, bindings: bindingRepo, references });
   // Values of recent versions, for hot resolution paths: short-lived, byte-capped, per process.
   const valueCache = valueCacheFactory({ maxBytes: 32 * 1024 * 1024, ttlMs: 60_000 });
   const values = valueReaderFactory({ store, cache: valueCache, authz, audit, now });
@@ -157,7 +159,7 @@ export const composeApi = (infra: ApiInfra) => {
     sealer: operationSealer(infra.masterKey),
     queue: operationQueue,
     waiter,
-    bindings: bindingRepo.forSecrets,
+    bindings: visibility.boundResources,
     onValueChanged: (companyId: string, name: string) => valueCache.forget(companyId, name),
     writeWaitMs: env.NEMBL_WRITE_WAIT_MS,
     now,
@@ -192,8 +194,8 @@ export const composeApi = (infra: ApiInfra) => {
     secureCookies: env.NEMBL_PUBLIC_URL.startsWith('https:'),
     webRoot: infra.webRoot,
     secrets,
-    connectorRoutes: { connectors, repo: connectorRepo, authz },
-    workflowRoutes: { workflows, repo: workflowRepo, runs, authz },
+    connectorRoutes: { connectors, repo: connectorRepo, authz, visibility },
+    workflowRoutes: { workflows, repo: workflowRepo, runs, authz, visibility },
     policyRoutes: { dataSource, policies, authz, audit, users: userRepo, tokens: tokenRepo, secrets: secretRepo, now },
     now,
   };

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildOpenApiDocument } from '../src/openapi/openapi-document.js';
 import { ApiClient, startTestApi, type TestApi } from './harness.js';
 
 let t: TestApi;
@@ -137,5 +138,16 @@ describe('references to what the caller may not read', () => {
     const res = await renamer.patch(`/api/v1/connectors/${publicGithub}`, { name: 'public-github-2' });
     expect(res.status).toBe(200);
     expect(res.body.connector).toMatchObject({ name: 'public-github-2', authSecret: HIDDEN_SECRET });
+  });
+});
+
+describe('the documented shape of a hidden reference', () => {
+  it('is what the API answers, for bound resources, connectors and workflows', () => {
+    const schemas = (buildOpenApiDocument() as any).components.schemas;
+    const hiddenBinding = schemas.BoundResource.oneOf[1];
+    expect(Object.keys(hiddenBinding.properties).sort()).toEqual(['hidden', 'kind']);
+    expect(hiddenBinding.properties.kind.enum).toEqual(['connector', 'workflow_phase']);
+    expect(schemas.Connector.properties.authSecret.oneOf[1].properties.kind.enum).toEqual([HIDDEN_SECRET.kind]);
+    expect(schemas.Workflow.properties.phases.items.properties.env.additionalProperties.oneOf[1].properties.kind.enum).toEqual([HIDDEN_SECRET.kind]);
   });
 });

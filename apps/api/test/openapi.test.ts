@@ -363,7 +363,7 @@ describe('GET /api/v1/openapi.json', () => {
     expect(creds.status).toBe(200);
     expectShape(creds.body, 'ConnectorCredentials');
     expect((await admin.post(`/api/v1/connectors/${connector.body.connector.id}/credentials`)).status).toBe(403);
-    expectShape((await admin.get('/api/v1/secrets/openapi-shape/bindings')).body.items[0], 'BoundResource');
+    expectShape((await admin.get('/api/v1/secrets/openapi-shape/bindings')).body.items[0], 'BoundResource (named)', doc.components.schemas.BoundResource.oneOf[0]);
 
     const bad = await admin.post('/api/v1/secrets', { name: 'Bad Name', value: 'x' });
     expect(bad.status).toBe(400);

@@ -1,16 +1,24 @@
+import type { Principal } from '@nembl/core';
 import { Router } from 'express';
 import type { AuthzService } from '../authz/authz-service.js';
+import type { VisibilityService } from '../bindings/visibility-service.js';
 import { visiblePage } from '../http/name-pages.js';
 import { decodeCursor, parseLimit, toPage } from '../http/pagination.js';
 import { principalOf, requestContext } from '../http/request-context.js';
 import { idParams, parseInput } from '../http/validate.js';
 import type { ConnectorRepository } from './connector-repository.js';
 import type { ConnectorService } from './connector-service.js';
-import { connectorJson, createConnectorSchema, patchConnectorSchema } from './connector-types.js';
+import { connectorJson, createConnectorSchema, patchConnectorSchema, type ConnectorRow } from './connector-types.js';
 
-
-export const connectorRouter = (deps: { connectors: ConnectorService; repo: Pick<ConnectorRepository, 'list'>; authz: AuthzService }): Router => {
+export const connectorRouter = (deps: {
+  connectors: ConnectorService;
+  repo: Pick<ConnectorRepository, 'list'>;
+  authz: AuthzService;
+  visibility: Pick<VisibilityService, 'readableSecrets'>;
+}): Router => {
   const r = Router();
+  const readableSecrets = (p: Principal, rows: ConnectorRow[]) => deps.visibility.readableSecrets(p, rows.map((c) => c.authSecret));
+  const one = async (p: Principal, c: ConnectorRow) => ({ connector: connectorJson(c, await readableSecrets(p, [c])) });
 
   r.get('/connectors', async (req, res) => {
     const p = principalOf(res);
@@ -24,14 +32,15 @@ export const connectorRouter = (deps: { connectors: ConnectorService; repo: Pick
       limit,
       cursor ? { name: String(cursor[0]), id: String(cursor[1]) } : undefined,
     );
-    res.json(toPage(visible, limit, (c) => [c.name, c.id], connectorJson));
+    const readable = await readableSecrets(p, visible);
+    res.json(toPage(visible, limit, (c) => [c.name, c.id], (c) => connectorJson(c, readable)));
   });
 
   r.post('/connectors', async (req, res) => {
     const p = principalOf(res);
     const body = parseInput(createConnectorSchema, req.body);
     const c = await deps.connectors.create(p, body, requestContext(req, res));
-    res.status(201).json({ connector: connectorJson(c) });
+    res.status(201).json(await one(p, c));
   });
 
   r.get('/connectors/:id', async (req, res) => {
@@ -39,7 +48,7 @@ export const connectorRouter = (deps: { connectors: ConnectorService; repo: Pick
     const { id } = parseInput(idParams, req.params, 'id');
     const c = await deps.connectors.get(p, id);
     await deps.authz.require({ principal: p, action: 'connectors:read', resource: { kind: 'connector', name: c.name } }, requestContext(req, res));
-    res.json({ connector: connectorJson(c) });
+    res.json(await one(p, c));
   });
 
   r.patch('/connectors/:id', async (req, res) => {
@@ -47,7 +56,7 @@ export const connectorRouter = (deps: { connectors: ConnectorService; repo: Pick
     const { id } = parseInput(idParams, req.params, 'id');
     const body = parseInput(patchConnectorSchema, req.body);
     const c = await deps.connectors.update(p, id, body, requestContext(req, res));
-    res.json({ connector: connectorJson(c) });
+    res.json(await one(p, c));
   });
 
   r.delete('/connectors/:id', async (req, res) => {

@@ -1,5 +1,6 @@
 import { secretNameSchema } from '@nembl/core';
 import { z } from 'zod';
+import { hiddenReference } from '../bindings/visibility-fns.js';
 
 export const CONNECTOR_KINDS = ['github', 'slack', 'jira', 'http'] as const;
 export type ConnectorKind = (typeof CONNECTOR_KINDS)[number];
@@ -76,12 +77,13 @@ export interface ConnectorRow {
   updatedAt: Date;
 }
 
-export const connectorJson = (c: ConnectorRow) => ({
+/** `readableSecrets`: the secret names the caller may read; any other `authSecret` is shown hidden. */
+export const connectorJson = (c: ConnectorRow, readableSecrets: ReadonlySet<string>) => ({
   id: c.id,
   name: c.name,
   kind: c.kind,
   config: c.config,
-  authSecret: c.authSecret,
+  authSecret: readableSecrets.has(c.authSecret) ? c.authSecret : hiddenReference('secret'),
   createdAt: c.createdAt.toISOString(),
   updatedAt: c.updatedAt.toISOString(),
 });

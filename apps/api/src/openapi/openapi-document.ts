@@ -145,16 +145,37 @@ const json = (schema: Json): Json => ({ 'application/json': { schema } });
 
 const secretStatuses = SECRET_STATUSES.filter((s) => s !== 'deleted');
 
-const boundResource = object(
-  {
-    kind: { type: 'string', enum: ['connector', 'workflow_phase'] },
-    id: uuid,
-    name: { type: 'string' },
-    detail: { type: 'string' },
-  },
-  undefined,
-  { description: 'A connector or workflow phase that uses the secret.' },
-);
+const BOUND_KINDS = ['connector', 'workflow_phase'];
+
+/** What a reference to something the caller may not read shows instead of its name. */
+const hiddenReference = (kinds: string[], what: string): Json =>
+  object(
+    { kind: { type: 'string', enum: kinds }, hidden: { type: 'boolean', const: true } },
+    undefined,
+    { title: 'Hidden', description: `${what} No id, name or detail.`, additionalProperties: false },
+  );
+
+const boundResource: Json = {
+  oneOf: [
+    object(
+      {
+        kind: { type: 'string', enum: BOUND_KINDS },
+        id: uuid,
+        name: { type: 'string' },
+        detail: { type: 'string' },
+      },
+      undefined,
+      { title: 'Named' },
+    ),
+    hiddenReference(
+      BOUND_KINDS,
+      'A connector (needs `connectors:read`) or workflow (needs `workflows:read`) the caller may not read; one item per such resource, after the named ones.',
+    ),
+  ],
+  description: 'A connector or workflow phase that uses the secret.',
+};
+
+const hiddenSecret = hiddenReference(['secret'], 'A secret the caller may not `secrets:read`.');
 
 const policyStatement: Json = object(
   {
@@ -274,7 +295,12 @@ const schemas: Record<string, Json> = {
       roles: stringList,
       groups: stringList,
       createdAt: dateTime,
-      createdBy: { type: ['string', 'null'], format: 'uuid', description: 'Id of the user (or token) that created it.' },
+      createdBy: { type: ['string', 'null'], format: 'uuid', description: 'Id of the user that created it (null when a token did). Removing that user revokes the token.' },
+      createdByToken: {
+        type: ['string', 'null'],
+        format: 'uuid',
+        description: 'Id of the token that created it (null when a user did). Revoking that token revokes this one; it never expires after it.',
+      },
       expiresAt: nullableDateTime,
       lastUsedAt: nullableDateTime,
     },
@@ -446,7 +472,10 @@ const schemas: Record<string, Json> = {
         scheme: { type: 'string', description: 'http: credential scheme (default `Bearer`).' },
       },
     },
-    authSecret: { type: 'string', description: 'Name of the secret injected as the credential.' },
+    authSecret: {
+      oneOf: [{ type: 'string', description: 'Name of the secret injected as the credential.' }, hiddenSecret],
+      description: 'The secret injected as the credential: its name, or hidden when the caller may not `secrets:read` it.',
+    },
     createdAt: dateTime,
     updatedAt: dateTime,
   }),
@@ -476,7 +505,14 @@ const schemas: Record<string, Json> = {
     name: { type: 'string' },
     phases: {
       type: 'array',
-      items: object({ name: { type: 'string' }, env: { type: 'object', additionalProperties: { type: 'string' } } }),
+      items: object({
+        name: { type: 'string' },
+        env: {
+          type: 'object',
+          additionalProperties: { oneOf: [{ type: 'string' }, hiddenSecret] },
+          description: 'Variable name → literal or `secret:<name>`; a reference to a secret the caller may not `secrets:read` is shown hidden.',
+        },
+      }),
     },
     createdAt: dateTime,
     updatedAt: dateTime,
@@ -785,7 +821,8 @@ const paths: Record<string, Record<string, Op>> = {
     put: {
       operationId: 'changePassword',
       summary: "Change the caller's password",
-      description: "Ends the user's other sessions. Service tokens have no password (→ 403).",
+      description:
+        "Ends the user's other sessions. Service tokens have no password (→ 403). Attempts share the login rate limit (`NEMBL_RATE_LIMIT_LOGIN_PER_MIN`, per user, across sessions) → 429 with `Retry-After`.",
       tag: 'Auth',
       access: 'sessionWrite',
       body: { schema: ref('ChangePasswordRequest') },
@@ -830,7 +867,8 @@ const paths: Record<string, Record<string, Op>> = {
     patch: {
       operationId: 'updateUser',
       summary: 'Change name, roles or groups, or reset the password',
-      description: "Demoting or resetting ends that user's sessions. The last Admin cannot be demoted (409).",
+      description:
+        "Demoting or resetting ends that user's sessions. The last Admin cannot be demoted (409). Unless the caller is an Admin, it must hold every role and group the user holds (else 403, naming what it lacks), whatever the field.",
       tag: 'Users',
       access: 'write',
       action: 'users:write',
@@ -842,7 +880,8 @@ const paths: Record<string, Record<string, Op>> = {
     delete: {
       operationId: 'deleteUser',
       summary: 'Remove a user',
-      description: "Ends that user's sessions. The last Admin cannot be removed (409).",
+      description:
+        "Ends that user's sessions and revokes the tokens the user created (and the tokens those created). Unless the caller is an Admin, it must hold every role and group the user holds (else 403). The last Admin cannot be removed (409).",
       tag: 'Users',
       access: 'write',
       action: 'users:write',
@@ -865,7 +904,8 @@ const paths: Record<string, Record<string, Op>> = {
     post: {
       operationId: 'createToken',
       summary: 'Create a service token',
-      description: 'The token is in this response only (`Cache-Control: no-store`) and stored hashed. Grants follow the same rules as for users.',
+      description:
+        'The token is in this response only (`Cache-Control: no-store`) and stored hashed. Grants follow the same rules as for users. A token created by a token with an expiry gets that expiry when none is given; a later one → 400 naming `expiresAt`.',
       tag: 'Tokens',
       access: 'write',
       action: 'tokens:write',
@@ -888,6 +928,8 @@ const paths: Record<string, Record<string, Op>> = {
     delete: {
       operationId: 'revokeToken',
       summary: 'Revoke a service token',
+      description:
+        'Revokes the tokens it created too, transitively. Unless the caller is an Admin, it must hold every role and group the token holds (else 403).',
       tag: 'Tokens',
       access: 'write',
       action: 'tokens:write',

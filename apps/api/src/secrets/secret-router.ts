@@ -23,12 +23,12 @@ export const secretRouter = (deps: { secrets: SecretService; now: () => Date }):
 
   /** A changed secret with its owners and bindings (not a read: no `secrets:read` event). */
   const sendSecret = async (res: Response, secret: SecretRow) => {
-    const { owners, bound } = await deps.secrets.describe(secret);
+    const { owners, bound } = await deps.secrets.describe(principalOf(res), secret);
     res.json({ secret: secretJson(secret, owners, bound) });
   };
 
   const sendWrite = async (res: Response, result: WriteResult, successStatus: 200 | 201, includeSecret = true) => {
-    const extra = includeSecret ? await deps.secrets.describe(result.secret) : undefined;
+    const extra = includeSecret ? await deps.secrets.describe(principalOf(res), result.secret) : undefined;
     const body = {
       ...(extra ? { secret: secretJson(result.secret, extra.owners, extra.bound) } : {}),
       operation: operationJson(result.operation),

@@ -17,7 +17,8 @@ import type { AuthzService } from '../authz/authz-service.js';
 import type { OperationQueue } from '../operations/operation-queue.js';
 import type { OperationWaiter } from '../operations/operation-waiter.js';
 import type { SecretListFilter, SecretRepository } from './secret-repository.js';
-import { secretResource, type BoundResource } from './secret-types.js';
+import type { BoundResourceView } from '../bindings/visibility-fns.js';
+import { secretResource } from './secret-types.js';
 
 export interface SecretServiceDeps {
   dataSource: DataSource;
@@ -27,8 +28,8 @@ export interface SecretServiceDeps {
   sealer: OperationSealer;
   queue: Pick<OperationQueue, 'enqueue'>;
   waiter: Pick<OperationWaiter, 'wait'>;
-  /** Resources bound to secrets (connectors, workflow phases); empty until bindings exist. */
-  bindings: (companyId: string, secretIds: string[]) => Promise<Map<string, BoundResource[]>>;
+  /** Resources bound to secrets (connectors, workflow phases), as the caller may see them. */
+  bindings: (p: Principal, secretIds: string[]) => Promise<Map<string, BoundResourceView[]>>;
   /** A secret's value changed or went away: drop cached values (other versions stay keyed apart). */
   onValueChanged: (companyId: string, name: string) => void;
   writeWaitMs: number;
@@ -95,7 +96,7 @@ export const secretServiceFactory = (deps: SecretServiceDeps) => {
         audit.record(allowedEvent(p, 'secrets:read', { kind: 'secret', name: s.name }, ctx, now())),
         secrets.owners([s.id]),
         secrets.versions(s.id),
-        deps.bindings(p.companyId, [s.id]),
+        deps.bindings(p, [s.id]),
       ]);
       return { secret: s, owners: owners.get(s.id) ?? [], bound: bound.get(s.id) ?? [], versions };
     },
@@ -124,7 +125,7 @@ export const secretServiceFactory = (deps: SecretServiceDeps) => {
       // One event per list call, naming how many secrets it showed.
       await audit.record(allowedEvent(p, 'secrets:read', { kind: 'secret', name: null }, ctx, now(), { reason: `list:${page.length}` }));
       const ids = page.map((s) => s.id);
-      const [owners, bound] = await Promise.all([secrets.owners(ids), deps.bindings(p.companyId, ids)]);
+      const [owners, bound] = await Promise.all([secrets.owners(ids), deps.bindings(p, ids)]);
       return { page, owners, bound, hasMore: visible.length > limit };
     },
 
@@ -210,7 +211,7 @@ export const secretServiceFactory = (deps: SecretServiceDeps) => {
         throw new ConflictError(`Secret ${name} is ${current.status}; try again when the operation in progress has finished`);
       }
       if (confirm !== name) {
-        const bound = (await deps.bindings(p.companyId, [current.id])).get(current.id) ?? [];
+        const bound = (await deps.bindings(p, [current.id])).get(current.id) ?? [];
         throw new ConflictError(
           confirm === undefined
             ? `Deleting ${name} is permanent. Review its bindings, then repeat the request with confirm=${name}`
@@ -284,8 +285,8 @@ export const secretServiceFactory = (deps: SecretServiceDeps) => {
     },
 
     /** Owners and bindings of one secret, for write responses. */
-    describe: async (s: SecretRow) => {
-      const [owners, bound] = await Promise.all([secrets.owners([s.id]), deps.bindings(s.companyId, [s.id])]);
+    describe: async (p: Principal, s: SecretRow) => {
+      const [owners, bound] = await Promise.all([secrets.owners([s.id]), deps.bindings(p, [s.id])]);
       return { owners: owners.get(s.id) ?? [], bound: bound.get(s.id) ?? [] };
     },
 

@@ -9,6 +9,7 @@ import {
   type SecretRow,
 } from '@nembl/core';
 import { z } from 'zod';
+import type { BoundResourceView } from '../bindings/visibility-fns.js';
 
 export const ownersSchema = z.array(z.uuid('must be a user id')).max(50).transform((ids) => [...new Set(ids)]);
 
@@ -58,14 +59,14 @@ export interface SecretJson {
   lastRotatedAt: string | null;
   owners: Array<{ id: string; email: string }>;
   reminder: { intervalDays: number; nextDueAt: string | null; lastSentAt: string | null; lastError: string | null } | null;
-  boundResources: BoundResource[];
+  boundResources: BoundResourceView[];
 }
 
 /** The public shape of a secret. There is no value field, by construction. */
 export const secretJson = (
   s: SecretRow,
   owners: Array<{ id: string; email: string }>,
-  boundResources: BoundResource[],
+  boundResources: BoundResourceView[],
 ): SecretJson => ({
   id: s.id,
   name: s.name,

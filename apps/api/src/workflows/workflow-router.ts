@@ -1,6 +1,8 @@
+import type { Principal } from '@nembl/core';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { AuthzService } from '../authz/authz-service.js';
+import type { VisibilityService } from '../bindings/visibility-service.js';
 import { visiblePage } from '../http/name-pages.js';
 import { decodeCursor, parseLimit, toPage } from '../http/pagination.js';
 import { principalOf, requestContext } from '../http/request-context.js';
@@ -8,13 +10,21 @@ import { idParams, parseInput } from '../http/validate.js';
 import { runJson, type RunService } from '../runs/run-service.js';
 import type { WorkflowRepository } from './workflow-repository.js';
 import { workflowResource, type WorkflowService } from './workflow-service.js';
-import { workflowJson, workflowSchema } from './workflow-types.js';
-
+import { secretReferences, workflowJson, workflowSchema, type WorkflowRow } from './workflow-types.js';
 
 const runEnvParams = z.object({ runId: z.uuid(), phase: z.string().min(1).max(128) });
 
-export const workflowRouter = (deps: { workflows: WorkflowService; repo: Pick<WorkflowRepository, 'list'>; runs: RunService; authz: AuthzService }): Router => {
+export const workflowRouter = (deps: {
+  workflows: WorkflowService;
+  repo: Pick<WorkflowRepository, 'list'>;
+  runs: RunService;
+  authz: AuthzService;
+  visibility: Pick<VisibilityService, 'readableSecrets'>;
+}): Router => {
   const r = Router();
+  const readableSecrets = (p: Principal, rows: WorkflowRow[]) =>
+    deps.visibility.readableSecrets(p, rows.flatMap((w) => secretReferences(w).map((ref) => ref.name)));
+  const one = async (p: Principal, w: WorkflowRow) => ({ workflow: workflowJson(w, await readableSecrets(p, [w])) });
 
   r.get('/workflows', async (req, res) => {
     const p = principalOf(res);
@@ -27,13 +37,14 @@ export const workflowRouter = (deps: { workflows: WorkflowService; repo: Pick<Wo
       limit,
       cursor ? { name: String(cursor[0]), id: String(cursor[1]) } : undefined,
     );
-    res.json(toPage(visible, limit, (w) => [w.name, w.id], workflowJson));
+    const readable = await readableSecrets(p, visible);
+    res.json(toPage(visible, limit, (w) => [w.name, w.id], (w) => workflowJson(w, readable)));
   });
 
   r.post('/workflows', async (req, res) => {
     const p = principalOf(res);
     const body = parseInput(workflowSchema, req.body);
-    res.status(201).json({ workflow: workflowJson(await deps.workflows.create(p, body, requestContext(req, res))) });
+    res.status(201).json(await one(p, await deps.workflows.create(p, body, requestContext(req, res))));
   });
 
   r.get('/workflows/:id', async (req, res) => {
@@ -41,14 +52,14 @@ export const workflowRouter = (deps: { workflows: WorkflowService; repo: Pick<Wo
     const { id } = parseInput(idParams, req.params, 'id');
     const w = await deps.workflows.get(p, id);
     await deps.authz.require({ principal: p, action: 'workflows:read', resource: workflowResource(w) }, requestContext(req, res));
-    res.json({ workflow: workflowJson(w) });
+    res.json(await one(p, w));
   });
 
   r.put('/workflows/:id', async (req, res) => {
     const p = principalOf(res);
     const { id } = parseInput(idParams, req.params, 'id');
     const body = parseInput(workflowSchema, req.body);
-    res.json({ workflow: workflowJson(await deps.workflows.replace(p, id, body, requestContext(req, res))) });
+    res.json(await one(p, await deps.workflows.replace(p, id, body, requestContext(req, res))));
   });
 
   r.delete('/workflows/:id', async (req, res) => {

@@ -1,5 +1,6 @@
 import { ENV_NAME_PATTERN, parseEnvSource } from '@nembl/core';
 import { z } from 'zod';
+import { presentEnv } from '../bindings/visibility-fns.js';
 
 const phaseName = z
   .string()
@@ -43,10 +44,11 @@ export interface WorkflowRow {
   updatedAt: Date;
 }
 
-export const workflowJson = (w: WorkflowRow) => ({
+/** `readableSecrets`: the secret names the caller may read; other `secret:` references are shown hidden. */
+export const workflowJson = (w: WorkflowRow, readableSecrets: ReadonlySet<string>) => ({
   id: w.id,
   name: w.name,
-  phases: w.phases,
+  phases: w.phases.map((phase) => ({ name: phase.name, env: presentEnv(phase.env, (name) => readableSecrets.has(name)) })),
   createdAt: w.createdAt.toISOString(),
   updatedAt: w.updatedAt.toISOString(),
 });
