@@ -14,7 +14,7 @@ export const apiEnvSchema = sharedEnvSchema.extend({
     .max(256)
     .optional()
     .describe('first admin password (generated and printed once if unset)'),
-  NEMBL_RATE_LIMIT_LOGIN_PER_MIN: intEnv(1, 100_000).default(10).describe('login attempts per minute per IP and email'),
+  NEMBL_RATE_LIMIT_LOGIN_PER_MIN: intEnv(1, 100_000).default(10).describe('login attempts per minute per IP and email; password change attempts per user'),
   NEMBL_RATE_LIMIT_API_PER_MIN: intEnv(1, 10_000_000).default(6000).describe('requests per minute per session or token'),
   NEMBL_CONNECTOR_BLOCKED_CIDRS: z.string().default(DEFAULT_BLOCKED_CIDRS).describe('connector targets refused after DNS'),
   NEMBL_TRUST_PROXY: z

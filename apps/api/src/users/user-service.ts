@@ -72,7 +72,7 @@ export const userServiceFactory = ({ dataSource, users, sessions, tokens, audit,
       return dataSource.transaction(async (em) => {
         const user = await users.find(caller.companyId, id, em);
         if (!user) throw new NotFoundError('No such user');
-        // Again on the row being changed: the target may have gained a role since the check above.
+        // Again on the row as this transaction reads it, narrowing the race with a concurrent role change.
         assertMayActOn(caller, user, user.email);
         assertCanGrant(caller, { roles, groups }, user);
         if (user.roles.includes(ADMIN_ROLE) && !roles.includes(ADMIN_ROLE)) {
