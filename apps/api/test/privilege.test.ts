@@ -49,7 +49,20 @@ describe('acting on a more privileged principal', () => {
     const { helpDesk, adminId, adminEmail } = await helpDeskCompany();
     const res = await helpDesk.client.patch(`/api/v1/users/${adminId}`, { password: 'taken over by help desk' });
     expectForbidden(res, /role Admin/);
+    expect(res.body.reason).toBe('target_more_privileged');
     expect((await new ApiClient(t.url).login(adminEmail, 'taken over by help desk')).status).toBe(401);
+    // The attempt is audited as a denial.
+    await vi.waitFor(
+      async () => {
+        const rows: Array<{ actor_label: string; resource_name: string }> = await t.dataSource.query(
+          `SELECT actor_label, resource_name FROM audit_events
+            WHERE action = 'users:update' AND decision = 'deny' AND reason = 'target_more_privileged' AND resource_name = $1`,
+          [adminEmail],
+        );
+        expect(rows).toEqual([{ actor_label: helpDesk.email, resource_name: adminEmail }]);
+      },
+      { timeout: 10_000, interval: 100 },
+    );
   });
 
   it.each([

@@ -3,7 +3,8 @@ import type { DataSource } from 'typeorm';
 import type { AuditService } from '@nembl/core';
 import { allowedEvent, type RequestContext } from '@nembl/core';
 import { mintCredential, SERVICE_TOKEN_PREFIX } from '../auth/credential-fns.js';
-import { assertCanGrant, assertMayActOn } from '../users/grant-fns.js';
+import { assertCanGrant } from '../users/grant-fns.js';
+import { privilegeGuardFactory } from '../users/privilege-guard.js';
 import type { RevokedToken, TokenRepository } from './token-repository.js';
 
 /** One `tokens:revoke` event per token revoked, saying why (the caller's own target, or a cascade). */
@@ -23,6 +24,8 @@ export const tokenServiceFactory = ({
 }) => {
   const event = (caller: Principal, action: string, t: Pick<ServiceTokenRow, 'id' | 'name'>, reason: string, ctx: RequestContext) =>
     allowedEvent(caller, action, { kind: 'token', name: t.name, id: t.id }, ctx, now(), { reason });
+
+  const mayActOn = privilegeGuardFactory({ audit, now });
 
   /**
    * A token minted by a token lives no longer than its parent: no expiry given → the parent's;
@@ -77,7 +80,7 @@ export const tokenServiceFactory = ({
 
     /** Revokes a token and every token it minted, transitively (each audited). */
     revoke: async (caller: Principal, row: ServiceTokenRow, ctx: RequestContext): Promise<void> => {
-      assertMayActOn(caller, row, `token ${row.name}`);
+      await mayActOn(caller, row, 'tokens:revoke', { kind: 'token', name: row.name, id: row.id }, ctx);
       await dataSource.transaction(async (em) => {
         const revoked = await tokens.revokeLineage(em, caller.companyId, { tokenId: row.id }, now());
         if (!revoked.some((t) => t.id === row.id)) throw new NotFoundError('No such token');

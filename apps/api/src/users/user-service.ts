@@ -7,6 +7,7 @@ import type { SessionRepository } from '../auth/session-repository.js';
 import type { TokenRepository } from '../tokens/token-repository.js';
 import { tokenRevokedEvents } from '../tokens/token-service.js';
 import { assertCanGrant, assertMayActOn } from './grant-fns.js';
+import { privilegeGuardFactory } from './privilege-guard.js';
 import type { UserRepository } from './user-repository.js';
 
 export interface UserServiceDeps {
@@ -23,6 +24,7 @@ const lost = (before: readonly string[], after: readonly string[]) => before.som
 export const userServiceFactory = ({ dataSource, users, sessions, tokens, audit, now }: UserServiceDeps) => {
   const event = (caller: Principal, action: string, user: UserRow, reason: string, ctx: RequestContext) =>
     allowedEvent(caller, action, { kind: 'user', name: user.email, id: user.id }, ctx, now(), { reason });
+  const mayActOn = privilegeGuardFactory({ audit, now });
 
   const get = async (caller: Principal, id: string): Promise<UserRow> => {
     const user = await users.find(caller.companyId, id);
@@ -64,7 +66,7 @@ export const userServiceFactory = ({ dataSource, users, sessions, tokens, audit,
       ctx: RequestContext,
     ): Promise<UserRow> => {
       const current = await get(caller, id);
-      assertMayActOn(caller, current, current.email);
+      await mayActOn(caller, current, 'users:update', { kind: 'user', name: current.email, id: current.id }, ctx);
       const roles = patch.roles ?? current.roles;
       const groups = patch.groups ?? current.groups;
       assertCanGrant(caller, { roles, groups }, current);
@@ -103,7 +105,7 @@ export const userServiceFactory = ({ dataSource, users, sessions, tokens, audit,
 
     remove: async (caller: Principal, id: string, ctx: RequestContext): Promise<void> => {
       const target = await get(caller, id);
-      assertMayActOn(caller, target, target.email);
+      await mayActOn(caller, target, 'users:delete', { kind: 'user', name: target.email, id: target.id }, ctx);
       await dataSource.transaction(async (em) => {
         const user = await users.find(caller.companyId, id, em);
         if (!user) throw new NotFoundError('No such user');
