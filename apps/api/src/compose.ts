@@ -128,7 +128,8 @@ export const composeApi = (infra: ApiInfra) => {
     authz,
     audit,
     blockList: parseBlockedCidrs(env.NEMBL_CONNECTOR_BLOCKED_CIDRS),
-    testTimeoutMs: 10_000,
+    testTimeoutMs: env.NEMBL_CONNECTOR_TEST_TIMEOUT_MS,
+    testMaxResponseBytes: env.NEMBL_CONNECTOR_TEST_MAX_BYTES,
     now,
   });
   const workflowRepo = workflowRepositoryFactory({ dataSource });

@@ -17,6 +17,12 @@ export const apiEnvSchema = sharedEnvSchema.extend({
   NEMBL_RATE_LIMIT_LOGIN_PER_MIN: intEnv(1, 100_000).default(10).describe('login attempts per minute per IP and email; password change attempts per user'),
   NEMBL_RATE_LIMIT_API_PER_MIN: intEnv(1, 10_000_000).default(6000).describe('requests per minute per session or token'),
   NEMBL_CONNECTOR_BLOCKED_CIDRS: z.string().default(DEFAULT_BLOCKED_CIDRS).describe('connector targets refused after DNS'),
+  NEMBL_CONNECTOR_TEST_TIMEOUT_MS: intEnv(100, 600_000)
+    .default(10_000)
+    .describe('overall deadline of a connector test call, from connect to the last byte read'),
+  NEMBL_CONNECTOR_TEST_MAX_BYTES: intEnv(1, 1024 * 1024 * 1024)
+    .default(1024 * 1024)
+    .describe('bytes of a connector test response read before the call is answered with its status'),
   NEMBL_TRUST_PROXY: z
     .string()
     .default('loopback')

@@ -29,7 +29,10 @@ export interface ConnectorServiceDeps {
   authz: AuthzService;
   audit: Pick<AuditService, 'record'>;
   blockList: BlockList;
+  /** Overall deadline of a connector test call, connect to last byte. */
   testTimeoutMs: number;
+  /** How much of a test call's response is read before it is answered. */
+  testMaxResponseBytes: number;
   now: () => Date;
 }
 
@@ -142,7 +145,11 @@ export const connectorServiceFactory = (deps: ConnectorServiceDeps) => {
       if (!url) throw ValidationError.field('config.baseUrl', 'is required for this kind');
       const value = await deps.values.readForUse(p, auth, `connector-test:${c.id}`, ctx);
       try {
-        const result = await callOnce(testRequestFor(c, value), { blockList: deps.blockList, timeoutMs: deps.testTimeoutMs });
+        const result = await callOnce(testRequestFor(c, value), {
+          blockList: deps.blockList,
+          timeoutMs: deps.testTimeoutMs,
+          maxResponseBytes: deps.testMaxResponseBytes,
+        });
         return { ok: result.status >= 200 && result.status < 300, status: result.status, latencyMs: result.latencyMs };
       } catch (err) {
         if (err instanceof BlockedTargetError) throw err;

@@ -51,20 +51,34 @@ export const assertTargetAllowed = async (url: string, blockList: BlockList): Pr
   });
 };
 
+/** How much of a test call's response body is read before the call is answered (the body is discarded). */
+export const MAX_TEST_RESPONSE_BYTES = 1024 * 1024;
+
 /**
- * One outbound call: a timeout, no redirects followed (Node's http client never follows them),
- * the body discarded. Never logs or returns the request headers (they carry the credential).
+ * One outbound call: one overall deadline (`timeoutMs`, from the first byte sent to the last byte
+ * read, so an upstream dripping a byte at a time cannot hold the request), no redirects followed
+ * (Node's http client never follows them), the body discarded and read only up to
+ * `maxResponseBytes`: after that the call is answered with the status it got. Never logs or
+ * returns the request headers (they carry the credential).
  */
 export const callOnce = (
   req: { method: string; url: string; headers: Record<string, string> },
-  opts: { blockList: BlockList; timeoutMs: number },
+  opts: { blockList: BlockList; timeoutMs: number; maxResponseBytes?: number },
 ): Promise<OutboundResult> =>
   new Promise((resolve, reject) => {
     const url = new URL(req.url);
     const host = url.hostname.replace(/^\[|\]$/g, '');
     if (isIP(host) && isBlockedAddress(opts.blockList, host)) return reject(blocked(host));
+    const maxBytes = opts.maxResponseBytes ?? MAX_TEST_RESPONSE_BYTES;
     const started = performance.now();
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    let settled = false;
+    const settle = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(deadline);
+      fn();
+    };
     const r = send(
       url,
       {
@@ -74,13 +88,22 @@ export const callOnce = (
         timeout: opts.timeoutMs,
       },
       (res) => {
-        res.resume();
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, latencyMs: Math.round(performance.now() - started) }));
-        res.on('error', reject);
+        const answer = () =>
+          settle(() => resolve({ status: res.statusCode ?? 0, latencyMs: Math.round(performance.now() - started) }));
+        let received = 0;
+        res.on('data', (chunk: Buffer) => {
+          received += chunk.length;
+          if (received <= maxBytes) return;
+          answer();
+          r.destroy();
+        });
+        res.on('end', answer);
+        res.on('error', (err) => settle(() => reject(err)));
       },
     );
+    const deadline = setTimeout(() => r.destroy(new Error(`no complete answer within ${opts.timeoutMs} ms`)), opts.timeoutMs);
     r.on('timeout', () => r.destroy(new Error(`no answer within ${opts.timeoutMs} ms`)));
-    r.on('error', (err) => reject(err));
+    r.on('error', (err) => settle(() => reject(err)));
     if (req.method === 'POST') r.setHeader('content-length', '0');
     r.end();
   });
