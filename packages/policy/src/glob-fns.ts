@@ -9,45 +9,107 @@ export const hasWildcard = (glob: string): boolean => glob.includes('*') || glob
 
 const matchAll: StringMatcher = () => true;
 
-const STAR = 42; // '*'
-const QUESTION = 63; // '?'
-
-const isHighSurrogate = (code: number): boolean => code >= 0xd800 && code <= 0xdbff;
-const isLowSurrogate = (code: number): boolean => code >= 0xdc00 && code <= 0xdfff;
+/** Bit masks over the glob's states for one character: which states may advance on it. */
+interface CharMasks {
+  /** Characters below 128, `words` entries each. */
+  readonly ascii: Uint32Array;
+  readonly other: ReadonlyMap<number, Uint32Array>;
+  /** For characters the glob never names: only the `?` positions advance. */
+  readonly anyChar: Uint32Array;
+}
 
 /**
- * Matches a whole value against a glob in O(glob × value) time, without recursion or allocation.
- * A RegExp would be shorter, but `*a*a*a*…b` patterns backtrack exponentially there, and globs
- * come from user-written policies. `?` takes a whole surrogate pair, so it means one character
- * (code point), not one UTF-16 unit.
+ * Compiles a glob (stars collapsed, at least one wildcard) into a bit-parallel automaton: state i
+ * means "the first i literal/`?` symbols are matched"; a symbol advances a state, a star keeps it.
+ * Matching walks the value once, updating every state at once, so it takes
+ * O(value × ⌈symbols / 32⌉) whatever the pattern: no backtracking, no blow-up on `*a*a*a…b`
+ * (a RegExp backtracks exponentially there, and globs come from user-written policies). `?` takes
+ * a whole surrogate pair, so it means one character (code point), not one UTF-16 unit.
  */
-const wildcardMatch = (glob: string, value: string): boolean => {
-  let g = 0;
-  let v = 0;
-  let starG = -1;
-  let starV = 0;
-  while (v < value.length) {
-    const c = g < glob.length ? glob.charCodeAt(g) : -1;
-    if (c === STAR) {
-      starG = g++;
-      starV = v;
-    } else if (c === QUESTION) {
-      g++;
-      v += isHighSurrogate(value.charCodeAt(v)) && isLowSurrogate(value.charCodeAt(v + 1)) ? 2 : 1;
-    } else if (c !== -1 && c === value.charCodeAt(v)) {
-      g++;
-      v++;
-    } else if (starG >= 0) {
-      // Let the last star swallow one more character and retry from there.
-      g = starG + 1;
-      v = ++starV;
-    } else {
-      return false;
-    }
+const compileAutomaton = (glob: string): StringMatcher => {
+  const symbols: number[] = []; // code points; -1 for `?`
+  const loops: number[] = []; // states a star keeps
+  for (const ch of glob) {
+    if (ch === '*') loops.push(symbols.length);
+    else symbols.push(ch === '?' ? -1 : ch.codePointAt(0)!);
   }
-  while (g < glob.length && glob.charCodeAt(g) === STAR) g++;
-  return g === glob.length;
+  const n = symbols.length;
+  const words = (n >>> 5) + 1; // states 0..n
+  const bit = (mask: Uint32Array, i: number) => (mask[i >>> 5] = (mask[i >>> 5] ?? 0) | (1 << (i & 31)));
+  const loopMask = new Uint32Array(words);
+  for (const i of loops) bit(loopMask, i);
+  const anyChar = new Uint32Array(words);
+  const ascii = new Uint32Array(128 * words);
+  const other = new Map<number, Uint32Array>();
+  symbols.forEach((c, i) => {
+    if (c === -1) bit(anyChar, i);
+  });
+  for (let c = 0; c < 128; c++) ascii.set(anyChar, c * words);
+  symbols.forEach((c, i) => {
+    if (c === -1) return;
+    if (c < 128) {
+      ascii[c * words + (i >>> 5)]! |= 1 << (i & 31);
+      return;
+    }
+    let m = other.get(c);
+    if (m === undefined) other.set(c, (m = Uint32Array.from(anyChar)));
+    bit(m, i);
+  });
+  const masks: CharMasks = { ascii, other, anyChar };
+  const acceptWord = n >>> 5;
+  const acceptBit = 1 << (n & 31);
+  return words === 1 ? matchOneWord(masks, loopMask[0]!, acceptBit) : matchWords(masks, loopMask, words, acceptWord, acceptBit);
 };
+
+/** The next code point of `value` at `i`, and how many units it takes (1 or 2). */
+const codePointAt = (value: string, i: number): number => {
+  const c = value.charCodeAt(i);
+  if (c >= 0xd800 && c <= 0xdbff && i + 1 < value.length) {
+    const d = value.charCodeAt(i + 1);
+    if (d >= 0xdc00 && d <= 0xdfff) return ((c - 0xd800) << 10) + (d - 0xdc00) + 0x10000;
+  }
+  return c;
+};
+
+const matchOneWord =
+  ({ ascii, other, anyChar }: CharMasks, loops: number, accept: number): StringMatcher =>
+  (value) => {
+    let d = 1;
+    const any = anyChar[0]!;
+    for (let i = 0; i < value.length; ) {
+      const c = codePointAt(value, i);
+      i += c > 0xffff ? 2 : 1;
+      const m = c < 128 ? ascii[c]! : (other.get(c)?.[0] ?? any);
+      d = (((d & m) << 1) | (d & loops)) >>> 0;
+      if (d === 0) return false;
+    }
+    return (d & accept) !== 0;
+  };
+
+const matchWords =
+  ({ ascii, other, anyChar }: CharMasks, loops: Uint32Array, words: number, acceptWord: number, acceptBit: number): StringMatcher =>
+  (value) => {
+    const d = new Uint32Array(words);
+    d[0] = 1;
+    for (let i = 0; i < value.length; ) {
+      const c = codePointAt(value, i);
+      i += c > 0xffff ? 2 : 1;
+      const table = c < 128 ? ascii : (other.get(c) ?? anyChar);
+      const base = c < 128 ? c * words : 0;
+      let carry = 0;
+      let alive = 0;
+      for (let w = 0; w < words; w++) {
+        const cur = d[w]!;
+        const advanced = cur & table[base + w]!;
+        const next = ((advanced << 1) | carry | (cur & loops[w]!)) >>> 0;
+        carry = advanced >>> 31;
+        d[w] = next;
+        alive |= next;
+      }
+      if (alive === 0) return false;
+    }
+    return (d[acceptWord]! & acceptBit) !== 0;
+  };
 
 /** Compiles a glob once into the cheapest matcher that decides it: equality, prefix, suffix or general. */
 export const compileGlob = (glob: string): StringMatcher => {
@@ -64,7 +126,7 @@ export const compileGlob = (glob: string): StringMatcher => {
       return (value) => value.length >= min && value.startsWith(prefix) && value.endsWith(suffix);
     }
   }
-  return (value) => wildcardMatch(collapsed, value);
+  return compileAutomaton(collapsed);
 };
 
 /** One matcher for several globs: true when any glob matches. */
