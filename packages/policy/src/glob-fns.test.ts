@@ -132,3 +132,18 @@ describe('compileGlobs', () => {
     expect(compileGlobs([])('x')).toBe(false);
   });
 });
+
+describe('compileGlobs, many at once', () => {
+  it('agrees with matching each glob alone, for lists that pack several globs per word and span many words', () => {
+    const glob = fc.array(fc.constantFrom('a', 'b', '*', '?', '😀'), { minLength: 1, maxLength: 12 }).map((cs) => cs.join(''));
+    const value = fc.array(fc.constantFrom('a', 'b', '😀'), { maxLength: 14 }).map((cs) => cs.join(''));
+    fc.assert(
+      fc.property(fc.array(glob, { minLength: 1, maxLength: 40 }), fc.array(value, { minLength: 1, maxLength: 10 }), (globs, values) => {
+        const all = compileGlobs(globs);
+        const each = globs.map(compileGlob);
+        for (const v of values) expect(all(v)).toBe(each.some((m) => m(v)));
+      }),
+      { seed: 11, numRuns: 1500 },
+    );
+  });
+});

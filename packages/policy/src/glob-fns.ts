@@ -19,34 +19,47 @@ interface CharMasks {
 }
 
 /**
- * Compiles a glob (stars collapsed, at least one wildcard) into a bit-parallel automaton: state i
- * means "the first i literal/`?` symbols are matched"; a symbol advances a state, a star keeps it.
- * Matching walks the value once, updating every state at once, so it takes
- * O(value × ⌈symbols / 32⌉) whatever the pattern: no backtracking, no blow-up on `*a*a*a…b`
- * (a RegExp backtracks exponentially there, and globs come from user-written policies). `?` takes
- * a whole surrogate pair, so it means one character (code point), not one UTF-16 unit.
+ * Compiles globs (stars collapsed, each with a wildcard) into one bit-parallel automaton that
+ * matches when any of them does. Glob k owns states s_k … s_k + n_k: state s_k + i means "its first
+ * i literal/`?` symbols are matched"; a symbol advances a state, a star keeps it. The globs' states
+ * sit side by side in one bit vector (no bit carries from a glob's last state into the next glob,
+ * because a last state never advances). Matching walks the value once, updating every state of
+ * every glob at once, so it takes O(value × ⌈states / 32⌉) whatever the patterns: no backtracking,
+ * no blow-up on `*a*a*a…b` (a RegExp backtracks exponentially there, and globs come from
+ * user-written policies), and many short globs share each machine word. `?` takes a whole
+ * surrogate pair, so it means one character (code point), not one UTF-16 unit.
  */
-const compileAutomaton = (glob: string): StringMatcher => {
-  const symbols: number[] = []; // code points; -1 for `?`
+const compileAutomaton = (globs: readonly string[]): StringMatcher => {
+  const symbols: number[] = []; // code points by state; -1 for `?`, -2 for a glob's last state
   const loops: number[] = []; // states a star keeps
-  for (const ch of glob) {
-    if (ch === '*') loops.push(symbols.length);
-    else symbols.push(ch === '?' ? -1 : ch.codePointAt(0)!);
+  const starts: number[] = [];
+  const accepts: number[] = [];
+  for (const glob of globs) {
+    starts.push(symbols.length);
+    for (const ch of glob) {
+      if (ch === '*') loops.push(symbols.length);
+      else symbols.push(ch === '?' ? -1 : ch.codePointAt(0)!);
+    }
+    accepts.push(symbols.length);
+    symbols.push(-2);
   }
-  const n = symbols.length;
-  const words = (n >>> 5) + 1; // states 0..n
+  const states = symbols.length;
+  const words = ((states - 1) >>> 5) + 1;
   const bit = (mask: Uint32Array, i: number) => (mask[i >>> 5] = (mask[i >>> 5] ?? 0) | (1 << (i & 31)));
-  const loopMask = new Uint32Array(words);
-  for (const i of loops) bit(loopMask, i);
-  const anyChar = new Uint32Array(words);
+  const maskOf = (list: readonly number[]) => {
+    const m = new Uint32Array(words);
+    for (const i of list) bit(m, i);
+    return m;
+  };
+  const loopMask = maskOf(loops);
+  const startMask = maskOf(starts);
+  const acceptMask = maskOf(accepts);
+  const anyChar = maskOf(symbols.flatMap((c, i) => (c === -1 ? [i] : [])));
   const ascii = new Uint32Array(128 * words);
+  for (let c = 0; c < 128; c++) ascii.set(anyChar, c * words);
   const other = new Map<number, Uint32Array>();
   symbols.forEach((c, i) => {
-    if (c === -1) bit(anyChar, i);
-  });
-  for (let c = 0; c < 128; c++) ascii.set(anyChar, c * words);
-  symbols.forEach((c, i) => {
-    if (c === -1) return;
+    if (c < 0) return;
     if (c < 128) {
       ascii[c * words + (i >>> 5)]! |= 1 << (i & 31);
       return;
@@ -56,9 +69,9 @@ const compileAutomaton = (glob: string): StringMatcher => {
     bit(m, i);
   });
   const masks: CharMasks = { ascii, other, anyChar };
-  const acceptWord = n >>> 5;
-  const acceptBit = 1 << (n & 31);
-  return words === 1 ? matchOneWord(masks, loopMask[0]!, acceptBit) : matchWords(masks, loopMask, words, acceptWord, acceptBit);
+  return words === 1
+    ? matchOneWord(masks, startMask[0]!, loopMask[0]!, acceptMask[0]!)
+    : matchWords(masks, startMask, loopMask, acceptMask, words);
 };
 
 /** The next code point of `value` at `i`, and how many units it takes (1 or 2). */
@@ -72,9 +85,9 @@ const codePointAt = (value: string, i: number): number => {
 };
 
 const matchOneWord =
-  ({ ascii, other, anyChar }: CharMasks, loops: number, accept: number): StringMatcher =>
+  ({ ascii, other, anyChar }: CharMasks, start: number, loops: number, accept: number): StringMatcher =>
   (value) => {
-    let d = 1;
+    let d = start;
     const any = anyChar[0]!;
     for (let i = 0; i < value.length; ) {
       const c = codePointAt(value, i);
@@ -87,10 +100,9 @@ const matchOneWord =
   };
 
 const matchWords =
-  ({ ascii, other, anyChar }: CharMasks, loops: Uint32Array, words: number, acceptWord: number, acceptBit: number): StringMatcher =>
+  ({ ascii, other, anyChar }: CharMasks, start: Uint32Array, loops: Uint32Array, accept: Uint32Array, words: number): StringMatcher =>
   (value) => {
-    const d = new Uint32Array(words);
-    d[0] = 1;
+    const d = Uint32Array.from(start);
     for (let i = 0; i < value.length; ) {
       const c = codePointAt(value, i);
       i += c > 0xffff ? 2 : 1;
@@ -108,7 +120,8 @@ const matchWords =
       }
       if (alive === 0) return false;
     }
-    return (d[acceptWord]! & acceptBit) !== 0;
+    for (let w = 0; w < words; w++) if ((d[w]! & accept[w]!) !== 0) return true;
+    return false;
   };
 
 /** Compiles a glob once into the cheapest matcher that decides it: equality, prefix, suffix or general. */
@@ -126,22 +139,24 @@ export const compileGlob = (glob: string): StringMatcher => {
       return (value) => value.length >= min && value.startsWith(prefix) && value.endsWith(suffix);
     }
   }
-  return compileAutomaton(collapsed);
+  return compileAutomaton([collapsed]);
 };
 
-/** One matcher for several globs: true when any glob matches. */
+/**
+ * One matcher for several globs: true when any glob matches. Exact names are one set lookup; a
+ * single wildcard glob gets its cheapest form; several share one automaton, so a condition with
+ * a thousand globs walks the value once.
+ */
 export const compileGlobs = (globs: readonly string[]): StringMatcher => {
-  if (globs.some((g) => g.replace(/\*+/g, '*') === '*')) return matchAll;
+  const collapsed = globs.map((g) => g.replace(/\*+/g, '*'));
+  if (collapsed.includes('*')) return matchAll;
   const exact = new Set(globs.filter((g) => !hasWildcard(g)));
-  const wild = globs.filter(hasWildcard).map(compileGlob);
+  const wildGlobs = [...new Set(collapsed.filter(hasWildcard))];
   const onlyExact = [...exact][0];
-  if (wild.length === 0)
+  const wild =
+    wildGlobs.length === 0 ? undefined : wildGlobs.length === 1 ? compileGlob(wildGlobs[0]!) : compileAutomaton(wildGlobs);
+  if (wild === undefined)
     return exact.size === 1 && onlyExact !== undefined ? compileGlob(onlyExact) : (v) => exact.has(v);
-  const onlyWild = wild[0];
-  if (exact.size === 0 && wild.length === 1 && onlyWild !== undefined) return onlyWild;
-  return (value) => {
-    if (exact.size > 0 && exact.has(value)) return true;
-    for (const m of wild) if (m(value)) return true;
-    return false;
-  };
+  if (exact.size === 0) return wild;
+  return (value) => exact.has(value) || wild(value);
 };
