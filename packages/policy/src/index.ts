@@ -30,3 +30,13 @@ export { MAX_STATEMENTS, parsePolicyDocument } from './policy-parse.js';
 export { compilePolicySet, InvalidPolicyError, type CompiledPolicySet } from './policy-compile.js';
 export { ADMIN_MATCH, createAuthorizer, evaluate, evaluateChange } from './policy-evaluate.js';
 export { STARTER_POLICIES } from './starter-policies.js';
+export {
+  addUsage,
+  documentUsage,
+  exceededLimits,
+  NO_USAGE,
+  POLICY_SET_LIMITS,
+  type LimitExceeded,
+  type PolicySetLimit,
+  type PolicySetUsage,
+} from './policy-limits.js';

@@ -2,6 +2,7 @@ import { secretRowFromSql, UnprocessableError, type Principal, type RequestConte
 import type { DataSource } from 'typeorm';
 import type { AuthzService } from '../authz/authz-service.js';
 import { secretResource } from '../secrets/secret-types.js';
+import { keepWithinBudget } from '../authz/evaluation-budget.js';
 
 /** When a referenced secret is gone, say which and since when. */
 export const deletedSecretError = (name: string, deletedAt: Date | null, path?: string) =>
@@ -45,7 +46,7 @@ export const secretReferenceServiceFactory = ({ dataSource, authz }: { dataSourc
       const names = [...new Set(refs.map((r) => r.name))];
       const live = await liveSecrets(p.companyId, names);
       const mayRead = await authz.authorizer(p, 'secrets:read');
-      const missing = refs.filter((r) => {
+      const missing = await keepWithinBudget(refs, (r) => {
         const s = live.get(r.name);
         return !s || mayRead(secretResource(s)).decision !== 'allow';
       });

@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { keepWithinBudget } from '../authz/evaluation-budget.js';
 
 export interface NameCursor {
   name: string;
@@ -44,7 +45,8 @@ export const visiblePage = async <R extends NameCursor>(
   let cursor = after;
   for (;;) {
     const rows = await fetch(cursor, batch);
-    for (const r of rows) if (visible(r)) kept.push(r);
+    // Decided within the evaluation budget: a costly policy set cannot hold the event loop.
+    kept.push(...(await keepWithinBudget(rows, visible)));
     if (kept.length > limit || rows.length < batch) return kept;
     const last = rows[rows.length - 1]!;
     cursor = { name: last.name, id: last.id };

@@ -41,6 +41,19 @@ export const policyRepositoryFactory = ({ dataSource }: { dataSource: DataSource
       return rows.map((r) => ({ id: r.id as string, name: r.name as string, document: r.document as PolicyDocument }));
     },
 
+    /**
+     * The documents of the company's other policies, read after locking the company row, so two
+     * concurrent writes cannot both pass the per-company limits (the second waits for the first).
+     */
+    lockOthers: async (em: EntityManager, companyId: string, exceptId?: string): Promise<PolicyDocument[]> => {
+      await em.query(`SELECT 1 FROM companies WHERE id = $1 FOR UPDATE`, [companyId]);
+      const rows: Array<{ document: PolicyDocument }> = await em.query(
+        `SELECT document FROM policies WHERE company_id = $1 AND ($2::uuid IS NULL OR id <> $2::uuid)`,
+        [companyId, exceptId ?? null],
+      );
+      return rows.map((r) => r.document);
+    },
+
     version: async (companyId: string): Promise<string> => {
       const rows: Array<{ policy_version: string }> = await dataSource.query(
         `SELECT policy_version FROM companies WHERE id = $1`,

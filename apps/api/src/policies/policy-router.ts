@@ -7,7 +7,17 @@ import {
   type Principal,
   type RequestContext,
 } from '@nembl/core';
-import { ACTIONS, parsePolicyDocument, RESOURCE_KINDS, type PolicyDocument, type ResourceAttrs } from '@nembl/policy';
+import {
+  ACTIONS,
+  addUsage,
+  documentUsage,
+  exceededLimits,
+  NO_USAGE,
+  parsePolicyDocument,
+  RESOURCE_KINDS,
+  type PolicyDocument,
+  type ResourceAttrs,
+} from '@nembl/policy';
 import { Router } from 'express';
 import type { DataSource } from 'typeorm';
 import { z } from 'zod';
@@ -56,6 +66,17 @@ export const simulateSchema = z.strictObject({
     }),
   ]),
 });
+
+/** 400 naming each per-company limit the company's set would break with `doc` in it. */
+const assertWithinLimits = (others: readonly PolicyDocument[], doc: PolicyDocument): void => {
+  const usage = [...others, doc].map(documentUsage).reduce(addUsage, NO_USAGE);
+  const exceeded = exceededLimits(usage);
+  if (exceeded.length === 0) return;
+  throw new ValidationError(exceeded.map((e) => e.message).join('; '), {
+    errors: exceeded.map((e) => ({ path: e.path, message: e.message })),
+    extra: { limits: exceeded.map(({ limit, max, actual }) => ({ limit, max, actual })) },
+  });
+};
 
 export interface PolicyRouterDeps {
   dataSource: DataSource;
@@ -125,6 +146,7 @@ export const policyRouter = (deps: PolicyRouterDeps): Router => {
     const ctx = requestContext(req, res);
     await deps.authz.require({ principal: p, action: 'policies:write', resource: resource(doc.name) }, ctx);
     const row = await deps.dataSource.transaction(async (em) => {
+      assertWithinLimits(await deps.policies.lockOthers(em, p.companyId), doc);
       const created = await deps.policies.insert(em, p.companyId, doc);
       await audited(p, 'policies:create', created, ctx, em);
       return created;
@@ -149,6 +171,7 @@ export const policyRouter = (deps: PolicyRouterDeps): Router => {
     const current = await find(p, id);
     await deps.authz.require({ principal: p, action: 'policies:write', resource: resource(current.name) }, ctx);
     const row = await deps.dataSource.transaction(async (em) => {
+      assertWithinLimits(await deps.policies.lockOthers(em, p.companyId, id), doc);
       const updated = await deps.policies.replace(em, p.companyId, id, doc);
       if (!updated) throw new NotFoundError('No such policy');
       await audited(p, 'policies:update', updated, ctx, em);

@@ -13,6 +13,7 @@ import {
 import type { DataSource, EntityManager } from 'typeorm';
 import type { AuditService } from '@nembl/core';
 import { allowedEvent, type RequestContext } from '@nembl/core';
+import { keepWithinBudget } from '../authz/evaluation-budget.js';
 import type { AuthzService } from '../authz/authz-service.js';
 import type { OperationQueue } from '../operations/operation-queue.js';
 import type { OperationWaiter } from '../operations/operation-waiter.js';
@@ -112,12 +113,9 @@ export const secretServiceFactory = (deps: SecretServiceDeps) => {
       const batch = Math.max(limit * 2, 100);
       for (;;) {
         const rows = await secrets.list(p.companyId, filter, cursor, batch);
-        for (const r of rows) {
-          if (mayRead(secretResource(r)).decision === 'allow') {
-            visible.push(r);
-            if (visible.length > limit) break;
-          }
-        }
+        // Decided within the evaluation budget: a costly policy set cannot hold the event loop.
+        const allowed = await keepWithinBudget(rows, (r) => mayRead(secretResource(r)).decision === 'allow', limit + 1 - visible.length);
+        visible.push(...allowed);
         if (visible.length > limit || rows.length < batch) break;
         cursor = rows[rows.length - 1]!.name;
       }
