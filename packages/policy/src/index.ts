@@ -34,6 +34,7 @@ export {
   addUsage,
   documentUsage,
   exceededLimits,
+  MULTI_VALUED_GLOB_WEIGHT,
   NO_USAGE,
   POLICY_SET_LIMITS,
   type LimitExceeded,

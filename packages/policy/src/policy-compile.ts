@@ -26,6 +26,10 @@ export interface CompiledStatement {
   /** Undefined: every resource. */
   readonly resources: ResourceMatcher;
   readonly conditions: readonly ConditionTest[];
+  /** The conditions on `principal.*` keys alone: one principal's answer holds for every resource. */
+  readonly principalConditions: readonly ConditionTest[];
+  /** The other conditions. */
+  readonly otherConditions: readonly ConditionTest[];
 }
 
 export interface StatementBucket {
@@ -64,20 +68,22 @@ export class InvalidPolicyError extends Error {
 /** The sid a statement is explained by when it has none: its position, `statements[3]`. */
 export const defaultSid = (index: number): string => `statements[${index}]`;
 
-const compileConditions = (statement: PolicyStatement): ConditionTest[] => {
-  const tests: ConditionTest[] = [];
+const compileConditions = (statement: PolicyStatement): { principal: ConditionTest[]; other: ConditionTest[] } => {
+  const principal: ConditionTest[] = [];
+  const other: ConditionTest[] = [];
   for (const [operator, entries] of Object.entries(statement.conditions ?? {})) {
     if (!isConditionOperator(operator)) continue; // unreachable after validation
     for (const [keyName, value] of Object.entries(entries)) {
       const key = parseConditionKey(keyName);
-      if (key !== undefined) tests.push(compileCondition(operator, key, value));
+      if (key !== undefined) (keyName.startsWith('principal.') ? principal : other).push(compileCondition(operator, key, value));
     }
   }
-  return tests;
+  return { principal, other };
 };
 
 const compileStatement = (policy: StoredPolicy, statement: PolicyStatement, index: number): CompiledStatement => {
   const ref = Object.freeze({ policyId: policy.id, policyName: policy.name, sid: statement.sid ?? defaultSid(index) });
+  const conditions = compileConditions(statement);
   return {
     effect: statement.effect,
     ref,
@@ -87,7 +93,9 @@ const compileStatement = (policy: StoredPolicy, statement: PolicyStatement, inde
     principals: statement.principals,
     notPrincipals: statement.notPrincipals,
     resources: compileResourcePatterns(statement.resources ?? ['*']),
-    conditions: compileConditions(statement),
+    conditions: [...conditions.principal, ...conditions.other],
+    principalConditions: conditions.principal,
+    otherConditions: conditions.other,
   };
 };
 

@@ -113,8 +113,15 @@ export const createAuthorizer = (
   action: string,
 ): ((resource: ResourceAttrs, requestTags?: Readonly<Record<string, string>>) => Decision) => {
   const bucket = bucketFor(set, action);
-  const denies = forPrincipal(bucket.denies, principal);
-  const allows = forPrincipal(bucket.allows, principal);
+  // Conditions on principal keys do not depend on the resource: decide them once here, keep
+  // only the statements they allow, and leave each resource just its own conditions.
+  const probe: AuthzRequest = { principal, action, resource: { kind: 'secret' } };
+  const settle = (statements: CompiledStatement[]): CompiledStatement[] =>
+    statements
+      .filter((st) => st.principalConditions.every((test) => test(probe)))
+      .map((st) => (st.principalConditions.length === 0 ? st : { ...st, conditions: st.otherConditions }));
+  const denies = settle(forPrincipal(bucket.denies, principal));
+  const allows = settle(forPrincipal(bucket.allows, principal));
   const admin = isAdmin(principal);
   return (resource, requestTags) => {
     const req: AuthzRequest =

@@ -13,7 +13,12 @@ export const POLICY_SET_LIMITS = Object.freeze({
   policies: 100,
   /** Statements over all of the company's policies. */
   statements: 500,
-  /** Condition values over all statements (each string of a value list counts; `Null` counts one). */
+  /**
+   * Condition values over all statements (each string of a value list counts; `Null` counts one).
+   * A `StringLike`-family value on `principal.roles` or `principal.groups` counts
+   * `MULTI_VALUED_GLOB_WEIGHT` times, here and in `globCharacters`: it is matched against each of
+   * up to 50 roles or groups.
+   */
   conditionValues: 1000,
   /**
    * Characters of every glob matched per decision: `resources` name globs and the values of the
@@ -21,6 +26,9 @@ export const POLICY_SET_LIMITS = Object.freeze({
    */
   globCharacters: 4096,
 });
+
+export const MULTI_VALUED_GLOB_WEIGHT = 20;
+const MULTI_VALUED_KEYS: ReadonlySet<string> = new Set(['principal.roles', 'principal.groups']);
 
 export type PolicySetLimit = keyof typeof POLICY_SET_LIMITS;
 
@@ -48,11 +56,13 @@ export const documentUsage = (doc: PolicyDocument): PolicySetUsage => {
       if (!('error' in parsed) && !parsed.any && hasWildcard(parsed.glob)) globCharacters += parsed.glob.length;
     }
     for (const [operator, entries] of Object.entries(st.conditions ?? {})) {
-      for (const value of Object.values(entries)) {
+      for (const [key, value] of Object.entries(entries)) {
         const values = Array.isArray(value) ? value : [value];
-        conditionValues += values.length;
-        if (LIKE_OPERATORS.has(operator)) {
-          for (const v of values) if (typeof v === 'string' && hasWildcard(v)) globCharacters += v.length;
+        const like = LIKE_OPERATORS.has(operator);
+        const weight = like && MULTI_VALUED_KEYS.has(key) ? MULTI_VALUED_GLOB_WEIGHT : 1;
+        conditionValues += values.length * weight;
+        if (like) {
+          for (const v of values) if (typeof v === 'string' && hasWildcard(v)) globCharacters += v.length * weight;
         }
       }
     }
