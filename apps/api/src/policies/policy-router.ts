@@ -49,7 +49,8 @@ const parseDocument = (body: unknown): PolicyDocument => {
   return parsed.document;
 };
 
-const names = z.array(z.string().min(1).max(128)).max(100);
+// The bounds of real roles and groups (50 of at most 64 characters), which the policy limits assume.
+const names = z.array(z.string().min(1).max(64)).max(50);
 export const simulateSchema = z.strictObject({
   principal: z.union([
     z.strictObject({ userId: z.uuid() }),
