@@ -25,7 +25,11 @@ const stored = (documents) =>
   documents.map((document, i) => {
     const parsed = parsePolicyDocument(document);
     if (!parsed.ok) throw new Error(`${document.name}: ${JSON.stringify(parsed.errors[0])}`);
-    return { id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, name: document.name, document: parsed.document };
+    return {
+      id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+      name: document.name,
+      document: parsed.document,
+    };
   });
 
 /**
@@ -46,8 +50,16 @@ const worstSet = (key) => {
   for (let p = 0; p * perPolicy < statements; p++) {
     const sts = [];
     for (let s = p * perPolicy; s < Math.min(statements, (p + 1) * perPolicy); s++) {
-      const globs = Array.from({ length: valuesPer }, (_, v) => `*${'a'.repeat(Math.max(1, globLength - 3))}?${String.fromCharCode(98 + ((s + v) % 24))}`);
-      sts.push({ effect: s % 2 ? 'allow' : 'deny', actions: ['*'], principals: '*', conditions: { StringLike: { [key]: globs } } });
+      const globs = Array.from(
+        { length: valuesPer },
+        (_, v) => `*${'a'.repeat(Math.max(1, globLength - 3))}?${String.fromCharCode(98 + ((s + v) % 24))}`,
+      );
+      sts.push({
+        effect: s % 2 ? 'allow' : 'deny',
+        actions: ['*'],
+        principals: '*',
+        conditions: { StringLike: { [key]: globs } },
+      });
     }
     documents.push({ name: `worst-${p}`, statements: sts });
   }
@@ -70,7 +82,9 @@ const secretAt = (i) => ({
   kind: 'secret',
   name: longName(i),
   secretType: 'api_key',
-  tags: Object.fromEntries(Array.from({ length: 50 }, (_, t) => [`t${t}`, `${'a'.repeat(248)}${String(i).padStart(8, '0')}`])),
+  tags: Object.fromEntries(
+    Array.from({ length: 50 }, (_, t) => [`t${t}`, `${'a'.repeat(248)}${String(i).padStart(8, '0')}`]),
+  ),
 });
 const secrets = Array.from({ length: 10_000 }, (_, i) => secretAt(i));
 
@@ -115,7 +129,8 @@ for (const key of ['principal.groups', 'resource.tag/t49', 'resource.name']) {
   console.log(
     `\nStringLike on ${key}: ${usage.policies} policies, ${usage.statements} statements, ${usage.conditionValues} values, ${usage.globCharacters} glob characters; parsed and compiled in ${compileMs.toFixed(1)} ms`,
   );
-  if (evaluate(set, { principal, action: 'secrets:read', resource: secrets[0] }).decision !== 'deny') throw new Error('expected deny');
+  if (evaluate(set, { principal, action: 'secrets:read', resource: secrets[0] }).decision !== 'deny')
+    throw new Error('expected deny');
   line('  one decision (secrets:read)', timeEach(decisionOn(set), 201), floorDecision, 1);
   line('  10,000 secrets filtered by secrets:read', timeEach(listOn(set), 3), floorList, 50);
 }

@@ -47,7 +47,12 @@ const connectorTo = async (baseUrl: string) => {
   const admin = new ApiClient(t.url);
   await admin.signup();
   expect((await admin.post('/api/v1/secrets', { name: 'api-key', value: 'drip-canary' })).status).toBe(201);
-  const created = await admin.post('/api/v1/connectors', { name: 'c', kind: 'http', config: { baseUrl }, authSecret: 'api-key' });
+  const created = await admin.post('/api/v1/connectors', {
+    name: 'c',
+    kind: 'http',
+    config: { baseUrl },
+    authSecret: 'api-key',
+  });
   expect(created.status, JSON.stringify(created.body)).toBe(201);
   return { admin, id: created.body.connector.id as string };
 };
@@ -115,7 +120,12 @@ describe('connector targets in IPv6 forms that embed a blocked IPv4 address', ()
   ])('refuses %s with 400 naming config.baseUrl', async (baseUrl) => {
     const admin = new ApiClient(t.url);
     await admin.signup();
-    const res = await admin.post('/api/v1/connectors', { name: 'c', kind: 'http', config: { baseUrl }, authSecret: 'any-secret' });
+    const res = await admin.post('/api/v1/connectors', {
+      name: 'c',
+      kind: 'http',
+      config: { baseUrl },
+      authSecret: 'any-secret',
+    });
     expect(res.status).toBe(400);
     expect(res.headers.get('content-type')).toContain('application/problem+json');
     expect(res.body.errors.map((e: { path: string }) => e.path)).toContain('config.baseUrl');

@@ -8,7 +8,12 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.close());
 
-const statement = (i: number) => ({ sid: `s${i}`, effect: 'allow', actions: ['secrets:read'], principals: { roles: ['Auditor'] } });
+const statement = (i: number) => ({
+  sid: `s${i}`,
+  effect: 'allow',
+  actions: ['secrets:read'],
+  principals: { roles: ['Auditor'] },
+});
 const policyOf = (name: string, statements: unknown[]) => ({ name, statements });
 const statements = (n: number) => Array.from({ length: n }, (_, i) => statement(i));
 
@@ -16,7 +21,9 @@ const expectLimit = (res: { status: number; headers: Headers; body: any }, limit
   expect(res.status, JSON.stringify(res.body).slice(0, 300)).toBe(400);
   expect(res.headers.get('content-type')).toContain('application/problem+json');
   expect(res.body.type).toBe('/problems/validation');
-  expect(res.body.limits).toEqual(expect.arrayContaining([{ limit, max: expect.any(Number), actual: expect.any(Number) }]));
+  expect(res.body.limits).toEqual(
+    expect.arrayContaining([{ limit, max: expect.any(Number), actual: expect.any(Number) }]),
+  );
   expect(res.body.errors).toEqual(expect.arrayContaining([{ path, message: expect.stringContaining(`"${limit}"`) }]));
 };
 
@@ -36,8 +43,14 @@ describe('per-company policy set limits', () => {
     expect((await admin.post('/api/v1/policies', policyOf('fits', statements(96)))).status).toBe(201);
     // A replacement is counted instead of the policy it replaces, not on top of it.
     expect((await admin.put(`/api/v1/policies/${ids[0]}`, policyOf('big-0', statements(100)))).status).toBe(200);
-    const viewers = (await admin.get('/api/v1/policies?limit=200')).body.items.find((x: { name: string }) => x.name === 'starter:viewers');
-    expectLimit(await admin.put(`/api/v1/policies/${viewers.id}`, policyOf('starter:viewers', statements(2))), 'statements', 'statements');
+    const viewers = (await admin.get('/api/v1/policies?limit=200')).body.items.find(
+      (x: { name: string }) => x.name === 'starter:viewers',
+    );
+    expectLimit(
+      await admin.put(`/api/v1/policies/${viewers.id}`, policyOf('starter:viewers', statements(2))),
+      'statements',
+      'statements',
+    );
     expect((await admin.get(`/api/v1/policies/${viewers.id}`)).body.policy.statements).toHaveLength(1);
     expect((await admin.get(`/api/v1/policies/${ids[0]}`)).body.policy.statements).toHaveLength(100);
   });
@@ -48,27 +61,50 @@ describe('per-company policy set limits', () => {
     const values = (n: number, p: string) => Array.from({ length: n }, (_, i) => `${p}-${i}`);
     const conditioned = (sid: string, conditions: unknown) => ({ ...statement(0), sid, conditions });
     expectLimit(
-      await admin.post('/api/v1/policies', policyOf('many-values', [
-        conditioned('a', { StringEquals: { 'resource.tag/team': values(600, 'a') } }),
-        conditioned('b', { StringEquals: { 'resource.tag/team': values(401, 'b') } }),
-      ])),
+      await admin.post(
+        '/api/v1/policies',
+        policyOf('many-values', [
+          conditioned('a', { StringEquals: { 'resource.tag/team': values(600, 'a') } }),
+          conditioned('b', { StringEquals: { 'resource.tag/team': values(401, 'b') } }),
+        ]),
+      ),
       'conditionValues',
       'statements',
     );
     const glob = `*${'a'.repeat(1000)}?*`;
     expectLimit(
-      await admin.post('/api/v1/policies', policyOf('long-globs', [conditioned('a', { StringLike: { 'resource.name': [glob, glob, glob, glob, `${glob}b`] } })])),
+      await admin.post(
+        '/api/v1/policies',
+        policyOf('long-globs', [
+          conditioned('a', { StringLike: { 'resource.name': [glob, glob, glob, glob, `${glob}b`] } }),
+        ]),
+      ),
       'globCharacters',
       'statements',
     );
     // A glob on a principal's roles or groups is matched against each of them, so it weighs more.
     expectLimit(
-      await admin.post('/api/v1/policies', policyOf('group-globs', [conditioned('a', { StringLike: { 'principal.groups': values(51, '*g?') } })])),
+      await admin.post(
+        '/api/v1/policies',
+        policyOf('group-globs', [conditioned('a', { StringLike: { 'principal.groups': values(51, '*g?') } })]),
+      ),
       'conditionValues',
       'statements',
     );
-    expect((await admin.post('/api/v1/policies', policyOf('group-globs', [conditioned('a', { StringLike: { 'principal.groups': values(20, '*g?') } })]))).status).toBe(201);
-    const equal = await admin.post('/api/v1/policies', policyOf('equal-values', [conditioned('a', { StringEquals: { 'resource.tag/team': values(1000 - 20 * 20, 'x') } })]));
+    expect(
+      (
+        await admin.post(
+          '/api/v1/policies',
+          policyOf('group-globs', [conditioned('a', { StringLike: { 'principal.groups': values(20, '*g?') } })]),
+        )
+      ).status,
+    ).toBe(201);
+    const equal = await admin.post(
+      '/api/v1/policies',
+      policyOf('equal-values', [
+        conditioned('a', { StringEquals: { 'resource.tag/team': values(1000 - 20 * 20, 'x') } }),
+      ]),
+    );
     expect(equal.status, JSON.stringify(equal.body).slice(0, 300)).toBe(201);
   });
 
@@ -76,7 +112,8 @@ describe('per-company policy set limits', () => {
     const admin = new ApiClient(t.url);
     await admin.signup();
     // 3 starter policies + 97 = 100.
-    for (let p = 0; p < 97; p++) expect((await admin.post('/api/v1/policies', policyOf(`p-${p}`, [statement(0)]))).status).toBe(201);
+    for (let p = 0; p < 97; p++)
+      expect((await admin.post('/api/v1/policies', policyOf(`p-${p}`, [statement(0)]))).status).toBe(201);
     expectLimit(await admin.post('/api/v1/policies', policyOf('p-97', [statement(0)])), 'policies', 'name');
   });
 });
@@ -103,10 +140,21 @@ describe('a costly policy set in one company', () => {
     }
     // Without the viewers' starter policy every secret ends in an implicit deny, so the list
     // decides every row of the company before it answers.
-    const starter = (await a.get('/api/v1/policies?limit=200')).body.items.find((x: { name: string }) => x.name === 'starter:viewers');
+    const starter = (await a.get('/api/v1/policies?limit=200')).body.items.find(
+      (x: { name: string }) => x.name === 'starter:viewers',
+    );
     expect((await a.delete(`/api/v1/policies/${starter.id}`)).status).toBe(204);
     const viewer = `viewer-${company.id.slice(0, 8)}@example.com`;
-    expect((await a.post('/api/v1/users', { email: viewer, name: 'V', password: 'a long enough password', roles: ['Viewer'] })).status).toBe(201);
+    expect(
+      (
+        await a.post('/api/v1/users', {
+          email: viewer,
+          name: 'V',
+          password: 'a long enough password',
+          roles: ['Viewer'],
+        })
+      ).status,
+    ).toBe(201);
     const aViewer = new ApiClient(t.url);
     expect((await aViewer.login(viewer, 'a long enough password')).status).toBe(200);
     await t.dataSource.query(

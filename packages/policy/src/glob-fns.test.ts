@@ -74,9 +74,14 @@ describe('compileGlob', () => {
         fc.oneof(
           text(['a', 'b', '😀'], 120),
           fc
-            .tuple(fc.array(fc.constantFrom('', 'a', 'b', 'ab', '😀'), { minLength: 1, maxLength: glob.length }), fc.nat(glob.length))
+            .tuple(
+              fc.array(fc.constantFrom('', 'a', 'b', 'ab', '😀'), { minLength: 1, maxLength: glob.length }),
+              fc.nat(glob.length),
+            )
             .map(([fill, cut]) => {
-              const out = Array.from(glob, (c, i) => (c === '*' || c === '?' ? (fill[i % fill.length] ?? '') || (c === '?' ? 'a' : '') : c));
+              const out = Array.from(glob, (c, i) =>
+                c === '*' || c === '?' ? (fill[i % fill.length] ?? '') || (c === '?' ? 'a' : '') : c,
+              );
               if (cut % 7 === 0) out.splice(cut % out.length, 1);
               return out.join('');
             }),
@@ -135,14 +140,20 @@ describe('compileGlobs', () => {
 
 describe('compileGlobs, many at once', () => {
   it('agrees with matching each glob alone, for lists that pack several globs per word and span many words', () => {
-    const glob = fc.array(fc.constantFrom('a', 'b', '*', '?', '😀'), { minLength: 1, maxLength: 12 }).map((cs) => cs.join(''));
+    const glob = fc
+      .array(fc.constantFrom('a', 'b', '*', '?', '😀'), { minLength: 1, maxLength: 12 })
+      .map((cs) => cs.join(''));
     const value = fc.array(fc.constantFrom('a', 'b', '😀'), { maxLength: 14 }).map((cs) => cs.join(''));
     fc.assert(
-      fc.property(fc.array(glob, { minLength: 1, maxLength: 40 }), fc.array(value, { minLength: 1, maxLength: 10 }), (globs, values) => {
-        const all = compileGlobs(globs);
-        const each = globs.map(compileGlob);
-        for (const v of values) expect(all(v)).toBe(each.some((m) => m(v)));
-      }),
+      fc.property(
+        fc.array(glob, { minLength: 1, maxLength: 40 }),
+        fc.array(value, { minLength: 1, maxLength: 10 }),
+        (globs, values) => {
+          const all = compileGlobs(globs);
+          const each = globs.map(compileGlob);
+          for (const v of values) expect(all(v)).toBe(each.some((m) => m(v)));
+        },
+      ),
       { seed: 11, numRuns: 1500 },
     );
   });

@@ -89,7 +89,7 @@ const matchOneWord =
   (value) => {
     let d = start;
     const any = anyChar[0]!;
-    for (let i = 0; i < value.length; ) {
+    for (let i = 0; i < value.length;) {
       const c = codePointAt(value, i);
       i += c > 0xffff ? 2 : 1;
       const m = c < 128 ? ascii[c]! : (other.get(c)?.[0] ?? any);
@@ -100,10 +100,16 @@ const matchOneWord =
   };
 
 const matchWords =
-  ({ ascii, other, anyChar }: CharMasks, start: Uint32Array, loops: Uint32Array, accept: Uint32Array, words: number): StringMatcher =>
+  (
+    { ascii, other, anyChar }: CharMasks,
+    start: Uint32Array,
+    loops: Uint32Array,
+    accept: Uint32Array,
+    words: number,
+  ): StringMatcher =>
   (value) => {
     const d = Uint32Array.from(start);
-    for (let i = 0; i < value.length; ) {
+    for (let i = 0; i < value.length;) {
       const c = codePointAt(value, i);
       i += c > 0xffff ? 2 : 1;
       const table = c < 128 ? ascii : (other.get(c) ?? anyChar);
@@ -154,7 +160,11 @@ export const compileGlobs = (globs: readonly string[]): StringMatcher => {
   const wildGlobs = [...new Set(collapsed.filter(hasWildcard))];
   const onlyExact = [...exact][0];
   const wild =
-    wildGlobs.length === 0 ? undefined : wildGlobs.length === 1 ? compileGlob(wildGlobs[0]!) : compileAutomaton(wildGlobs);
+    wildGlobs.length === 0
+      ? undefined
+      : wildGlobs.length === 1
+        ? compileGlob(wildGlobs[0]!)
+        : compileAutomaton(wildGlobs);
   if (wild === undefined)
     return exact.size === 1 && onlyExact !== undefined ? compileGlob(onlyExact) : (v) => exact.has(v);
   if (exact.size === 0) return wild;

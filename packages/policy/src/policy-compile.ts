@@ -75,7 +75,8 @@ const compileConditions = (statement: PolicyStatement): { principal: ConditionTe
     if (!isConditionOperator(operator)) continue; // unreachable after validation
     for (const [keyName, value] of Object.entries(entries)) {
       const key = parseConditionKey(keyName);
-      if (key !== undefined) (keyName.startsWith('principal.') ? principal : other).push(compileCondition(operator, key, value));
+      if (key !== undefined)
+        (keyName.startsWith('principal.') ? principal : other).push(compileCondition(operator, key, value));
     }
   }
   return { principal, other };

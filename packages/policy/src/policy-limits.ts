@@ -77,7 +77,12 @@ export const addUsage = (a: PolicySetUsage, b: PolicySetUsage): PolicySetUsage =
   globCharacters: a.globCharacters + b.globCharacters,
 });
 
-export const NO_USAGE: PolicySetUsage = Object.freeze({ policies: 0, statements: 0, conditionValues: 0, globCharacters: 0 });
+export const NO_USAGE: PolicySetUsage = Object.freeze({
+  policies: 0,
+  statements: 0,
+  conditionValues: 0,
+  globCharacters: 0,
+});
 
 export interface LimitExceeded {
   limit: PolicySetLimit;

@@ -3,7 +3,10 @@ import { BlockList, isIP } from 'node:net';
 /** Parses `NEMBL_CONNECTOR_BLOCKED_CIDRS` ("a/n, b/m") into a BlockList; throws naming a bad entry. */
 export const parseBlockedCidrs = (raw: string): BlockList => {
   const list = new BlockList();
-  for (const entry of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const entry of raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [addr, bits] = entry.split('/');
     const family = addr ? isIP(addr) : 0;
     const prefix = Number(bits ?? (family === 6 ? 128 : 32));
@@ -30,8 +33,7 @@ export const ipv6Groups = (address: string): number[] => {
   return [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];
 };
 
-const ipv4Of = (high: number, low: number): string =>
-  `${high >>> 8}.${high & 0xff}.${low >>> 8}.${low & 0xff}`;
+const ipv4Of = (high: number, low: number): string => `${high >>> 8}.${high & 0xff}.${low >>> 8}.${low & 0xff}`;
 
 /** 32 bits starting at bit `offset` of the address, skipping bits 64–71 (RFC 6052's "u" octet). */
 const rfc6052Ipv4 = (g: number[], prefixBits: number): string => {
