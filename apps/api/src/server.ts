@@ -15,7 +15,9 @@ import { healthRouter, type ReadinessCheck } from './health/health-router.js';
 import type { Metrics } from './health/metrics.js';
 import { problemMiddleware } from './http/problem.js';
 import type { RateLimiter } from './http/rate-limit.js';
+import { jsonBody, wellFormedUri } from './http/request-decoding.js';
 import { requestIdMiddleware } from './http/request-id.js';
+import { buildOpenApiDocument } from './openapi/openapi-document.js';
 import { openapiRouter } from './openapi/openapi-router.js';
 import { policyRouter, type PolicyRouterDeps } from './policies/policy-router.js';
 import { connectorRouter } from './connectors/connector-router.js';
@@ -54,8 +56,6 @@ export interface ServerDeps {
   workflowRoutes: Parameters<typeof workflowRouter>[0];
   now: () => Date;
 }
-
-const BODY_LIMIT = '1mb';
 
 export const createServer = (deps: ServerDeps): Express => {
   const app = express();
@@ -98,9 +98,12 @@ export const createServer = (deps: ServerDeps): Express => {
     }),
   );
   app.use(deps.metrics.middleware);
+  // Path parameters are named from the documented paths, so a bad one is reported by its name.
+  const documented = Object.keys((buildOpenApiDocument() as { paths: Record<string, unknown> }).paths);
+  app.use(wellFormedUri(documented.map((p) => `/api/v1${p}`)));
   app.use(healthRouter({ checks: deps.readiness, metrics: deps.metrics }));
 
-  const json = express.json({ limit: BODY_LIMIT, strict: true, type: ['application/json', 'application/*+json'] });
+  const json = jsonBody();
   const api = express.Router();
   api.use((_req, res, next) => {
     res.setHeader('Cache-Control', 'no-store');

@@ -23,3 +23,4 @@ export * from './audit/audit-outbox-listener.js';
 export * from './bindings/reference-fns.js';
 export * from './bindings/target-fns.js';
 export * from './reminders/reminder-fns.js';
+export * from './text/text-fns.js';

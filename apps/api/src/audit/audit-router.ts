@@ -1,22 +1,10 @@
-import { ValidationError } from '@nembl/core';
 import { Router } from 'express';
 import type { AuthzService } from '../authz/authz-service.js';
-import { decodeCursor, parseLimit, toPage } from '../http/pagination.js';
+import { auditCursor, parseLimit, toPage } from '../http/pagination.js';
 import { principalOf, requestContext } from '../http/request-context.js';
 import { parseInput } from '../http/validate.js';
 import type { AuditLogService } from './audit-log-service.js';
 import { auditEventJson, auditListQuery } from './audit-types.js';
-
-const parseCursor = (raw: unknown): { at: Date; seq: number } | undefined => {
-  const c = decodeCursor(raw, 2);
-  if (!c) return undefined;
-  const [at, seq] = c;
-  const date = typeof at === 'string' ? new Date(at) : undefined;
-  if (!date || Number.isNaN(date.getTime()) || typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 1) {
-    throw ValidationError.field('cursor', 'is not a valid cursor');
-  }
-  return { at: date, seq };
-};
 
 export const auditRouter = (deps: { auditLog: AuditLogService; authz: AuthzService }): Router => {
   const r = Router();
@@ -26,7 +14,7 @@ export const auditRouter = (deps: { auditLog: AuditLogService; authz: AuthzServi
     const p = principalOf(res);
     const query = parseInput(auditListQuery, req.query, 'query');
     const limit = parseLimit(req.query.limit);
-    const cursor = parseCursor(req.query.cursor);
+    const cursor = auditCursor.decode(req.query.cursor);
     await deps.authz.require({ principal: p, action: 'audit:read', resource: auditResource }, requestContext(req, res));
     const rows = await deps.auditLog.list(
       p.companyId,
@@ -41,7 +29,7 @@ export const auditRouter = (deps: { auditLog: AuditLogService; authz: AuthzServi
       limit + 1,
       cursor,
     );
-    res.json(toPage(rows, limit, (e) => [e.at, e.seq], auditEventJson));
+    res.json(toPage(rows, limit, auditCursor, (e) => ({ at: new Date(e.at), seq: e.seq }), auditEventJson));
   });
 
   r.get('/audit/verify', async (req, res) => {

@@ -1,4 +1,4 @@
-import type { ChainedAuditRecord } from '@nembl/core';
+import { lineText, type ChainedAuditRecord } from '@nembl/core';
 import { z } from 'zod';
 
 const isoDateTime = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time, e.g. 2024-05-01T00:00:00Z' });
@@ -6,9 +6,9 @@ const isoDateTime = z.iso.datetime({ offset: true, message: 'must be an ISO 8601
 /** `GET /audit` filters (unknown parameters are ignored, as elsewhere); `limit` and `cursor` are parsed by the pagination helpers. */
 export const auditListQuery = z
   .object({
-    action: z.string().min(1).max(200).optional(),
-    actor: z.string().min(1).max(512).optional(),
-    secret: z.string().min(1).max(128).optional(),
+    action: lineText.min(1).max(200).optional(),
+    actor: lineText.min(1).max(512).optional(),
+    secret: lineText.min(1).max(128).optional(),
     decision: z.enum(['allow', 'deny'], { message: 'must be allow or deny' }).optional(),
     from: isoDateTime.optional(),
     to: isoDateTime.optional(),

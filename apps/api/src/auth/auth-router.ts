@@ -1,4 +1,4 @@
-import { ForbiddenError, RateLimitedError, UnauthorizedError } from '@nembl/core';
+import { ForbiddenError, lineText, opaqueText, RateLimitedError, UnauthorizedError } from '@nembl/core';
 import { Router, type Response } from 'express';
 import { z } from 'zod';
 import { companyJson, type CompanyRepository } from '../companies/company-repository.js';
@@ -13,19 +13,19 @@ import { csrfTokenFor, safeEqual } from './credential-fns.js';
 import { SESSION_TTL_MS } from './session-repository.js';
 
 export const signupSchema = z.strictObject({
-  companyName: z.string().trim().min(1).max(128),
+  companyName: lineText.trim().min(1).max(128),
   email: emailSchema,
   password: passwordSchema,
   name: personNameSchema.optional(),
 });
 
 export const loginSchema = z.strictObject({
-  email: z.string().trim().min(1).max(254),
-  password: z.string().min(1).max(256),
+  email: lineText.trim().min(1).max(254),
+  password: opaqueText.min(1).max(256),
 });
 
 export const changePasswordSchema = z.strictObject({
-  currentPassword: z.string().min(1).max(256),
+  currentPassword: opaqueText.min(1).max(256),
   newPassword: passwordSchema,
 });
 

@@ -3,7 +3,7 @@ import { Router } from 'express';
 import type { AuthzService } from '../authz/authz-service.js';
 import type { VisibilityService } from '../bindings/visibility-service.js';
 import { visiblePage } from '../http/name-pages.js';
-import { decodeCursor, parseLimit, toPage } from '../http/pagination.js';
+import { nameCursor, parseLimit, toPage } from '../http/pagination.js';
 import { principalOf, requestContext } from '../http/request-context.js';
 import { idParams, parseInput } from '../http/validate.js';
 import type { ConnectorRepository } from './connector-repository.js';
@@ -23,17 +23,17 @@ export const connectorRouter = (deps: {
   r.get('/connectors', async (req, res) => {
     const p = principalOf(res);
     const limit = parseLimit(req.query.limit);
-    const cursor = decodeCursor(req.query.cursor, 2);
+    const after = nameCursor.decode(req.query.cursor);
     const mayRead = await deps.authz.authorizer(p, 'connectors:read');
     // Filter by policy before paging, reading ahead so pages stay full.
     const visible = await visiblePage(
       (after, n) => deps.repo.list(p.companyId, n, after),
       (c) => mayRead({ kind: 'connector', name: c.name }).decision === 'allow',
       limit,
-      cursor ? { name: String(cursor[0]), id: String(cursor[1]) } : undefined,
+      after,
     );
     const readable = await readableSecrets(p, visible);
-    res.json(toPage(visible, limit, (c) => [c.name, c.id], (c) => connectorJson(c, readable)));
+    res.json(toPage(visible, limit, nameCursor, (c) => c, (c) => connectorJson(c, readable)));
   });
 
   r.post('/connectors', async (req, res) => {

@@ -1,4 +1,4 @@
-import { secretNameSchema } from '@nembl/core';
+import { lineText, secretNameSchema } from '@nembl/core';
 import { z } from 'zod';
 import { hiddenReference } from '../bindings/visibility-fns.js';
 
@@ -10,8 +10,7 @@ export const DEFAULT_BASE_URLS: Partial<Record<ConnectorKind, string>> = {
   slack: 'https://slack.com/api',
 };
 
-const baseUrl = z
-  .string()
+const baseUrl = lineText
   .max(2048)
   .refine((raw) => {
     try {
@@ -31,7 +30,7 @@ const baseUrl = z
   }, 'must not contain credentials');
 
 const headerName = z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'must be an HTTP header name');
-const connectorName = z.string().trim().min(1).max(128);
+const connectorName = lineText.trim().min(1).max(128);
 
 /** Kind-specific config: unknown keys are refused so typos do not silently do nothing. */
 export const configSchemas = {
@@ -40,7 +39,7 @@ export const configSchemas = {
   jira: z.strictObject({ baseUrl, email: z.email().max(254).optional() }),
   http: z.strictObject({
     baseUrl,
-    testPath: z.string().max(1024).regex(/^\//, 'must start with /').optional(),
+    testPath: lineText.max(1024).regex(/^\//, 'must start with /').optional(),
     header: headerName.optional(),
     scheme: z.string().max(64).regex(/^[\x21-\x7e]*$/, 'must be printable without spaces').optional(),
   }),

@@ -22,51 +22,6 @@ export const sendProblem = (res: Response, problem: Omit<Problem, 'requestId'> &
 
 const problemType = (kind: string) => `/problems/${kind}`;
 
-interface BodyParserError {
-  type?: string;
-  status?: number;
-  expose?: boolean;
-}
-
-const fromBodyParser = (err: BodyParserError): Omit<Problem, 'requestId'> | undefined => {
-  switch (err.type) {
-    case 'entity.parse.failed':
-      return {
-        type: problemType('validation'),
-        title: 'Invalid request',
-        status: 400,
-        detail: 'The request body is not valid JSON',
-        errors: [{ path: 'body', message: 'malformed JSON' }],
-      };
-    case 'entity.too.large':
-      return {
-        type: problemType('payload-too-large'),
-        title: 'Payload too large',
-        status: 413,
-        detail: 'The request body is larger than 1 MiB',
-      };
-    case 'encoding.unsupported':
-    case 'charset.unsupported':
-      return {
-        type: problemType('validation'),
-        title: 'Invalid request',
-        status: 415,
-        detail: 'Unsupported request encoding; send UTF-8 JSON',
-      };
-    case 'request.aborted':
-    case 'request.size.invalid':
-    case 'stream.encoding.set':
-      return {
-        type: problemType('validation'),
-        title: 'Invalid request',
-        status: 400,
-        detail: 'The request body could not be read',
-      };
-    default:
-      return undefined;
-  }
-};
-
 /** The one place errors become HTTP responses. Never a stack trace, never a value. */
 export const problemMiddleware =
   (logger: Logger): ErrorRequestHandler =>
@@ -87,11 +42,6 @@ export const problemMiddleware =
         ...(err.errors ? { errors: err.errors } : {}),
         ...(err.extra ?? {}),
       });
-      return;
-    }
-    const parsed = fromBodyParser(err as BodyParserError);
-    if (parsed) {
-      sendProblem(res, parsed);
       return;
     }
     // Log the error class and message only: error objects from drivers can carry parameters.

@@ -1,5 +1,6 @@
 import {
   allowedEvent,
+  lineText,
   NotFoundError,
   UnprocessableError,
   ValidationError,
@@ -22,7 +23,7 @@ import { Router } from 'express';
 import type { DataSource } from 'typeorm';
 import { z } from 'zod';
 import type { AuthzService } from '../authz/authz-service.js';
-import { decodeCursor, parseLimit, toPage } from '../http/pagination.js';
+import { nameCursor, parseLimit, toPage } from '../http/pagination.js';
 import { principalOf, requestContext } from '../http/request-context.js';
 import { idParams, parseInput } from '../http/validate.js';
 import type { SecretRepository } from '../secrets/secret-repository.js';
@@ -50,7 +51,7 @@ const parseDocument = (body: unknown): PolicyDocument => {
 };
 
 // The bounds of real roles and groups (50 of at most 64 characters), which the policy limits assume.
-const names = z.array(z.string().min(1).max(64)).max(50);
+const names = z.array(lineText.min(1).max(64)).max(50);
 export const simulateSchema = z.strictObject({
   principal: z.union([
     z.strictObject({ userId: z.uuid() }),
@@ -59,11 +60,11 @@ export const simulateSchema = z.strictObject({
   ]),
   action: z.enum(ACTIONS as [string, ...string[]], { message: 'must be a known action' }),
   resource: z.union([
-    z.strictObject({ secret: z.string().min(1).max(128) }),
+    z.strictObject({ secret: lineText.min(1).max(128) }),
     z.strictObject({
       kind: z.enum(RESOURCE_KINDS as unknown as [string, ...string[]]).optional(),
-      name: z.string().max(256).optional(),
-      tags: z.record(z.string().max(128), z.string().max(256)).optional(),
+      name: lineText.max(256).optional(),
+      tags: z.record(lineText.max(128), lineText.max(256)).optional(),
     }),
   ]),
 });
@@ -106,10 +107,10 @@ export const policyRouter = (deps: PolicyRouterDeps): Router => {
   r.get('/policies', async (req, res) => {
     const p = principalOf(res);
     const limit = parseLimit(req.query.limit);
-    const cursor = decodeCursor(req.query.cursor, 2);
+    const after = nameCursor.decode(req.query.cursor);
     await deps.authz.require({ principal: p, action: 'policies:read', resource: resource() }, requestContext(req, res));
-    const rows = await deps.policies.list(p.companyId, limit + 1, cursor ? { name: String(cursor[0]), id: String(cursor[1]) } : undefined);
-    res.json(toPage(rows, limit, (x) => [x.name, x.id], policyJson));
+    const rows = await deps.policies.list(p.companyId, limit + 1, after);
+    res.json(toPage(rows, limit, nameCursor, (x) => x, policyJson));
   });
 
   r.post('/policies/simulate', async (req, res) => {

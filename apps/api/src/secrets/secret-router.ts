@@ -1,22 +1,22 @@
-import { dueWindowEnd, operationJson, parseTagFilter, secretTypeSchema, ValidationError, type SecretRow } from '@nembl/core';
+import { dueWindowEnd, lineText, operationJson, parseTagFilter, secretTypeSchema, ValidationError, type SecretRow } from '@nembl/core';
 import { Router, type Response } from 'express';
 import { z } from 'zod';
-import { decodeCursor, encodeCursor, parseLimit } from '../http/pagination.js';
+import { parseLimit, secretNameCursor } from '../http/pagination.js';
 import { principalOf, requestContext } from '../http/request-context.js';
 import { idParams, parseInput } from '../http/validate.js';
 import type { WriteResult, SecretService } from './secret-service.js';
 import { createSecretSchema, nameParams, patchSecretSchema, putValueSchema, reminderSchema, secretJson } from './secret-types.js';
 
 export const listQuery = z.object({
-  q: z.string().max(256).optional(),
+  q: lineText.max(256).optional(),
   type: secretTypeSchema.optional(),
   due: z.enum(['overdue', '7d', '30d'], { message: 'must be overdue, 7d or 30d' }).optional(),
-  tag: z.union([z.string(), z.array(z.string())]).optional(),
+  tag: z.union([lineText, z.array(lineText)]).optional(),
   limit: z.unknown().optional(),
   cursor: z.unknown().optional(),
 });
 
-export const deleteBody = z.strictObject({ confirm: z.string().max(256).optional() }).optional();
+export const deleteBody = z.strictObject({ confirm: lineText.max(256).optional() }).optional();
 
 export const secretRouter = (deps: { secrets: SecretService; now: () => Date }): Router => {
   const r = Router();
@@ -41,7 +41,7 @@ export const secretRouter = (deps: { secrets: SecretService; now: () => Date }):
     const p = principalOf(res);
     const query = parseInput(listQuery, req.query, 'query');
     const limit = parseLimit(req.query.limit);
-    const cursor = decodeCursor(req.query.cursor, 1);
+    const after = secretNameCursor.decode(req.query.cursor);
     const tagValues = query.tag === undefined ? [] : Array.isArray(query.tag) ? query.tag : [query.tag];
     const tags = tagValues.map((raw, i) => {
       const t = parseTagFilter(raw);
@@ -52,14 +52,14 @@ export const secretRouter = (deps: { secrets: SecretService; now: () => Date }):
     const { page, owners, bound, hasMore } = await deps.secrets.list(
       p,
       { q: query.q, type: query.type, tags, dueBefore },
-      cursor ? String(cursor[0]) : undefined,
+      after,
       limit,
       requestContext(req, res),
     );
     const last = page[page.length - 1];
     res.json({
       items: page.map((s) => secretJson(s, owners.get(s.id) ?? [], bound.get(s.id) ?? [])),
-      nextCursor: hasMore && last ? encodeCursor([last.name]) : null,
+      nextCursor: hasMore && last ? secretNameCursor.encode(last.name) : null,
     });
   });
 

@@ -1,8 +1,8 @@
-import type { ServiceTokenRow } from '@nembl/core';
+import { lineText, type ServiceTokenRow } from '@nembl/core';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { AuthzService } from '../authz/authz-service.js';
-import { decodeCursor, parseLimit, toPage } from '../http/pagination.js';
+import { nameCursor, parseLimit, toPage } from '../http/pagination.js';
 import { principalOf, requestContext } from '../http/request-context.js';
 import { idParams, parseInput } from '../http/validate.js';
 import { rolesSchema } from '../users/user-types.js';
@@ -10,7 +10,7 @@ import type { TokenRepository } from './token-repository.js';
 import type { TokenService } from './token-service.js';
 
 export const createTokenSchema = z.strictObject({
-  name: z.string().trim().min(1).max(128),
+  name: lineText.trim().min(1).max(128),
   roles: rolesSchema.default([]),
   groups: rolesSchema.default([]),
   expiresAt: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time' }).transform((s) => new Date(s)).optional(),
@@ -35,10 +35,10 @@ export const tokenRouter = (deps: { tokens: TokenService; tokenRepo: Pick<TokenR
   r.get('/tokens', async (req, res) => {
     const p = principalOf(res);
     const limit = parseLimit(req.query.limit);
-    const cursor = decodeCursor(req.query.cursor, 2);
+    const after = nameCursor.decode(req.query.cursor);
     await deps.authz.require({ principal: p, action: 'tokens:read', resource: resource() }, requestContext(req, res));
-    const rows = await deps.tokenRepo.list(p.companyId, limit + 1, cursor ? { name: String(cursor[0]), id: String(cursor[1]) } : undefined);
-    res.json(toPage(rows, limit, (t) => [t.name, t.id], tokenJson));
+    const rows = await deps.tokenRepo.list(p.companyId, limit + 1, after);
+    res.json(toPage(rows, limit, nameCursor, (t) => t, tokenJson));
   });
 
   r.post('/tokens', async (req, res) => {

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { AuthzService } from '../authz/authz-service.js';
-import { decodeCursor, parseLimit, toPage } from '../http/pagination.js';
+import { emailCursor, parseLimit, toPage } from '../http/pagination.js';
 import { principalOf, requestContext } from '../http/request-context.js';
 import { idParams, parseInput } from '../http/validate.js';
 import type { UserRepository } from './user-repository.js';
@@ -15,14 +15,10 @@ export const userRouter = (deps: { users: UserService; userRepo: Pick<UserReposi
   r.get('/users', async (req, res) => {
     const p = principalOf(res);
     const limit = parseLimit(req.query.limit);
-    const cursor = decodeCursor(req.query.cursor, 2);
+    const after = emailCursor.decode(req.query.cursor);
     await deps.authz.require({ principal: p, action: 'users:read', resource: userResource() }, requestContext(req, res));
-    const rows = await deps.userRepo.list(
-      p.companyId,
-      limit + 1,
-      cursor ? { email: String(cursor[0]), id: String(cursor[1]) } : undefined,
-    );
-    res.json(toPage(rows, limit, (u) => [u.email, u.id], userJson));
+    const rows = await deps.userRepo.list(p.companyId, limit + 1, after);
+    res.json(toPage(rows, limit, emailCursor, (u) => ({ email: u.email, id: u.id }), userJson));
   });
 
   r.post('/users', async (req, res) => {

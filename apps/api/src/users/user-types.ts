@@ -1,21 +1,19 @@
-import { ROLE_NAME_PATTERN, type UserRow } from '@nembl/core';
+import { lineText, opaqueText, ROLE_NAME_PATTERN, type UserRow } from '@nembl/core';
 import { z } from 'zod';
 
-export const emailSchema = z
-  .string()
+export const emailSchema = lineText
   .trim()
   .max(254)
   .pipe(z.email({ message: 'must be a valid email address' }))
   .transform((e) => e.toLowerCase());
 
-export const passwordSchema = z
-  .string()
+export const passwordSchema = opaqueText
   .min(12, 'must be at least 12 characters')
   .max(256, 'must be at most 256 characters');
 
-export const personNameSchema = z.string().trim().min(1).max(128);
+export const personNameSchema = lineText.trim().min(1).max(128);
 
-const roleName = z.string().regex(ROLE_NAME_PATTERN, 'must be 1–64 letters, digits, spaces, _ . -');
+const roleName = lineText.regex(ROLE_NAME_PATTERN, 'must be 1–64 letters, digits, spaces, _ . -');
 export const rolesSchema = z.array(roleName).max(50).transform((r) => [...new Set(r)]);
 
 export const createUserSchema = z.strictObject({

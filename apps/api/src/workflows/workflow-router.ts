@@ -4,15 +4,15 @@ import { z } from 'zod';
 import type { AuthzService } from '../authz/authz-service.js';
 import type { VisibilityService } from '../bindings/visibility-service.js';
 import { visiblePage } from '../http/name-pages.js';
-import { decodeCursor, parseLimit, toPage } from '../http/pagination.js';
+import { nameCursor, parseLimit, toPage } from '../http/pagination.js';
 import { principalOf, requestContext } from '../http/request-context.js';
 import { idParams, parseInput } from '../http/validate.js';
 import { runJson, type RunService } from '../runs/run-service.js';
 import type { WorkflowRepository } from './workflow-repository.js';
 import { workflowResource, type WorkflowService } from './workflow-service.js';
-import { secretReferences, workflowJson, workflowSchema, type WorkflowRow } from './workflow-types.js';
+import { phaseNameSchema, secretReferences, workflowJson, workflowSchema, type WorkflowRow } from './workflow-types.js';
 
-const runEnvParams = z.object({ runId: z.uuid(), phase: z.string().min(1).max(128) });
+const runEnvParams = z.object({ runId: z.uuid(), phase: phaseNameSchema });
 
 export const workflowRouter = (deps: {
   workflows: WorkflowService;
@@ -29,16 +29,16 @@ export const workflowRouter = (deps: {
   r.get('/workflows', async (req, res) => {
     const p = principalOf(res);
     const limit = parseLimit(req.query.limit);
-    const cursor = decodeCursor(req.query.cursor, 2);
+    const after = nameCursor.decode(req.query.cursor);
     const mayRead = await deps.authz.authorizer(p, 'workflows:read');
     const visible = await visiblePage(
       (after, n) => deps.repo.list(p.companyId, n, after),
       (w) => mayRead(workflowResource(w)).decision === 'allow',
       limit,
-      cursor ? { name: String(cursor[0]), id: String(cursor[1]) } : undefined,
+      after,
     );
     const readable = await readableSecrets(p, visible);
-    res.json(toPage(visible, limit, (w) => [w.name, w.id], (w) => workflowJson(w, readable)));
+    res.json(toPage(visible, limit, nameCursor, (w) => w, (w) => workflowJson(w, readable)));
   });
 
   r.post('/workflows', async (req, res) => {

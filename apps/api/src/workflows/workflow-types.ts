@@ -1,17 +1,14 @@
-import { ENV_NAME_PATTERN, parseEnvSource } from '@nembl/core';
+import { ENV_NAME_PATTERN, lineText, multilineText, parseEnvSource } from '@nembl/core';
 import { z } from 'zod';
 import { presentEnv } from '../bindings/visibility-fns.js';
 
-const phaseName = z
-  .string()
+export const phaseNameSchema = lineText
   .min(1)
   .max(128)
-  .refine((n) => !/[/\\]/.test(n) && [...n].every((ch) => ch.charCodeAt(0) >= 0x20 && ch.charCodeAt(0) !== 0x7f), {
-    message: 'must not contain slashes or control characters',
-  });
+  .refine((n) => !/[/\\]/.test(n), { message: 'must not contain slashes' });
 
 const envSchema = z
-  .record(z.string().regex(ENV_NAME_PATTERN, 'env names are upper-case letters, digits and _ (not starting with a digit)'), z.string().max(4096))
+  .record(z.string().regex(ENV_NAME_PATTERN, 'env names are upper-case letters, digits and _ (not starting with a digit)'), multilineText.max(4096))
   .refine((env) => Object.keys(env).length <= 200, 'at most 200 variables per phase')
   .superRefine((env, ctx) => {
     for (const [key, raw] of Object.entries(env)) {
@@ -22,8 +19,8 @@ const envSchema = z
 
 export const workflowSchema = z
   .strictObject({
-    name: z.string().trim().min(1).max(128),
-    phases: z.array(z.strictObject({ name: phaseName, env: envSchema.default({}) })).max(100),
+    name: lineText.trim().min(1).max(128),
+    phases: z.array(z.strictObject({ name: phaseNameSchema, env: envSchema.default({}) })).max(100),
   })
   .superRefine((w, ctx) => {
     const seen = new Set<string>();

@@ -68,6 +68,12 @@ export class PayloadTooLargeError extends AppError {
   readonly title = 'Payload too large';
 }
 
+export class UnsupportedMediaTypeError extends AppError {
+  readonly status = 415;
+  readonly kind = 'unsupported-media-type';
+  readonly title = 'Unsupported media type';
+}
+
 export class UnprocessableError extends AppError {
   readonly status = 422;
   readonly kind = 'unprocessable';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { lineText, multilineText, opaqueText } from '../text/text-fns.js';
 
 /** Secret names: lowercase alphanumeric words joined by single hyphens, 1–128 chars. */
 export const SECRET_NAME_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
@@ -23,14 +24,13 @@ export const secretNameSchema = z
 export const utf8Bytes = (s: string): number => Buffer.byteLength(s, 'utf8');
 
 // The message never quotes the value: validation errors are returned to the caller and logged.
-export const secretValueSchema = z
-  .string({ message: 'must be a string' })
+export const secretValueSchema = opaqueText
   .refine((v) => v.length > 0, 'must not be empty')
   .refine((v) => utf8Bytes(v) <= SECRET_VALUE_MAX_BYTES, `must be at most ${SECRET_VALUE_MAX_BYTES} bytes of UTF-8`);
 
 export const secretTypeSchema = z.enum(SECRET_TYPES, { message: `must be one of ${SECRET_TYPES.join(', ')}` });
 
-export const descriptionSchema = z.string().max(SECRET_DESCRIPTION_MAX, `must be at most ${SECRET_DESCRIPTION_MAX} characters`);
+export const descriptionSchema = multilineText.max(SECRET_DESCRIPTION_MAX, `must be at most ${SECRET_DESCRIPTION_MAX} characters`);
 
 const tagKeySchema = z
   .string()
@@ -40,7 +40,7 @@ const tagKeySchema = z
   .refine((k) => !k.startsWith('aws'), 'tag keys may not start with "aws"');
 
 export const tagsSchema = z
-  .record(tagKeySchema, z.string().max(256, 'tag values must be at most 256 characters'))
+  .record(tagKeySchema, lineText.max(256, 'tag values must be at most 256 characters'))
   .refine((t) => Object.keys(t).length <= SECRET_TAGS_MAX, `at most ${SECRET_TAGS_MAX} tags`);
 
 export const reminderIntervalSchema = z.number().int('must be a whole number of days').min(1).max(3650);

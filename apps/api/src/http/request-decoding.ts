@@ -1,0 +1,118 @@
+import { findUnstorableText, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '@nembl/core';
+import express, { type RequestHandler } from 'express';
+
+/**
+ * The one path by which a request's URI and body are decoded. Whatever cannot be decoded — bad
+ * percent-encoding, a body that is not what its Content-Encoding says, text Postgres cannot
+ * store — becomes a 400 (or 415) naming the parameter, before any route sees it.
+ */
+
+/** What the JSON parser inflates; anything else (zstd exists only on some Node versions) → 415. */
+export const ACCEPTED_CONTENT_ENCODINGS = ['identity', 'gzip', 'deflate', 'br'] as const;
+
+const BODY_LIMIT = '1mb';
+
+const decodes = (s: string): boolean => {
+  try {
+    decodeURIComponent(s);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const badEncoding = (name: string) => ValidationError.field(name, 'is not valid percent-encoded UTF-8');
+
+/** `/api/v1/users/{id}` → a matcher that names the template parameter at each segment. */
+const compileTemplate = (template: string) => {
+  const parts = template.split('/');
+  return (segments: string[]): ((i: number) => string | undefined) | undefined => {
+    if (segments.length !== parts.length) return undefined;
+    const ok = parts.every((p, i) => p.startsWith('{') || p === segments[i]);
+    return ok ? (i) => (parts[i]!.startsWith('{') ? parts[i]!.slice(1, -1) : undefined) : undefined;
+  };
+};
+
+/**
+ * Refuses a path or query string that is not valid percent-encoded UTF-8, naming the path
+ * parameter (from `templates`, e.g. the OpenAPI paths) or the query parameter; `path` when the
+ * path matches no template.
+ */
+export const wellFormedUri = (templates: readonly string[]): RequestHandler => {
+  const matchers = templates.map(compileTemplate);
+  return (req, _res, next) => {
+    const raw = req.originalUrl;
+    const q = raw.indexOf('?');
+    const pathPart = q === -1 ? raw : raw.slice(0, q);
+    const segments = pathPart.split('/');
+    const bad = segments.findIndex((s) => !decodes(s));
+    if (bad !== -1) {
+      const literal = segments.map((s, i) => (i === bad || !decodes(s) ? s : decodeURIComponent(s)));
+      let name: string | undefined;
+      for (const m of matchers) {
+        name = m(literal)?.(bad);
+        if (name) break;
+      }
+      throw badEncoding(name ?? 'path');
+    }
+    if (q !== -1) {
+      for (const pair of raw.slice(q + 1).split('&')) {
+        const [key = '', value = ''] = pair.replace(/\+/g, ' ').split(/=(.*)/s);
+        if (!decodes(key)) throw badEncoding('query');
+        if (!decodes(value)) throw badEncoding(decodeURIComponent(key));
+      }
+    }
+    next();
+  };
+};
+
+/** Text that can never be stored, anywhere in the decoded body or query. */
+const storableInput: RequestHandler = (req, _res, next) => {
+  const query = findUnstorableText(req.query);
+  if (query) throw ValidationError.field(query.path || 'query', query.message);
+  const body = findUnstorableText(req.body);
+  if (body) throw ValidationError.field(body.path || 'body', body.message);
+  next();
+};
+
+/** Maps what body-parser reports to problems; everything it raises is the client's doing. */
+const bodyError = (err: { type?: string; status?: number }, contentEncoding: string): Error => {
+  switch (err.type) {
+    case 'entity.parse.failed':
+      return new ValidationError('The request body is not valid JSON', { errors: [{ path: 'body', message: 'malformed JSON' }] });
+    case 'entity.too.large':
+      return new PayloadTooLargeError('The request body is larger than 1 MiB');
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new UnsupportedMediaTypeError('Unsupported request encoding; send UTF-8 JSON');
+    default:
+      if (contentEncoding !== 'identity') {
+        return new ValidationError(`The request body is not valid ${contentEncoding} data`, {
+          errors: [{ path: 'body', message: `does not match Content-Encoding: ${contentEncoding}` }],
+        });
+      }
+      return new ValidationError('The request body could not be read', { errors: [{ path: 'body', message: 'could not be read' }] });
+  }
+};
+
+/**
+ * JSON bodies: the encoding check, the parser (1 MiB after inflation) and the text check, with
+ * every failure mapped here. Mount after authentication so checks run 401 → 400.
+ */
+export const jsonBody = (): RequestHandler[] => {
+  const parse = express.json({ limit: BODY_LIMIT, strict: true, type: ['application/json', 'application/*+json'] });
+  const decode: RequestHandler = (req, res, next) => {
+    const contentEncoding = (req.get('content-encoding') ?? 'identity').trim().toLowerCase();
+    const hasBody = req.get('transfer-encoding') !== undefined || (req.get('content-length') ?? '0') !== '0';
+    if (hasBody && !(ACCEPTED_CONTENT_ENCODINGS as readonly string[]).includes(contentEncoding)) {
+      next(
+        new UnsupportedMediaTypeError(`Content-Encoding ${contentEncoding} is not accepted; use ${ACCEPTED_CONTENT_ENCODINGS.join(', ')}`, {
+          errors: [{ path: 'Content-Encoding', message: `must be one of ${ACCEPTED_CONTENT_ENCODINGS.join(', ')}` }],
+        }),
+      );
+      return;
+    }
+    parse(req, res, (err?: unknown) => next(err ? bodyError(err as { type?: string }, contentEncoding) : undefined));
+  };
+  return [decode, storableInput];
+};
