@@ -23,7 +23,10 @@ const LONE = '\ud800';
 const expectNamed = (res: ApiResponse, path: string, status = 400, label = path) => {
   expect(res.status, `${label}: ${res.text}`).toBe(status);
   expect(res.headers.get('content-type'), label).toMatch(/^application\/problem\+json/);
-  expect(res.body.errors?.map((e: { path: string }) => e.path), label).toContain(path);
+  expect(
+    res.body.errors?.map((e: { path: string }) => e.path),
+    label,
+  ).toContain(path);
 };
 
 /** A company with one of everything, and the clients that reach it. */
@@ -32,10 +35,28 @@ const setup = async () => {
   const s = await admin.signup();
   const runnerToken = (await admin.post('/api/v1/tokens', { name: 'runner', roles: ['Runner'] })).body.token as string;
   const runner = ApiClient.withToken(t.url, runnerToken);
-  const user = (await admin.post('/api/v1/users', { email: `u-${Date.now()}@example.com`, name: 'U', password: 'a long enough password' })).body.user;
+  const user = (
+    await admin.post('/api/v1/users', {
+      email: `u-${Date.now()}@example.com`,
+      name: 'U',
+      password: 'a long enough password',
+    })
+  ).body.user;
   await admin.post('/api/v1/secrets', { name: 'db-password', value: 'v1' });
-  const workflow = (await admin.post('/api/v1/workflows', { name: 'deploy', phases: [{ name: 'build', env: { A: 'secret:db-password' } }] })).body.workflow;
-  const connector = (await admin.post('/api/v1/connectors', { name: 'hook', kind: 'http', config: { baseUrl: 'http://127.0.0.1:9' }, authSecret: 'db-password' })).body.connector;
+  const workflow = (
+    await admin.post('/api/v1/workflows', {
+      name: 'deploy',
+      phases: [{ name: 'build', env: { A: 'secret:db-password' } }],
+    })
+  ).body.workflow;
+  const connector = (
+    await admin.post('/api/v1/connectors', {
+      name: 'hook',
+      kind: 'http',
+      config: { baseUrl: 'http://127.0.0.1:9' },
+      authSecret: 'db-password',
+    })
+  ).body.connector;
   const run = (await admin.post(`/api/v1/workflows/${workflow.id}/runs`)).body.run;
   return { admin, s, runner, user, workflow, connector, run };
 };
@@ -47,28 +68,100 @@ const textCases = (ctx: Awaited<ReturnType<typeof setup>>, bad: string): Case[] 
   // A lone surrogate has no UTF-8 form: in a URI it can only arrive as its (invalid) 3-byte encoding.
   const q = bad === LONE ? '%ED%A0%80' : encodeURIComponent(bad);
   return [
-    { method: 'POST', path: '/api/v1/auth/login', body: { email: `a${bad}@example.com`, password: 'whatever it is' }, field: 'email', as: 'anonymous' },
-    { method: 'POST', path: '/api/v1/auth/login', body: { email: ctx.s.email, password: `pw${bad}` }, field: 'password', as: 'anonymous' },
-    { method: 'POST', path: '/api/v1/auth/signup', body: { companyName: `Co${bad}`, email: 'x@example.com', password: 'a long enough password' }, field: 'companyName', as: 'anonymous' },
-    { method: 'PUT', path: '/api/v1/me/password', body: { currentPassword: `pw${bad}`, newPassword: 'a long enough password' }, field: 'currentPassword' },
-    { method: 'POST', path: '/api/v1/users', body: { email: 'n@example.com', name: `N${bad}`, password: 'a long enough password' }, field: 'name' },
+    {
+      method: 'POST',
+      path: '/api/v1/auth/login',
+      body: { email: `a${bad}@example.com`, password: 'whatever it is' },
+      field: 'email',
+      as: 'anonymous',
+    },
+    {
+      method: 'POST',
+      path: '/api/v1/auth/login',
+      body: { email: ctx.s.email, password: `pw${bad}` },
+      field: 'password',
+      as: 'anonymous',
+    },
+    {
+      method: 'POST',
+      path: '/api/v1/auth/signup',
+      body: { companyName: `Co${bad}`, email: 'x@example.com', password: 'a long enough password' },
+      field: 'companyName',
+      as: 'anonymous',
+    },
+    {
+      method: 'PUT',
+      path: '/api/v1/me/password',
+      body: { currentPassword: `pw${bad}`, newPassword: 'a long enough password' },
+      field: 'currentPassword',
+    },
+    {
+      method: 'POST',
+      path: '/api/v1/users',
+      body: { email: 'n@example.com', name: `N${bad}`, password: 'a long enough password' },
+      field: 'name',
+    },
     { method: 'PATCH', path: `/api/v1/users/${ctx.user.id}`, body: { name: `N${bad}` }, field: 'name' },
     { method: 'POST', path: '/api/v1/tokens', body: { name: `tok${bad}` }, field: 'name' },
-    { method: 'POST', path: '/api/v1/secrets', body: { name: 'new-one', value: 'v', description: `d${bad}` }, field: 'description' },
+    {
+      method: 'POST',
+      path: '/api/v1/secrets',
+      body: { name: 'new-one', value: 'v', description: `d${bad}` },
+      field: 'description',
+    },
     { method: 'POST', path: '/api/v1/secrets', body: { name: 'new-one', value: `v${bad}` }, field: 'value' },
-    { method: 'POST', path: '/api/v1/secrets', body: { name: 'new-one', value: 'v', tags: { env: `prod${bad}` } }, field: 'tags.env' },
+    {
+      method: 'POST',
+      path: '/api/v1/secrets',
+      body: { name: 'new-one', value: 'v', tags: { env: `prod${bad}` } },
+      field: 'tags.env',
+    },
     { method: 'PATCH', path: '/api/v1/secrets/db-password', body: { description: `d${bad}` }, field: 'description' },
     { method: 'PATCH', path: '/api/v1/secrets/db-password', body: { tags: { env: `prod${bad}` } }, field: 'tags.env' },
     { method: 'PUT', path: '/api/v1/secrets/db-password/value', body: { value: `v${bad}` }, field: 'value' },
     { method: 'DELETE', path: '/api/v1/secrets/db-password', body: { confirm: `db-password${bad}` }, field: 'confirm' },
     { method: 'DELETE', path: `/api/v1/secrets/db-password?confirm=${q}`, field: 'confirm' },
-    { method: 'POST', path: '/api/v1/policies', body: { name: `p${bad}`, statements: [{ effect: 'allow', actions: ['secrets:read'], principals: '*' }] }, field: 'name' },
-    { method: 'POST', path: '/api/v1/policies', body: { name: 'p', description: `d${bad}`, statements: [{ effect: 'allow', actions: ['secrets:read'], principals: '*' }] }, field: 'description' },
-    { method: 'POST', path: '/api/v1/policies/simulate', body: { principal: { roles: ['Viewer'] }, action: 'secrets:read', resource: { name: `n${bad}` } }, field: 'resource.name' },
+    {
+      method: 'POST',
+      path: '/api/v1/policies',
+      body: { name: `p${bad}`, statements: [{ effect: 'allow', actions: ['secrets:read'], principals: '*' }] },
+      field: 'name',
+    },
+    {
+      method: 'POST',
+      path: '/api/v1/policies',
+      body: {
+        name: 'p',
+        description: `d${bad}`,
+        statements: [{ effect: 'allow', actions: ['secrets:read'], principals: '*' }],
+      },
+      field: 'description',
+    },
+    {
+      method: 'POST',
+      path: '/api/v1/policies/simulate',
+      body: { principal: { roles: ['Viewer'] }, action: 'secrets:read', resource: { name: `n${bad}` } },
+      field: 'resource.name',
+    },
     { method: 'POST', path: '/api/v1/workflows', body: { name: `w${bad}`, phases: [] }, field: 'name' },
-    { method: 'POST', path: '/api/v1/workflows', body: { name: 'w', phases: [{ name: `ph${bad}`, env: {} }] }, field: 'phases[0].name' },
-    { method: 'PUT', path: `/api/v1/workflows/${ctx.workflow.id}`, body: { name: 'w', phases: [{ name: 'ph', env: { X: `lit${bad}` } }] }, field: 'phases[0].env.X' },
-    { method: 'POST', path: '/api/v1/connectors', body: { name: `c${bad}`, kind: 'github', authSecret: 'db-password' }, field: 'name' },
+    {
+      method: 'POST',
+      path: '/api/v1/workflows',
+      body: { name: 'w', phases: [{ name: `ph${bad}`, env: {} }] },
+      field: 'phases[0].name',
+    },
+    {
+      method: 'PUT',
+      path: `/api/v1/workflows/${ctx.workflow.id}`,
+      body: { name: 'w', phases: [{ name: 'ph', env: { X: `lit${bad}` } }] },
+      field: 'phases[0].env.X',
+    },
+    {
+      method: 'POST',
+      path: '/api/v1/connectors',
+      body: { name: `c${bad}`, kind: 'github', authSecret: 'db-password' },
+      field: 'name',
+    },
     { method: 'PATCH', path: `/api/v1/connectors/${ctx.connector.id}`, body: { name: `c${bad}` }, field: 'name' },
     { method: 'GET', path: `/api/v1/secrets?q=${q}`, field: 'q' },
     { method: 'GET', path: `/api/v1/secrets?tag=env:${q}`, field: 'tag' },
@@ -90,7 +183,14 @@ const send = (ctx: Awaited<ReturnType<typeof setup>>, c: Case) => {
  */
 const visibleState = async (admin: ApiClient) =>
   Promise.all(
-    ['/api/v1/users', '/api/v1/tokens', '/api/v1/secrets', '/api/v1/policies', '/api/v1/workflows', '/api/v1/connectors'].map(async (p) =>
+    [
+      '/api/v1/users',
+      '/api/v1/tokens',
+      '/api/v1/secrets',
+      '/api/v1/policies',
+      '/api/v1/workflows',
+      '/api/v1/connectors',
+    ].map(async (p) =>
       (await admin.get(p)).body.items.map(({ lastUsedAt: _used, ...row }: Record<string, unknown>) => row),
     ),
   );
@@ -99,22 +199,30 @@ describe('text that cannot be stored', () => {
   it('answers a NUL character in any text field or text query parameter with 400 naming it, and stores nothing', async () => {
     const ctx = await setup();
     const before = await visibleState(ctx.admin);
-    for (const c of textCases(ctx, NUL)) expectNamed(await send(ctx, c), c.field, 400, `${c.method} ${c.path} ${c.field}`);
+    for (const c of textCases(ctx, NUL))
+      expectNamed(await send(ctx, c), c.field, 400, `${c.method} ${c.path} ${c.field}`);
     expect(await visibleState(ctx.admin)).toEqual(before);
   });
 
   it('answers a lone UTF-16 surrogate in any text field or text query parameter with 400 naming it', async () => {
     const ctx = await setup();
     const before = await visibleState(ctx.admin);
-    for (const c of textCases(ctx, LONE)) expectNamed(await send(ctx, c), c.field, 400, `${c.method} ${c.path} ${c.field}`);
+    for (const c of textCases(ctx, LONE))
+      expectNamed(await send(ctx, c), c.field, 400, `${c.method} ${c.path} ${c.field}`);
     expect(await visibleState(ctx.admin)).toEqual(before);
   });
 
   it('refuses other control characters in one-line fields but keeps tabs and newlines in descriptions', async () => {
     const ctx = await setup();
     expectNamed(await ctx.admin.post('/api/v1/tokens', { name: 'line\nbreak' }), 'name');
-    expectNamed(await ctx.admin.post('/api/v1/workflows', { name: 'w', phases: [{ name: 'bell\u0007', env: {} }] }), 'phases[0].name');
-    expectNamed(await ctx.admin.patch('/api/v1/secrets/db-password', { description: 'escape \u001b[31m' }), 'description');
+    expectNamed(
+      await ctx.admin.post('/api/v1/workflows', { name: 'w', phases: [{ name: 'bell\u0007', env: {} }] }),
+      'phases[0].name',
+    );
+    expectNamed(
+      await ctx.admin.patch('/api/v1/secrets/db-password', { description: 'escape \u001b[31m' }),
+      'description',
+    );
     const ok = await ctx.admin.patch('/api/v1/secrets/db-password', { description: 'line one\n\tline two 😀' });
     expect(ok.status).toBe(200);
     expect(ok.body.secret.description).toBe('line one\n\tline two 😀');
@@ -132,15 +240,32 @@ describe('forged pagination cursors', () => {
   it('answers a cursor it did not make with 400 naming cursor on every list', async () => {
     const ctx = await setup();
     const uuid = '00000000-0000-4000-8000-000000000000';
-    const forged = [forge(['a', 'not-a-uuid']), forge([`a${NUL}`, uuid]), forge([1, 2]), forge({ name: 'a' }), forge(['a']), 'not*base64'];
+    const forged = [
+      forge(['a', 'not-a-uuid']),
+      forge([`a${NUL}`, uuid]),
+      forge([1, 2]),
+      forge({ name: 'a' }),
+      forge(['a']),
+      'not*base64',
+    ];
     const lists = ['/api/v1/users', '/api/v1/tokens', '/api/v1/policies', '/api/v1/connectors', '/api/v1/workflows'];
     for (const list of lists) {
-      for (const cursor of forged) expectNamed(await ctx.admin.get(`${list}?cursor=${encodeURIComponent(cursor)}`), 'cursor', 400, `${list} ${cursor}`);
+      for (const cursor of forged)
+        expectNamed(
+          await ctx.admin.get(`${list}?cursor=${encodeURIComponent(cursor)}`),
+          'cursor',
+          400,
+          `${list} ${cursor}`,
+        );
     }
     for (const cursor of [forge(['Not A Name']), forge([`a${NUL}`]), forge(['a', uuid])]) {
       expectNamed(await ctx.admin.get(`/api/v1/secrets?cursor=${cursor}`), 'cursor', 400, `secrets ${cursor}`);
     }
-    for (const cursor of [forge(['2024-01-01T00:00:00Z', 0]), forge(['2024-01-01T00:00:00Z', 1.5]), forge(['2024-01-01', 'x'])]) {
+    for (const cursor of [
+      forge(['2024-01-01T00:00:00Z', 0]),
+      forge(['2024-01-01T00:00:00Z', 1.5]),
+      forge(['2024-01-01', 'x']),
+    ]) {
       expectNamed(await ctx.admin.get(`/api/v1/audit?cursor=${cursor}`), 'cursor', 400, `audit ${cursor}`);
     }
   });
@@ -189,9 +314,11 @@ describe('bad percent-encoding', () => {
 
 describe('Content-Encoding', () => {
   const login = (body: Buffer | string, encoding: string) =>
-    fetch(`${t.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': encoding }, body }).then(
-      async (r) => ({ status: r.status, headers: r.headers, text: await r.text() }),
-    );
+    fetch(`${t.url}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-encoding': encoding },
+      body,
+    }).then(async (r) => ({ status: r.status, headers: r.headers, text: await r.text() }));
 
   it('answers a body that is not what its gzip, deflate or br encoding says with 400 naming body', async () => {
     for (const encoding of ['gzip', 'deflate', 'br']) {
@@ -204,7 +331,11 @@ describe('Content-Encoding', () => {
 
   it('still accepts bodies really encoded with gzip, deflate and br', async () => {
     const json = JSON.stringify({ email: 'nobody@example.com', password: 'not the password' });
-    for (const [encoding, body] of [['gzip', gzipSync(json)], ['deflate', deflateSync(json)], ['br', brotliCompressSync(json)]] as const) {
+    for (const [encoding, body] of [
+      ['gzip', gzipSync(json)],
+      ['deflate', deflateSync(json)],
+      ['br', brotliCompressSync(json)],
+    ] as const) {
       expect((await login(body, encoding)).status, encoding).toBe(401);
     }
   });

@@ -39,10 +39,16 @@ describe('login', () => {
       refusedEarly.push(e.ms);
     }
     const ratio = median(unknown) / median(wrong);
-    expect(ratio, `unknown ${median(unknown).toFixed(1)} ms vs wrong password ${median(wrong).toFixed(1)} ms`).toBeGreaterThan(0.5);
+    expect(
+      ratio,
+      `unknown ${median(unknown).toFixed(1)} ms vs wrong password ${median(wrong).toFixed(1)} ms`,
+    ).toBeGreaterThan(0.5);
     expect(ratio).toBeLessThan(2);
     // Both cost a hash, which a request refused before any hashing does not.
-    expect(median(unknown), `unknown ${median(unknown).toFixed(1)} ms vs no hash ${median(refusedEarly).toFixed(1)} ms`).toBeGreaterThan(2 * median(refusedEarly));
+    expect(
+      median(unknown),
+      `unknown ${median(unknown).toFixed(1)} ms vs no hash ${median(refusedEarly).toFixed(1)} ms`,
+    ).toBeGreaterThan(2 * median(refusedEarly));
   });
 
   it('answers the 11th attempt within a minute with 429 and Retry-After, per IP and email', async () => {

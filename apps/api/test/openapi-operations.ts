@@ -31,7 +31,8 @@ export const deref = (doc: Json, node: Json | undefined): Json | undefined => {
   let n = node;
   for (let i = 0; i < 32 && typeof n?.$ref === 'string'; i++) {
     let at: unknown = doc;
-    for (const part of String(n.$ref).replace(/^#\//, '').split('/').map(unescapePointer)) at = (at as Json | undefined)?.[part];
+    for (const part of String(n.$ref).replace(/^#\//, '').split('/').map(unescapePointer))
+      at = (at as Json | undefined)?.[part];
     n = at as Json | undefined;
   }
   return n;

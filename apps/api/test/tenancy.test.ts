@@ -26,7 +26,10 @@ const VALID_BODIES: Record<string, unknown> = {
   'PUT /secrets/{name}/value': { value: 'another value' },
   'DELETE /secrets/{name}': { confirm: '{name}' },
   'PUT /secrets/{name}/reminder': { intervalDays: 30 },
-  'PUT /policies/{id}': { name: 'replaced', statements: [{ effect: 'allow', actions: ['secrets:read'], principals: '*' }] },
+  'PUT /policies/{id}': {
+    name: 'replaced',
+    statements: [{ effect: 'allow', actions: ['secrets:read'], principals: '*' }],
+  },
   'PATCH /connectors/{id}': { name: 'renamed' },
   'PUT /workflows/{id}': { name: 'replaced', phases: [{ name: 'build', env: {} }] },
 };
@@ -35,20 +38,45 @@ beforeAll(async () => {
   t = await startTestApi();
   const a = new ApiClient(t.url);
   await a.signup({ companyName: 'Owner' });
-  owner.userId = (await a.post('/api/v1/users', { email: `owned-${randomBytes(3).toString('hex')}@example.com`, name: 'Owned', password: 'a long enough password' })).body.user.id;
+  owner.userId = (
+    await a.post('/api/v1/users', {
+      email: `owned-${randomBytes(3).toString('hex')}@example.com`,
+      name: 'Owned',
+      password: 'a long enough password',
+    })
+  ).body.user.id;
   owner.tokenId = (await a.post('/api/v1/tokens', { name: 'owned', roles: ['Runner'] })).body.id;
   const secret = await a.post('/api/v1/secrets', { name: 'owned-secret', value: 'tenancy-canary' });
   owner.operationId = secret.body.operation.id;
   owner.secretName = 'owned-secret';
-  owner.policyId = (await a.post('/api/v1/policies', { name: 'owned', statements: [{ effect: 'allow', actions: ['secrets:read'], principals: '*' }] })).body.policy.id;
-  owner.connectorId = (await a.post('/api/v1/connectors', { name: 'owned', kind: 'http', config: { baseUrl: 'http://127.0.0.1:9' }, authSecret: 'owned-secret' })).body.connector.id;
-  owner.workflowId = (await a.post('/api/v1/workflows', { name: 'owned', phases: [{ name: 'build', env: { T: 'secret:owned-secret' } }] })).body.workflow.id;
+  owner.policyId = (
+    await a.post('/api/v1/policies', {
+      name: 'owned',
+      statements: [{ effect: 'allow', actions: ['secrets:read'], principals: '*' }],
+    })
+  ).body.policy.id;
+  owner.connectorId = (
+    await a.post('/api/v1/connectors', {
+      name: 'owned',
+      kind: 'http',
+      config: { baseUrl: 'http://127.0.0.1:9' },
+      authSecret: 'owned-secret',
+    })
+  ).body.connector.id;
+  owner.workflowId = (
+    await a.post('/api/v1/workflows', { name: 'owned', phases: [{ name: 'build', env: { T: 'secret:owned-secret' } }] })
+  ).body.workflow.id;
   owner.runId = (await a.post(`/api/v1/workflows/${owner.workflowId}/runs`)).body.run.id;
 
   const b = new ApiClient(t.url);
   await b.signup({ companyName: 'Intruder' });
-  const token = async (roles: string[]) => (await b.post('/api/v1/tokens', { name: `t-${randomBytes(3).toString('hex')}`, roles })).body.token as string;
-  callers = { session: b, adminToken: ApiClient.withToken(t.url, await token(['Admin'])), runnerToken: ApiClient.withToken(t.url, await token(['Runner'])) };
+  const token = async (roles: string[]) =>
+    (await b.post('/api/v1/tokens', { name: `t-${randomBytes(3).toString('hex')}`, roles })).body.token as string;
+  callers = {
+    session: b,
+    adminToken: ApiClient.withToken(t.url, await token(['Admin'])),
+    runnerToken: ApiClient.withToken(t.url, await token(['Runner'])),
+  };
   doc = (await new ApiClient(t.url).get('/api/v1/openapi.json')).body;
 }, 60_000);
 afterAll(async () => t?.close());
@@ -71,13 +99,19 @@ const ownedValue = (op: Operation, param: string): string => {
   return v;
 };
 
-const randomValue = (param: string): string => (param === 'name' ? `missing-${randomBytes(4).toString('hex')}` : param === 'phase' ? 'build' : randomUUID());
+const randomValue = (param: string): string =>
+  param === 'name' ? `missing-${randomBytes(4).toString('hex')}` : param === 'phase' ? 'build' : randomUUID();
 
 const call = (client: ApiClient, op: Operation, values: Record<string, string>): Promise<ApiResponse> => {
   const key = `${op.method} ${op.path}`;
   const template = VALID_BODIES[key];
-  const body = template === undefined ? undefined : JSON.parse(JSON.stringify(template).replace(/\{name\}/g, values.name ?? ''));
-  return client.request(op.method, `/api/v1${fillPath(op.path, values)}`, body ?? (op.method === 'GET' || op.method === 'DELETE' ? undefined : {}));
+  const body =
+    template === undefined ? undefined : JSON.parse(JSON.stringify(template).replace(/\{name\}/g, values.name ?? ''));
+  return client.request(
+    op.method,
+    `/api/v1${fillPath(op.path, values)}`,
+    body ?? (op.method === 'GET' || op.method === 'DELETE' ? undefined : {}),
+  );
 };
 
 /** The body without what differs by construction: the request id and the echoed id or name. */
@@ -94,7 +128,8 @@ describe('tenant isolation', () => {
     const checked: string[] = [];
     for (const op of ops) {
       const names = op.params.filter((p) => p.in === 'path').map((p) => p.name);
-      if (op.body && !VALID_BODIES[`${op.method} ${op.path}`]) throw new Error(`no valid body for ${op.method} ${op.path}: add one to VALID_BODIES`);
+      if (op.body && !VALID_BODIES[`${op.method} ${op.path}`])
+        throw new Error(`no valid body for ${op.method} ${op.path}: add one to VALID_BODIES`);
       for (const [who, client] of Object.entries(callers)) {
         const isSession = who === 'session';
         // Bearer-only operations refuse a session before looking at the id (the contract's order).
@@ -120,6 +155,13 @@ describe('tenant isolation', () => {
               (SELECT name FROM connectors WHERE id = $4) AS connector, (SELECT name FROM workflows WHERE id = $5) AS workflow`,
       [owner.userId, owner.tokenId, owner.policyId, owner.connectorId, owner.workflowId],
     );
-    expect(rows[0]).toEqual({ users: 1, tokens: 1, description: '', policy: 'owned', connector: 'owned', workflow: 'owned' });
+    expect(rows[0]).toEqual({
+      users: 1,
+      tokens: 1,
+      description: '',
+      policy: 'owned',
+      connector: 'owned',
+      workflow: 'owned',
+    });
   });
 });

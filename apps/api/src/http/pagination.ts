@@ -83,7 +83,13 @@ export const auditCursor = cursorCodec(
 );
 
 /** Takes `limit + 1` rows and builds the page and the cursor from the extra row's presence. */
-export const toPage = <R, T, K>(rows: R[], limit: number, codec: CursorCodec<K>, key: (row: R) => K, map: (row: R) => T): Page<T> => {
+export const toPage = <R, T, K>(
+  rows: R[],
+  limit: number,
+  codec: CursorCodec<K>,
+  key: (row: R) => K,
+  map: (row: R) => T,
+): Page<T> => {
   const items = rows.slice(0, limit);
   const last = items[items.length - 1];
   return {

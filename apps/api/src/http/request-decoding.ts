@@ -79,7 +79,9 @@ const storableInput: RequestHandler = (req, _res, next) => {
 const bodyError = (err: { type?: string; status?: number }, contentEncoding: string): Error => {
   switch (err.type) {
     case 'entity.parse.failed':
-      return new ValidationError('The request body is not valid JSON', { errors: [{ path: 'body', message: 'malformed JSON' }] });
+      return new ValidationError('The request body is not valid JSON', {
+        errors: [{ path: 'body', message: 'malformed JSON' }],
+      });
     case 'entity.too.large':
       return new PayloadTooLargeError('The request body is larger than 1 MiB');
     case 'encoding.unsupported':
@@ -91,7 +93,9 @@ const bodyError = (err: { type?: string; status?: number }, contentEncoding: str
           errors: [{ path: 'body', message: `does not match Content-Encoding: ${contentEncoding}` }],
         });
       }
-      return new ValidationError('The request body could not be read', { errors: [{ path: 'body', message: 'could not be read' }] });
+      return new ValidationError('The request body could not be read', {
+        errors: [{ path: 'body', message: 'could not be read' }],
+      });
   }
 };
 
@@ -106,9 +110,12 @@ export const jsonBody = (): RequestHandler[] => {
     const hasBody = req.get('transfer-encoding') !== undefined || (req.get('content-length') ?? '0') !== '0';
     if (hasBody && !(ACCEPTED_CONTENT_ENCODINGS as readonly string[]).includes(contentEncoding)) {
       next(
-        new UnsupportedMediaTypeError(`Content-Encoding ${contentEncoding} is not accepted; use ${ACCEPTED_CONTENT_ENCODINGS.join(', ')}`, {
-          errors: [{ path: 'Content-Encoding', message: `must be one of ${ACCEPTED_CONTENT_ENCODINGS.join(', ')}` }],
-        }),
+        new UnsupportedMediaTypeError(
+          `Content-Encoding ${contentEncoding} is not accepted; use ${ACCEPTED_CONTENT_ENCODINGS.join(', ')}`,
+          {
+            errors: [{ path: 'Content-Encoding', message: `must be one of ${ACCEPTED_CONTENT_ENCODINGS.join(', ')}` }],
+          },
+        ),
       );
       return;
     }

@@ -223,7 +223,7 @@ const schemas: Record<string, Json> = {
       type: {
         type: 'string',
         format: 'uri-reference',
-        description: 'Stable per kind: `/problems/validation`, `/problems/unauthorized`, `/problems/forbidden`, `/problems/not-found`, `/problems/conflict`, `/problems/payload-too-large`, `/problems/unprocessable`, `/problems/rate-limited`, `/problems/unavailable`, `/problems/internal`.',
+        description: 'Stable per kind: `/problems/validation`, `/problems/unauthorized`, `/problems/forbidden`, `/problems/not-found`, `/problems/conflict`, `/problems/payload-too-large`, `/problems/unsupported-media-type`, `/problems/unprocessable`, `/problems/rate-limited`, `/problems/unavailable`, `/problems/internal`.',
       },
       title: { type: 'string' },
       status: { type: 'integer', minimum: 400, maximum: 599 },
@@ -564,6 +564,10 @@ const problemResponses: Record<number, { name: string; description: string; head
   409: { name: 'Conflict', description: 'Conflict: duplicate name, operation in progress, or a rule such as "the last Admin".' },
   410: { name: 'Gone', description: 'The run has expired.' },
   413: { name: 'PayloadTooLarge', description: `Request body over ${BODY_LIMIT_BYTES} bytes (1 MiB).` },
+  415: {
+    name: 'UnsupportedMediaType',
+    description: 'A `Content-Encoding` other than identity, gzip, deflate or br, or a charset other than UTF-8 (`errors[]` names `Content-Encoding`).',
+  },
   422: { name: 'Unprocessable', description: 'Semantically invalid, e.g. a reference to a missing secret, user or token (`errors[]` names it).' },
   429: { name: 'TooManyRequests', description: 'Rate limited.', headers: retryAfterHeader },
   503: { name: 'Unavailable', description: 'A dependency (Postgres, Redis, the secret store) is down.', headers: retryAfterHeader },
@@ -679,6 +683,7 @@ const operation = (op: Op): Json => {
   if (op.body) {
     errs.add(400);
     errs.add(413);
+    errs.add(415);
   }
   const out: Record<string, Json> = {};
   for (const [status, s] of Object.entries(op.success)) {

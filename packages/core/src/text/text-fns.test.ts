@@ -26,7 +26,10 @@ describe('text schemas', () => {
 describe('findUnstorableText', () => {
   it('names the first unstorable string by its path, and a bad key by its object', () => {
     expect(findUnstorableText({ a: ['ok', { b: 'x\u0000' }] })).toEqual({ path: 'a[1].b', message: TEXT_MESSAGES.nul });
-    expect(findUnstorableText({ tags: { ['k\ud800']: 'v' } })).toEqual({ path: 'tags', message: `keys ${TEXT_MESSAGES.surrogate}` });
+    expect(findUnstorableText({ tags: { ['k\ud800']: 'v' } })).toEqual({
+      path: 'tags',
+      message: `keys ${TEXT_MESSAGES.surrogate}`,
+    });
     expect(findUnstorableText({ a: 'fine\n\t', n: 1, z: null })).toBeUndefined();
   });
 
