@@ -16,6 +16,7 @@ import { deref, fillPath, operationsOf, type Json, type Operation } from './open
  * and the usage stamps `service_tokens.last_used_at`, `sessions.last_seen_at`/`expires_at`.
  * GET requests are not compared (they write nothing but audit events). The worker is stopped
  * once the fixtures exist, so no operation completes behind the fuzzer's back.
+ * `FUZZ_RUNS=n` changes the number of requests, `FUZZ_TRACE=1` prints each one.
  */
 const SEED = 20261201;
 const RUNS = Number(process.env.FUZZ_RUNS ?? 2000);
