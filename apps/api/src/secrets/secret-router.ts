@@ -5,7 +5,14 @@ import { parseLimit, secretNameCursor } from '../http/pagination.js';
 import { principalOf, requestContext } from '../http/request-context.js';
 import { idParams, parseInput } from '../http/validate.js';
 import type { WriteResult, SecretService } from './secret-service.js';
-import { createSecretSchema, nameParams, patchSecretSchema, putValueSchema, reminderSchema, secretJson } from './secret-types.js';
+import {
+  createSecretSchema,
+  nameParams,
+  patchSecretSchema,
+  putValueSchema,
+  reminderSchema,
+  secretJson,
+} from './secret-types.js';
 
 export const listQuery = z.object({
   q: lineText.max(256).optional(),
@@ -49,17 +56,16 @@ export const secretRouter = (deps: { secrets: SecretService; now: () => Date }):
       return t;
     });
     const dueBefore = query.due === undefined ? undefined : dueWindowEnd(query.due, deps.now());
-    const { page, owners, bound, hasMore } = await deps.secrets.list(
+    const { page, owners, bound, nextAfter } = await deps.secrets.list(
       p,
       { q: query.q, type: query.type, tags, dueBefore },
       after,
       limit,
       requestContext(req, res),
     );
-    const last = page[page.length - 1];
     res.json({
       items: page.map((s) => secretJson(s, owners.get(s.id) ?? [], bound.get(s.id) ?? [])),
-      nextCursor: hasMore && last ? secretNameCursor.encode(last.name) : null,
+      nextCursor: nextAfter === undefined ? null : secretNameCursor.encode(nextAfter),
     });
   });
 
@@ -76,7 +82,11 @@ export const secretRouter = (deps: { secrets: SecretService; now: () => Date }):
     const { secret, owners, bound, versions } = await deps.secrets.get(p, name, requestContext(req, res));
     res.json({
       secret: secretJson(secret, owners, bound),
-      versions: versions.map((v) => ({ version: v.version, createdAt: v.createdAt.toISOString(), createdBy: v.createdBy })),
+      versions: versions.map((v) => ({
+        version: v.version,
+        createdAt: v.createdAt.toISOString(),
+        createdBy: v.createdBy,
+      })),
     });
   });
 

@@ -13,7 +13,7 @@ import {
 import type { DataSource, EntityManager } from 'typeorm';
 import type { AuditService } from '@nembl/core';
 import { allowedEvent, type RequestContext } from '@nembl/core';
-import { keepWithinBudget } from '../authz/evaluation-budget.js';
+import { LIST_BUDGET_MS, scanWithinBudget } from '../authz/evaluation-budget.js';
 import type { AuthzService } from '../authz/authz-service.js';
 import type { OperationQueue } from '../operations/operation-queue.js';
 import type { OperationWaiter } from '../operations/operation-waiter.js';
@@ -49,8 +49,18 @@ const opActor = (p: Principal): OperationActor => ({ type: p.type, id: p.id, lab
 export const secretServiceFactory = (deps: SecretServiceDeps) => {
   const { dataSource, secrets, authz, audit, sealer, now } = deps;
 
-  const auditAllowed = (em: EntityManager, p: Principal, action: string, name: string, ctx: RequestContext, operationId?: string) =>
-    audit.record(allowedEvent(p, action, { kind: 'secret', name }, ctx, now(), { operationId: operationId ?? null }), em);
+  const auditAllowed = (
+    em: EntityManager,
+    p: Principal,
+    action: string,
+    name: string,
+    ctx: RequestContext,
+    operationId?: string,
+  ) =>
+    audit.record(
+      allowedEvent(p, action, { kind: 'secret', name }, ctx, now(), { operationId: operationId ?? null }),
+      em,
+    );
 
   /**
    * The secret if it exists and the caller may read its metadata. A secret the caller may not
@@ -66,7 +76,9 @@ export const secretServiceFactory = (deps: SecretServiceDeps) => {
 
   const assertOwners = async (companyId: string, owners: string[]) => {
     const known = await secrets.companyUsers(companyId, owners);
-    const errors = owners.flatMap((id, i) => (known.has(id) ? [] : [{ path: `owners[${i}]`, message: 'is not a user of this company' }]));
+    const errors = owners.flatMap((id, i) =>
+      known.has(id) ? [] : [{ path: `owners[${i}]`, message: 'is not a user of this company' }],
+    );
     if (errors.length > 0) throw new ValidationError(`${errors[0]!.path}: ${errors[0]!.message}`, { errors });
   };
 
@@ -106,25 +118,46 @@ export const secretServiceFactory = (deps: SecretServiceDeps) => {
      * Lists in name order, keeping only secrets the caller may read. Reads ahead in batches so a
      * page is full even when policy hides many rows, and the cursor is the last name returned.
      */
-    list: async (p: Principal, filter: SecretListFilter, after: string | undefined, limit: number, ctx: RequestContext) => {
+    list: async (
+      p: Principal,
+      filter: SecretListFilter,
+      after: string | undefined,
+      limit: number,
+      ctx: RequestContext,
+    ) => {
       const mayRead = await authz.authorizer(p, 'secrets:read');
       const visible: SecretRow[] = [];
       let cursor = after;
       const batch = Math.max(limit * 2, 100);
+      const deadline = performance.now() + LIST_BUDGET_MS;
+      // Set when the evaluation budget ran out before the page filled: the next page starts here.
+      let resumeAfter: string | undefined;
       for (;;) {
         const rows = await secrets.list(p.companyId, filter, cursor, batch);
         // Decided within the evaluation budget: a costly policy set cannot hold the event loop.
-        const allowed = await keepWithinBudget(rows, (r) => mayRead(secretResource(r)).decision === 'allow', limit + 1 - visible.length);
-        visible.push(...allowed);
-        if (visible.length > limit || rows.length < batch) break;
+        const scan = await scanWithinBudget(rows, (r) => mayRead(secretResource(r)).decision === 'allow', {
+          max: limit + 1 - visible.length,
+          deadline,
+        });
+        visible.push(...scan.kept);
+        if (visible.length > limit) break;
+        if (scan.examined < rows.length) {
+          resumeAfter = rows[scan.examined - 1]!.name;
+          break;
+        }
+        if (rows.length < batch) break;
         cursor = rows[rows.length - 1]!.name;
       }
       const page = visible.slice(0, limit);
       // One event per list call, naming how many secrets it showed.
-      await audit.record(allowedEvent(p, 'secrets:read', { kind: 'secret', name: null }, ctx, now(), { reason: `list:${page.length}` }));
+      await audit.record(
+        allowedEvent(p, 'secrets:read', { kind: 'secret', name: null }, ctx, now(), { reason: `list:${page.length}` }),
+      );
       const ids = page.map((s) => s.id);
       const [owners, bound] = await Promise.all([secrets.owners(ids), deps.bindings(p, ids)]);
-      return { page, owners, bound, hasMore: visible.length > limit };
+      const last = page[page.length - 1];
+      const nextAfter = visible.length > limit ? last?.name : resumeAfter;
+      return { page, owners, bound, nextAfter };
     },
 
     create: async (
@@ -202,11 +235,18 @@ export const secretServiceFactory = (deps: SecretServiceDeps) => {
     },
 
     /** Permanent delete after the review step (`confirm` must repeat the name). */
-    remove: async (p: Principal, name: string, confirm: string | undefined, ctx: RequestContext): Promise<WriteResult> => {
+    remove: async (
+      p: Principal,
+      name: string,
+      confirm: string | undefined,
+      ctx: RequestContext,
+    ): Promise<WriteResult> => {
       const current = await readable(p, name, ctx);
       await authz.require({ principal: p, action: 'secrets:delete', resource: secretResource(current) }, ctx);
       if (current.status === 'pending' || current.status === 'deleting') {
-        throw new ConflictError(`Secret ${name} is ${current.status}; try again when the operation in progress has finished`);
+        throw new ConflictError(
+          `Secret ${name} is ${current.status}; try again when the operation in progress has finished`,
+        );
       }
       if (confirm !== name) {
         const bound = (await deps.bindings(p, [current.id])).get(current.id) ?? [];
@@ -222,7 +262,9 @@ export const secretServiceFactory = (deps: SecretServiceDeps) => {
         const secret = await secrets.findLive(p.companyId, name, em, true);
         if (!secret) throw new NotFoundError(`No secret named ${name}`);
         if (secret.status === 'pending' || secret.status === 'deleting') {
-          throw new ConflictError(`Secret ${name} is ${secret.status}; try again when the operation in progress has finished`);
+          throw new ConflictError(
+            `Secret ${name} is ${secret.status}; try again when the operation in progress has finished`,
+          );
         }
         await secrets.setStatus(em, secret.id, 'deleting');
         const operation = await secrets.insertOperation(em, {
@@ -245,13 +287,28 @@ export const secretServiceFactory = (deps: SecretServiceDeps) => {
     patch: async (
       p: Principal,
       name: string,
-      input: { description?: string | undefined; tags?: Record<string, string> | undefined; type?: SecretType | undefined; owners?: string[] | undefined },
+      input: {
+        description?: string | undefined;
+        tags?: Record<string, string> | undefined;
+        type?: SecretType | undefined;
+        owners?: string[] | undefined;
+      },
       ctx: RequestContext,
     ): Promise<SecretRow> => {
       const current = await readable(p, name, ctx);
-      const after = secretResource({ name: current.name, type: input.type ?? current.type, tags: input.tags ?? current.tags });
+      const after = secretResource({
+        name: current.name,
+        type: input.type ?? current.type,
+        tags: input.tags ?? current.tags,
+      });
       await authz.require(
-        { principal: p, action: 'secrets:update', resource: secretResource(current), after, ...(input.tags ? { requestTags: input.tags } : {}) },
+        {
+          principal: p,
+          action: 'secrets:update',
+          resource: secretResource(current),
+          after,
+          ...(input.tags ? { requestTags: input.tags } : {}),
+        },
         ctx,
       );
       if (input.owners) await assertOwners(p.companyId, input.owners);
@@ -259,7 +316,9 @@ export const secretServiceFactory = (deps: SecretServiceDeps) => {
         const secret = await secrets.findLive(p.companyId, name, em, true);
         if (!secret) throw new NotFoundError(`No secret named ${name}`);
         if (secret.status === 'pending' || secret.status === 'deleting') {
-          throw new ConflictError(`Secret ${name} is ${secret.status}; try again when the operation in progress has finished`);
+          throw new ConflictError(
+            `Secret ${name} is ${secret.status}; try again when the operation in progress has finished`,
+          );
         }
         const updated = await secrets.updateMeta(em, secret.id, input);
         if (input.owners) await secrets.setOwners(em, secret.id, input.owners);
@@ -269,7 +328,12 @@ export const secretServiceFactory = (deps: SecretServiceDeps) => {
     },
 
     /** Sets (`intervalDays`) or removes (`null`) the rotation reminder; needs `secrets:update`. */
-    setReminder: async (p: Principal, name: string, intervalDays: number | null, ctx: RequestContext): Promise<SecretRow> => {
+    setReminder: async (
+      p: Principal,
+      name: string,
+      intervalDays: number | null,
+      ctx: RequestContext,
+    ): Promise<SecretRow> => {
       const current = await readable(p, name, ctx);
       await authz.require({ principal: p, action: 'secrets:update', resource: secretResource(current) }, ctx);
       return dataSource.transaction(async (em) => {
@@ -277,7 +341,13 @@ export const secretServiceFactory = (deps: SecretServiceDeps) => {
         if (!secret) throw new NotFoundError(`No secret named ${name}`);
         if (secret.status === 'deleting') throw new ConflictError(`Secret ${name} is being deleted`);
         const updated = await secrets.setReminder(em, secret.id, intervalDays);
-        await auditAllowed(em, p, intervalDays === null ? 'secrets:reminder_removed' : 'secrets:reminder_set', secret.name, ctx);
+        await auditAllowed(
+          em,
+          p,
+          intervalDays === null ? 'secrets:reminder_removed' : 'secrets:reminder_set',
+          secret.name,
+          ctx,
+        );
         return updated;
       });
     },
