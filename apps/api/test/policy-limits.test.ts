@@ -1,6 +1,6 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiClient, startTestApi, type TestApi } from './harness.js';
+import { ApiClient, startTestApi, type ApiResponse, type TestApi } from './harness.js';
 
 let t: TestApi;
 beforeAll(async () => {
