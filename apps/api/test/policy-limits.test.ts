@@ -183,7 +183,7 @@ describe('a costly policy set in one company', () => {
       const items: unknown[] = [];
       let cursor: string | null = null;
       do {
-        const res: Awaited<ReturnType<ApiClient['get']>> = await aViewer.get(
+        const res: ApiResponse = await aViewer.get(
           `/api/v1/secrets?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
         );
         expect(res.status).toBe(200);
@@ -217,7 +217,7 @@ describe('a costly policy set in one company', () => {
     let pages = 0;
     do {
       const started = performance.now();
-      const res: Awaited<ReturnType<ApiClient['get']>> = await aViewer.get(
+      const res: ApiResponse = await aViewer.get(
         `/api/v1/secrets?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
       );
       const ms = performance.now() - started;
