@@ -1,7 +1,6 @@
 import {
   actorOf,
   allowedEvent,
-  ForbiddenError,
   GoneError,
   NotFoundError,
   parseEnvSource,
@@ -218,8 +217,7 @@ export const runServiceFactory = (deps: {
 
     /**
      * Ad-hoc references (`nembl run --env`), resolved like a phase but at the current versions.
-     * A secret the caller may not `secrets:read` counts as missing, so existence is not revealed;
-     * a `secrets:read_value` denial names the secret it was about.
+     * A secret the caller may not `secrets:read` counts as missing, so existence is not revealed.
      */
     resolveAdHoc: async (p: Principal, env: Record<string, string>, ctx: RequestContext) => {
       assertMachine(p);
@@ -233,17 +231,6 @@ export const runServiceFactory = (deps: {
         if (!pin || mayRead(secretResource(pin.secret)).decision !== 'allow') {
           const deletedAt = pin ? null : ((await deps.references.lastDeletion(p.companyId, [src.name])).get(src.name) ?? null);
           throw deletedSecretError(src.name, deletedAt, `env.${key}`);
-        }
-      }
-      const mayReadValue = await deps.authz.authorizer(p, 'secrets:read_value');
-      for (const name of names) {
-        const resource = secretResource(current.get(name)!.secret);
-        if (mayReadValue(resource).decision === 'allow') continue;
-        try {
-          await deps.authz.require({ principal: p, action: 'secrets:read_value', resource }, ctx);
-        } catch (err) {
-          if (err instanceof ForbiddenError) throw new ForbiddenError(`${err.message} (secret ${name})`, { extra: { ...err.extra, secret: name } });
-          throw err;
         }
       }
       const items: ValueRequest[] = names.map((name) => {

@@ -85,7 +85,7 @@ describe('maskForms', () => {
   const forms = maskForms(value).map((b) => b.toString());
 
   it.each([0, 1, 2])('covers the base64 of the value at alignment %i, whatever surrounds it', (offset) => {
-    for (const [before, after] of [['', ''], ['x', 'yz'], ['prefix bytes ', '!']]) {
+    for (const [before, after] of [['', ''], ['x', 'yz'], ['prefix bytes ', '!']] as const) {
       const data = Buffer.concat([Buffer.alloc(offset, 'q'), Buffer.from(before), Buffer.from(value), Buffer.from(after)]);
       const encoded = data.toString('base64');
       const masked = maskAll(maskForms(value), Buffer.from(encoded)).toString();

@@ -1,0 +1,98 @@
+import { CliError, EXIT } from '../cli-error.js';
+
+export type Credentials = { kind: 'token'; token: string } | { kind: 'session'; cookie: string; csrf: string } | { kind: 'none' };
+
+export interface ApiResponse<T = unknown> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+/** The problem+json fields the CLI reports (detail and field errors never carry a value). */
+export interface Problem {
+  title?: string;
+  detail?: string;
+  errors?: Array<{ path: string; message: string }>;
+  secret?: string;
+  action?: string;
+}
+
+const REQUEST_TIMEOUT_MS = 30_000;
+
+export const problemText = (body: unknown, fallback: string): string => {
+  const p = (body && typeof body === 'object' ? body : {}) as Problem;
+  const fields = p.errors?.length ? ` (${p.errors.map((e) => `${e.path}: ${e.message}`).join('; ')})` : '';
+  return `${p.detail ?? p.title ?? fallback}${fields}`;
+};
+
+/**
+ * A thin fetch wrapper for `/api/v1`: bearer token or session cookie (+ CSRF header on writes).
+ * Transport failures and 503 become exit 5, 401 exit 3, so every command reports them alike.
+ */
+export const apiClient = (baseUrl: string, credentials: Credentials) => {
+  const root = baseUrl.replace(/\/+$/, '');
+
+  const request = async <T = unknown>(method: string, path: string, body?: unknown): Promise<ApiResponse<T>> => {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (credentials.kind === 'token') headers.authorization = `Bearer ${credentials.token}`;
+    if (credentials.kind === 'session') {
+      headers.cookie = credentials.cookie;
+      if (method !== 'GET' && method !== 'HEAD') headers['x-csrf-token'] = credentials.csrf;
+    }
+    let res: Response;
+    try {
+      res = await fetch(`${root}/api/v1${path}`, {
+        method,
+        headers,
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
+      throw new CliError(EXIT.unavailable, `cannot reach the Nembl API at ${root} (${cause})`);
+    }
+    const text = await res.text();
+    let parsed: unknown = undefined;
+    if (text) {
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = undefined;
+      }
+    }
+    if (res.status === 503) throw new CliError(EXIT.unavailable, `the Nembl API is unavailable: ${problemText(parsed, 'try again shortly')}`);
+    if (res.status === 401) {
+      throw new CliError(
+        EXIT.auth,
+        credentials.kind === 'none'
+          ? 'not logged in: run `nembl login` (or `nembl login --token`) or set NEMBL_TOKEN'
+          : `not authenticated: ${problemText(parsed, 'the token or session was refused')}; log in again`,
+      );
+    }
+    return { status: res.status, headers: res.headers, body: parsed as T };
+  };
+
+  return {
+    root,
+    credentials,
+    request,
+    /** The body of a successful answer; anything else becomes the exit code the contract names. */
+    ok: async <T = unknown>(method: string, path: string, body?: unknown, context?: string): Promise<ApiResponse<T>> => {
+      const res = await request<T>(method, path, body);
+      if (res.status >= 200 && res.status < 300) return res;
+      throw errorFor(res.status, res.body, context);
+    },
+  };
+};
+
+export type ApiClient = ReturnType<typeof apiClient>;
+
+/** An API refusal as a CLI failure: 400 usage, 403/404/410/422 denied or not found, else 1. */
+export const errorFor = (status: number, body: unknown, context?: string): CliError => {
+  const what = problemText(body, `HTTP ${status}`);
+  const msg = context ? `${context}: ${what}` : what;
+  if (status === 400 || status === 413) return new CliError(EXIT.usage, msg);
+  if (status === 403 || status === 404 || status === 410 || status === 422) return new CliError(EXIT.denied, msg);
+  return new CliError(EXIT.failure, msg);
+};
