@@ -33,7 +33,7 @@ export default defineConfig({
       project('policy', './packages/policy'),
       project('api', './apps/api', withDb),
       project('worker', './apps/worker', withDb),
-      project('cli', './apps/cli', withDb),
+      project('cli', './apps/cli', { globalSetup: [...withDb.globalSetup, here('./apps/cli/test/build-cli.ts')] }),
     ],
   },
 });
