@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { usageError } from '../cli-error.js';
+import { CliError, EXIT, usageError } from '../cli-error.js';
 import { loadConfig, type StoredConfig } from '../config/config-file.js';
 import { DEFAULT_API_URL, type CliEnv } from '../config/env.js';
 import { apiClient, type ApiClient, type Credentials } from '../http/api-client.js';
@@ -62,8 +62,10 @@ export const connection = (env: CliEnv, config: StoredConfig = loadConfig(env.co
   return { url, credentials: { kind: 'none' } };
 };
 
+/** A client for commands that need credentials: without any, nothing is sent (exit 3). */
 export const connect = (ctx: CliContext): ApiClient => {
   const { url, credentials } = connection(ctx.env);
+  if (credentials.kind === 'none') throw new CliError(EXIT.auth, 'not logged in: run `nembl login` (or `nembl login --token`) or set NEMBL_TOKEN');
   return apiClient(url, credentials);
 };
 
