@@ -59,7 +59,7 @@ then the stored URL, then ${DEFAULT_API_URL}).
     const res = await anonymous.request<Me>('POST', '/auth/login', { email, password });
     if (res.status === 401) throw new CliError(EXIT.auth, 'wrong email or password');
     if (res.status !== 200) throw errorFor(res.status, res.body, 'login failed');
-    const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    const cookie = (res.headers['set-cookie'] ?? []).map((c) => c.split(';')[0] ?? '').find((c) => c.includes('=') && !c.endsWith('=')) ?? '';
     if (!cookie.includes('=')) throw new CliError(EXIT.failure, 'the API answered the login without a session cookie');
     const csrf = await apiClient(url, { kind: 'session', cookie, csrf: '' }).ok<{ token: string }>('GET', '/auth/csrf');
     saveConfig(ctx.env.configDir, { url, session: { cookie, csrf: csrf.body.token } });

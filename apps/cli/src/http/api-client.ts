@@ -1,10 +1,12 @@
+import http from 'node:http';
+import https from 'node:https';
 import { CliError, EXIT } from '../cli-error.js';
 
 export type Credentials = { kind: 'token'; token: string } | { kind: 'session'; cookie: string; csrf: string } | { kind: 'none' };
 
 export interface ApiResponse<T = unknown> {
   status: number;
-  headers: Headers;
+  headers: http.IncomingHttpHeaders;
   body: T;
 }
 
@@ -18,6 +20,21 @@ export interface Problem {
 }
 
 const REQUEST_TIMEOUT_MS = 30_000;
+
+/** One HTTP exchange with node:http (not fetch: loading undici costs a start-up of ~100 ms). */
+const exchange = (url: URL, method: string, headers: Record<string, string>, payload: Buffer | undefined) =>
+  new Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }>((resolve, reject) => {
+    const lib = url.protocol === 'https:' ? https : http;
+    const req = lib.request(url, { method, headers: { ...headers, 'content-length': String(payload?.length ?? 0) }, timeout: REQUEST_TIMEOUT_MS }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', reject);
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('timeout', () => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
+    req.on('error', reject);
+    req.end(payload);
+  });
 
 export const problemText = (body: unknown, fallback: string): string => {
   const p = (body && typeof body === 'object' ? body : {}) as Problem;
@@ -40,19 +57,19 @@ export const apiClient = (baseUrl: string, credentials: Credentials) => {
       headers.cookie = credentials.cookie;
       if (method !== 'GET' && method !== 'HEAD') headers['x-csrf-token'] = credentials.csrf;
     }
-    let res: Response;
+    let url: URL;
     try {
-      res = await fetch(`${root}/api/v1${path}`, {
-        method,
-        headers,
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-      });
-    } catch (err) {
-      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
-      throw new CliError(EXIT.unavailable, `cannot reach the Nembl API at ${root} (${cause})`);
+      url = new URL(`${root}/api/v1${path}`);
+    } catch {
+      throw new CliError(EXIT.usage, `not a valid API URL: ${JSON.stringify(root)} (NEMBL_API_URL or nembl login --url)`);
     }
-    const text = await res.text();
+    let res: { status: number; headers: http.IncomingHttpHeaders; text: string };
+    try {
+      res = await exchange(url, method, headers, body === undefined ? undefined : Buffer.from(JSON.stringify(body)));
+    } catch (err) {
+      throw new CliError(EXIT.unavailable, `cannot reach the Nembl API at ${root} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+    const text = res.text;
     let parsed: unknown = undefined;
     if (text) {
       try {
