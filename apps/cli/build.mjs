@@ -1,4 +1,4 @@
-// Bundles the CLI into one file (dist/nembl.mjs) so it starts fast: no module resolution at
+// Bundles the CLI into one file (dist/nembl.cjs) so it starts fast: no module resolution at
 // run time, and only the pure parts of @nembl/core (never TypeORM, BullMQ or the AWS SDK).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -11,17 +11,22 @@ const { version } = JSON.parse(readFileSync(here('./package.json'), 'utf8'));
 const workspaceSources = {
   name: 'workspace-sources',
   setup(b) {
-    b.onResolve({ filter: /^@nembl\/core\/references$/ }, () => ({ path: here('../../packages/core/src/bindings/reference-fns.ts') }));
-    b.onResolve({ filter: /^@nembl\// }, (args) => ({ errors: [{ text: `${args.path}: the CLI may import only pure subpaths of workspace packages` }] }));
+    b.onResolve({ filter: /^@nembl\/core\/references$/ }, () => ({
+      path: here('../../packages/core/src/bindings/reference-fns.ts'),
+    }));
+    b.onResolve({ filter: /^@nembl\// }, (args) => ({
+      errors: [{ text: `${args.path}: the CLI may import only pure subpaths of workspace packages` }],
+    }));
   },
 };
 
 await build({
   entryPoints: [here('./src/main.ts')],
-  outfile: here('./dist/nembl.mjs'),
+  outfile: here('./dist/nembl.cjs'),
   bundle: true,
   platform: 'node',
-  format: 'esm',
+  // CommonJS starts a few ms faster than an ES module (no ESM loader to set up).
+  format: 'cjs',
   target: 'node20',
   minify: true,
   legalComments: 'none',

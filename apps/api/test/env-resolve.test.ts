@@ -12,7 +12,8 @@ afterAll(async () => {
 const setup = async () => {
   const admin = new ApiClient(t.url);
   await admin.signup();
-  const token = async (roles: string[]) => (await admin.post('/api/v1/tokens', { name: `t-${Math.random()}`, roles })).body.token as string;
+  const token = async (roles: string[]) =>
+    (await admin.post('/api/v1/tokens', { name: `t-${Math.random()}`, roles })).body.token as string;
   return { admin, runner: ApiClient.withToken(t.url, await token(['Runner'])), token };
 };
 
@@ -20,13 +21,18 @@ describe('POST /env/resolve (ad-hoc references for nembl run)', () => {
   it('resolves references at their current versions next to literals, and audits each value read', async () => {
     const { admin, runner } = await setup();
     await admin.post('/api/v1/secrets', { name: 'deploy-api-token', value: 'adhoc-canary-v1' });
-    const body = { env: { DEPLOY_TOKEN: 'secret:deploy-api-token', REGION: 'eu-west-1', AGAIN: 'secret:deploy-api-token' } };
+    const body = {
+      env: { DEPLOY_TOKEN: 'secret:deploy-api-token', REGION: 'eu-west-1', AGAIN: 'secret:deploy-api-token' },
+    };
     const first = await runner.post('/api/v1/env/resolve', body);
     expect(first.status).toBe(200);
     expect(first.headers.get('cache-control')).toBe('no-store');
     expect(first.body).toEqual({
       env: { DEPLOY_TOKEN: 'adhoc-canary-v1', REGION: 'eu-west-1', AGAIN: 'adhoc-canary-v1' },
-      versions: { DEPLOY_TOKEN: { secret: 'deploy-api-token', version: 1 }, AGAIN: { secret: 'deploy-api-token', version: 1 } },
+      versions: {
+        DEPLOY_TOKEN: { secret: 'deploy-api-token', version: 1 },
+        AGAIN: { secret: 'deploy-api-token', version: 1 },
+      },
     });
 
     expect((await admin.put('/api/v1/secrets/deploy-api-token/value', { value: 'adhoc-canary-v2' })).status).toBe(200);
@@ -36,7 +42,10 @@ describe('POST /env/resolve (ad-hoc references for nembl run)', () => {
 
     const audit = await admin.get('/api/v1/audit?action=secrets:read_value&secret=deploy-api-token');
     // Repeats within the collapse window may be folded into one event.
-    expect(audit.body.items[0]).toMatchObject({ decision: 'allow', reason: expect.stringContaining('env:resolve version=') });
+    expect(audit.body.items[0]).toMatchObject({
+      decision: 'allow',
+      reason: expect.stringContaining('env:resolve version='),
+    });
     expect(t.logs.join('')).not.toContain('adhoc-canary');
   });
 

@@ -74,7 +74,10 @@ const main = async (argv: string[]): Promise<number> => {
       ctx.print(overview(commands, `nembl ${group} — commands`));
       return rest.length === 0 ? EXIT.usage : 0;
     }
-    throw new CliError(EXIT.usage, `unknown command: nembl ${argv.slice(0, group ? 2 : 1).join(' ')} (see nembl --help)`);
+    throw new CliError(
+      EXIT.usage,
+      `unknown command: nembl ${argv.slice(0, group ? 2 : 1).join(' ')} (see nembl --help)`,
+    );
   }
   const args = parseCommandArgs(cmd, rest);
   if (args.values.help) {

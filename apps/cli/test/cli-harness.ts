@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const BUNDLE = fileURLToPath(new URL('../dist/nembl.mjs', import.meta.url));
+export const BUNDLE = fileURLToPath(new URL('../dist/nembl.cjs', import.meta.url));
 
 export interface CliResult {
   code: number | null;

@@ -51,7 +51,11 @@ describe('login, whoami and the config file', () => {
     expect(who.stdout).toMatch(/roles: +Admin/);
 
     const json = await runCli(['whoami', '--json'], { configHome });
-    expect(JSON.parse(json.stdout)).toMatchObject({ company: { name: 'Cli Co' }, user: { email: account.email }, roles: ['Admin'] });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      company: { name: 'Cli Co' },
+      user: { email: account.email },
+      roles: ['Admin'],
+    });
 
     expect((await runCli(['logout'], { configHome })).code).toBe(0);
     expect((await runCli(['whoami'], { configHome })).code).toBe(3);
@@ -75,14 +79,31 @@ describe('login, whoami and the config file', () => {
     expect((await runCli(['whoami'], { configHome, env: { NEMBL_API_URL: 'http://127.0.0.1:9' } })).code).toBe(5);
     const other = (await admin.post('/api/v1/tokens', { name: 'other', roles: ['Viewer'] })).body.token as string;
     expect((await runCli(['whoami'], { configHome, env: { NEMBL_TOKEN: other } })).stdout).toContain('token other');
-    expect((await runCli(['login', '--token', '--url', t.url], { configHome: home(), input: 'nbl_not-a-token\n' })).code).toBe(3);
+    expect(
+      (await runCli(['login', '--token', '--url', t.url], { configHome: home(), input: 'nbl_not-a-token\n' })).code,
+    ).toBe(3);
   });
 });
 
 describe('nembl secrets', () => {
   it('creates from stdin, sets a new version, shows metadata without the value, lists as JSON lines, reminds and deletes', async () => {
     const configHome = await loggedIn();
-    const created = await runCli(['secrets', 'create', 'cli-token', '--type', 'api_key', '--description', 'from the cli', '--tag', 'env=prod', '--remind', '30'], { configHome, input: `${VALUE}\n` });
+    const created = await runCli(
+      [
+        'secrets',
+        'create',
+        'cli-token',
+        '--type',
+        'api_key',
+        '--description',
+        'from the cli',
+        '--tag',
+        'env=prod',
+        '--remind',
+        '30',
+      ],
+      { configHome, input: `${VALUE}\n` },
+    );
     expect(created.code, created.stderr).toBe(0);
     expect(created.stdout).toContain('created cli-token (version 1)');
     const file = join(configHome, 'value.txt');
@@ -104,7 +125,9 @@ describe('nembl secrets', () => {
     const list = await runCli(['secrets', 'list', '--json'], { configHome });
     const items = lines(list.stdout).map((l) => JSON.parse(l));
     expect(items.map((s) => s.name)).toEqual(['cli-other', 'cli-token']);
-    const filtered = lines((await runCli(['secrets', 'list', '--json', '--tag', 'env:prod'], { configHome })).stdout).map((l) => JSON.parse(l));
+    const filtered = lines(
+      (await runCli(['secrets', 'list', '--json', '--tag', 'env:prod'], { configHome })).stdout,
+    ).map((l) => JSON.parse(l));
     expect(filtered.map((s) => s.name)).toEqual(['cli-token']);
     const table = await runCli(['secrets', 'list'], { configHome });
     expect(lines(table.stdout)[0]).toMatch(/^NAME +TYPE +TAGS +LAST ROTATED +BOUND +DUE$/);
@@ -143,15 +166,26 @@ describe('nembl secrets', () => {
 });
 
 describe('the command line itself', () => {
-  it.each([[[]], [['secrets']], [['secrets', 'list']], [['secrets', 'show']], [['secrets', 'create']], [['secrets', 'set']], [['secrets', 'delete']], [['secrets', 'remind']], [['login']], [['logout']], [['whoami']], [['run']]])(
-    'answers --help for %j',
-    async (words) => {
-      const r = await runCli([...words, '--help']);
-      expect(r.code).toBe(0);
-      expect(r.stdout).toMatch(/nembl/);
-      if (words.length > 0 && words.join(' ') !== 'secrets') expect(r.stdout).toContain(`usage: nembl ${words.join(' ')}`);
-    },
-  );
+  it.each([
+    [[]],
+    [['secrets']],
+    [['secrets', 'list']],
+    [['secrets', 'show']],
+    [['secrets', 'create']],
+    [['secrets', 'set']],
+    [['secrets', 'delete']],
+    [['secrets', 'remind']],
+    [['login']],
+    [['logout']],
+    [['whoami']],
+    [['run']],
+  ])('answers --help for %j', async (words) => {
+    const r = await runCli([...words, '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/nembl/);
+    if (words.length > 0 && words.join(' ') !== 'secrets')
+      expect(r.stdout).toContain(`usage: nembl ${words.join(' ')}`);
+  });
 
   it('exits 2 for an unknown command', async () => {
     expect((await runCli(['frobnicate'])).code).toBe(2);
@@ -161,7 +195,9 @@ describe('the command line itself', () => {
   it('is one bundled file without TypeORM, BullMQ or the AWS SDK, importing only Node built-ins', () => {
     const bundle = readFileSync(BUNDLE, 'utf8');
     for (const heavy of ['typeorm', 'bullmq', '@aws-sdk', 'ioredis', 'pg-pool']) expect(bundle).not.toContain(heavy);
-    const specifiers = [...bundle.matchAll(/(?<![.\w$])(?:from|import\(?|require\()\s*["']([^"']+)["']/g)].map((m) => m[1]);
+    const specifiers = [...bundle.matchAll(/(?<![.\w$])(?:from|import\(?|require\()\s*["']([^"']+)["']/g)].map(
+      (m) => m[1],
+    );
     expect(specifiers.length).toBeGreaterThan(0);
     for (const s of specifiers) expect(s).toMatch(/^node:/);
   });

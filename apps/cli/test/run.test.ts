@@ -43,7 +43,8 @@ afterAll(async () => {
 });
 
 const cliEnv = () => ({ NEMBL_API_URL: t.url, NEMBL_TOKEN: token });
-const run = (flags: string[], script: string, env: Record<string, string | undefined> = cliEnv()) => runCli(['run', ...flags, '--', ...nodeChild(script)], { env });
+const run = (flags: string[], script: string, env: Record<string, string | undefined> = cliEnv()) =>
+  runCli(['run', ...flags, '--', ...nodeChild(script)], { env });
 
 /** Every form of the canary a leaky child might print. */
 const canaryForms = () => {
@@ -76,7 +77,10 @@ describe('nembl run masks every resolved value in the child’s output', () => {
     })();`;
 
   it('prints none of the raw, split, base64, base64url, percent-encoded, JSON-escaped or certificate-line forms', async () => {
-    const r = await run(['--env', 'CANARY=secret:canary', '--env', 'CERT=secret:tls-cert', '--env', 'REGION=eu-west-1'], leaky);
+    const r = await run(
+      ['--env', 'CANARY=secret:canary', '--env', 'CERT=secret:tls-cert', '--env', 'REGION=eu-west-1'],
+      leaky,
+    );
     expect(r.stderr).toContain('stderr: ***');
     expect(r.code).toBe(0);
     const out = r.stdout + r.stderr;
@@ -98,7 +102,10 @@ describe('nembl run masks every resolved value in the child’s output', () => {
   });
 
   it('does not mask values shorter than 4 characters, and says so once on stderr', async () => {
-    const r = await run(['--env', 'PIN=secret:short-pin', '--env', 'CANARY=secret:canary'], 'console.log(process.env.PIN, process.env.CANARY)');
+    const r = await run(
+      ['--env', 'PIN=secret:short-pin', '--env', 'CANARY=secret:canary'],
+      'console.log(process.env.PIN, process.env.CANARY)',
+    );
     expect(r.stdout).toBe('abc ***\n');
     expect(r.stderr.match(/shorter than 4 characters/g)).toHaveLength(1);
   });
@@ -109,12 +116,18 @@ describe('nembl run masks every resolved value in the child’s output', () => {
       phases: [{ name: 'Deploy to Staging', env: { DEPLOY_TOKEN: 'secret:canary', REGION: 'eu-west-1' } }],
     });
     expect(w.status).toBe(201);
-    const r = await run(['--workflow', 'deploy', '--phase', 'Deploy to Staging'], 'console.log(process.env.REGION, process.env.DEPLOY_TOKEN.length, process.env.DEPLOY_TOKEN)');
+    const r = await run(
+      ['--workflow', 'deploy', '--phase', 'Deploy to Staging'],
+      'console.log(process.env.REGION, process.env.DEPLOY_TOKEN.length, process.env.DEPLOY_TOKEN)',
+    );
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`eu-west-1 ${CANARY.length} ***\n`);
 
     const started = await ApiClient.withToken(t.url, token).post(`/api/v1/workflows/${w.body.workflow.id}/runs`);
-    const byRun = await run(['--run', started.body.run.id, '--phase', 'Deploy to Staging'], 'console.log(process.env.DEPLOY_TOKEN === ' + JSON.stringify(CANARY) + ')');
+    const byRun = await run(
+      ['--run', started.body.run.id, '--phase', 'Deploy to Staging'],
+      'console.log(process.env.DEPLOY_TOKEN === ' + JSON.stringify(CANARY) + ')',
+    );
     expect(byRun.stdout).toBe('true\n');
     expect((await run(['--workflow', 'nope', '--phase', 'x'], 'console.log(1)')).code).toBe(4);
   });
@@ -132,9 +145,18 @@ describe('nembl run passes on the child’s fate', () => {
   });
 
   it('forwards SIGTERM to the child, which exits cleanly', async () => {
-    const cli = startCli(['run', '--env', 'CANARY=secret:canary', '--', ...nodeChild(`
+    const cli = startCli(
+      [
+        'run',
+        '--env',
+        'CANARY=secret:canary',
+        '--',
+        ...nodeChild(`
       process.on('SIGTERM', () => { console.log('child got SIGTERM'); process.exit(0); });
-      console.log('ready'); setInterval(() => {}, 1000);`)], { env: cliEnv() });
+      console.log('ready'); setInterval(() => {}, 1000);`),
+      ],
+      { env: cliEnv() },
+    );
     await expect.poll(() => cli.output().stdout, { timeout: 15_000 }).toContain('ready');
     cli.child.kill('SIGTERM');
     const r = await cli.done;
@@ -147,7 +169,16 @@ describe('nembl run passes on the child’s fate', () => {
     ['SIGUSR2', 12],
     ['SIGHUP', 1],
   ] as const)('forwards %s too, and returns 128 + the signal when the child dies of it', async (sig, n) => {
-    const cli = startCli(['run', '--env', 'CANARY=secret:canary', '--', ...nodeChild(`console.log('ready'); setInterval(() => {}, 1000);`)], { env: cliEnv() });
+    const cli = startCli(
+      [
+        'run',
+        '--env',
+        'CANARY=secret:canary',
+        '--',
+        ...nodeChild(`console.log('ready'); setInterval(() => {}, 1000);`),
+      ],
+      { env: cliEnv() },
+    );
     await expect.poll(() => cli.output().stdout, { timeout: 15_000 }).toContain('ready');
     cli.child.kill(sig);
     expect((await cli.done).code).toBe(128 + n);
@@ -158,16 +189,29 @@ describe('nembl run --watch', () => {
   it('restarts the child once after a rotation, and the new child sees the new value', async () => {
     const fingerprint = (v: string) => createHash('sha256').update(v).digest('hex').slice(0, 16);
     const cli = startCli(
-      ['run', '--watch', '--watch-interval', '0.3', '--env', 'ROTATING=secret:rotating', '--', ...nodeChild(`
+      [
+        'run',
+        '--watch',
+        '--watch-interval',
+        '0.3',
+        '--env',
+        'ROTATING=secret:rotating',
+        '--',
+        ...nodeChild(`
         const v = process.env.ROTATING;
         console.log('started ' + require('node:crypto').createHash('sha256').update(v).digest('hex').slice(0, 16));
         process.on('SIGTERM', () => { console.log('stopping'); process.exit(0); });
-        setInterval(() => {}, 1000);`)],
+        setInterval(() => {}, 1000);`),
+      ],
       { env: cliEnv() },
     );
-    await expect.poll(() => cli.output().stdout, { timeout: 15_000 }).toContain(`started ${fingerprint('rotating-value-one')}`);
+    await expect
+      .poll(() => cli.output().stdout, { timeout: 15_000 })
+      .toContain(`started ${fingerprint('rotating-value-one')}`);
     expect((await admin.put('/api/v1/secrets/rotating/value', { value: 'rotating-value-two' })).status).toBe(200);
-    await expect.poll(() => cli.output().stdout, { timeout: 15_000 }).toContain(`started ${fingerprint('rotating-value-two')}`);
+    await expect
+      .poll(() => cli.output().stdout, { timeout: 15_000 })
+      .toContain(`started ${fingerprint('rotating-value-two')}`);
     // Several more polls find nothing new: no second restart.
     await new Promise((r) => setTimeout(r, 1500));
     expect(cli.output().stdout.match(/^started /gm)).toHaveLength(2);
@@ -192,7 +236,10 @@ describe('nembl run fails before starting anything', () => {
 
   it('exits 4 naming a secret the token may not read the value of', async () => {
     const file = marker();
-    const r = await run(['--env', 'X=secret:canary'], touch(file), { NEMBL_API_URL: t.url, NEMBL_TOKEN: await newToken(['Developer']) });
+    const r = await run(['--env', 'X=secret:canary'], touch(file), {
+      NEMBL_API_URL: t.url,
+      NEMBL_TOKEN: await newToken(['Developer']),
+    });
     expect(r.code).toBe(4);
     expect(r.stderr).toContain('canary');
     expect(r.stderr).not.toContain(CANARY);
@@ -201,7 +248,10 @@ describe('nembl run fails before starting anything', () => {
 
   it('exits 5 when the API is unreachable', async () => {
     const file = marker();
-    const r = await run(['--env', 'X=secret:canary'], touch(file), { NEMBL_API_URL: 'http://127.0.0.1:9', NEMBL_TOKEN: token });
+    const r = await run(['--env', 'X=secret:canary'], touch(file), {
+      NEMBL_API_URL: 'http://127.0.0.1:9',
+      NEMBL_TOKEN: token,
+    });
     expect(r.code).toBe(5);
     expect(existsSync(file)).toBe(false);
   });

@@ -10,7 +10,10 @@ export const ENV_RESOLVE_MAX = 100;
 /** `POST /env/resolve`: the same variable names and sources as a workflow phase, 1–100 of them. */
 export const envResolveSchema = z.strictObject({
   env: z
-    .record(z.string().regex(ENV_NAME_PATTERN, 'env names are upper-case letters, digits and _ (not starting with a digit)'), z.string().max(4096))
+    .record(
+      z.string().regex(ENV_NAME_PATTERN, 'env names are upper-case letters, digits and _ (not starting with a digit)'),
+      z.string().max(4096),
+    )
     .refine((env) => Object.keys(env).length >= 1, 'name at least one variable')
     .refine((env) => Object.keys(env).length <= ENV_RESOLVE_MAX, `at most ${ENV_RESOLVE_MAX} variables`)
     .superRefine((env, ctx) => {

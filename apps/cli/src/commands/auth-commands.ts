@@ -16,7 +16,9 @@ interface Me {
 const principalLabel = (me: Me) => (me.user ? `user ${me.user.email}` : `token ${me.token?.name ?? '?'}`);
 
 const readToken = async (): Promise<string> => {
-  const token = stdinIsTty() ? await promptLine('Service token: ', { silent: true }) : withoutFinalNewline(await readStdin()).trim();
+  const token = stdinIsTty()
+    ? await promptLine('Service token: ', { silent: true })
+    : withoutFinalNewline(await readStdin()).trim();
   if (!token) throw usageError('no token given on stdin');
   return token;
 };
@@ -50,7 +52,9 @@ then the stored URL, then ${DEFAULT_API_URL}).
       const token = await readToken();
       const me = await apiClient(url, { kind: 'token', token }).ok<Me>('GET', '/me');
       saveConfig(ctx.env.configDir, { url, token });
-      ctx.note(`Logged in to ${url} as ${principalLabel(me.body)} (${me.body.company.name}); token stored in ${configPath(ctx.env.configDir)}`);
+      ctx.note(
+        `Logged in to ${url} as ${principalLabel(me.body)} (${me.body.company.name}); token stored in ${configPath(ctx.env.configDir)}`,
+      );
       return;
     }
     const { email, password } = await readCredentials();
@@ -59,7 +63,10 @@ then the stored URL, then ${DEFAULT_API_URL}).
     const res = await anonymous.request<Me>('POST', '/auth/login', { email, password });
     if (res.status === 401) throw new CliError(EXIT.auth, 'wrong email or password');
     if (res.status !== 200) throw errorFor(res.status, res.body, 'login failed');
-    const cookie = (res.headers['set-cookie'] ?? []).map((c) => c.split(';')[0] ?? '').find((c) => c.includes('=') && !c.endsWith('=')) ?? '';
+    const cookie =
+      (res.headers['set-cookie'] ?? [])
+        .map((c) => c.split(';')[0] ?? '')
+        .find((c) => c.includes('=') && !c.endsWith('=')) ?? '';
     if (!cookie.includes('=')) throw new CliError(EXIT.failure, 'the API answered the login without a session cookie');
     const csrf = await apiClient(url, { kind: 'session', cookie, csrf: '' }).ok<{ token: string }>('GET', '/auth/csrf');
     saveConfig(ctx.env.configDir, { url, session: { cookie, csrf: csrf.body.token } });
@@ -71,7 +78,8 @@ export const logoutCommand: Command = {
   name: 'logout',
   usage: 'nembl logout',
   summary: 'end the stored session and forget the stored token',
-  details: 'Ends the console session on the server (if one is stored) and removes credentials from the config file; the API URL is kept.',
+  details:
+    'Ends the console session on the server (if one is stored) and removes credentials from the config file; the API URL is kept.',
   options: {},
   run: async (ctx) => {
     const config = loadConfig(ctx.env.configDir);
@@ -96,7 +104,14 @@ export const whoamiCommand: Command = {
     const { url } = connection(ctx.env);
     const me = (await connect(ctx).ok<Me>('GET', '/me')).body;
     if (values.json) {
-      ctx.printJson({ url, company: me.company, user: me.user, token: me.token ?? null, roles: me.roles, groups: me.groups });
+      ctx.printJson({
+        url,
+        company: me.company,
+        user: me.user,
+        token: me.token ?? null,
+        roles: me.roles,
+        groups: me.groups,
+      });
       return;
     }
     ctx.print(`api:       ${url}`);

@@ -46,7 +46,12 @@ export const parseCommandArgs = (cmd: Command, argv: string[]): ParsedArgs => {
     }
   }
   try {
-    const { values, positionals } = parseArgs({ args: own, options: { help: { type: 'boolean', short: 'h' }, ...cmd.options }, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({
+      args: own,
+      options: { help: { type: 'boolean', short: 'h' }, ...cmd.options },
+      allowPositionals: true,
+      strict: true,
+    });
     return { values: values as ParsedArgs['values'], positionals, rest };
   } catch (err) {
     throw usageError(`${(err as Error).message.split('\n')[0]}\nusage: ${cmd.usage}`);
@@ -54,7 +59,10 @@ export const parseCommandArgs = (cmd: Command, argv: string[]): ParsedArgs => {
 };
 
 /** The API to talk to and the credentials to use: NEMBL_API_URL / NEMBL_TOKEN win over the config file. */
-export const connection = (env: CliEnv, config: StoredConfig = loadConfig(env.configDir)): { url: string; credentials: Credentials } => {
+export const connection = (
+  env: CliEnv,
+  config: StoredConfig = loadConfig(env.configDir),
+): { url: string; credentials: Credentials } => {
   const url = env.apiUrl ?? config.url ?? DEFAULT_API_URL;
   if (env.token) return { url, credentials: { kind: 'token', token: env.token } };
   if (config.token) return { url, credentials: { kind: 'token', token: config.token } };
@@ -65,9 +73,12 @@ export const connection = (env: CliEnv, config: StoredConfig = loadConfig(env.co
 /** A client for commands that need credentials: without any, nothing is sent (exit 3). */
 export const connect = (ctx: CliContext): ApiClient => {
   const { url, credentials } = connection(ctx.env);
-  if (credentials.kind === 'none') throw new CliError(EXIT.auth, 'not logged in: run `nembl login` (or `nembl login --token`) or set NEMBL_TOKEN');
+  if (credentials.kind === 'none')
+    throw new CliError(EXIT.auth, 'not logged in: run `nembl login` (or `nembl login --token`) or set NEMBL_TOKEN');
   return apiClient(url, credentials);
 };
 
-export const stringOpt = (v: ParsedArgs['values'][string]): string | undefined => (typeof v === 'string' ? v : undefined);
-export const listOpt = (v: ParsedArgs['values'][string]): string[] => (Array.isArray(v) ? v : typeof v === 'string' ? [v] : []);
+export const stringOpt = (v: ParsedArgs['values'][string]): string | undefined =>
+  typeof v === 'string' ? v : undefined;
+export const listOpt = (v: ParsedArgs['values'][string]): string[] =>
+  Array.isArray(v) ? v : typeof v === 'string' ? [v] : [];

@@ -1,7 +1,13 @@
 import { CliError, EXIT, usageError } from '../cli-error.js';
 import type { ApiClient } from '../http/api-client.js';
 import { FORWARDED_SIGNALS, startChild, stopChild, type RunningChild } from '../run/child-process.js';
-import { currentVersions, parseEnvFlags, resolveEnv, type EnvSourceSpec, type ResolvedEnv } from '../run/env-resolution.js';
+import {
+  currentVersions,
+  parseEnvFlags,
+  resolveEnv,
+  type EnvSourceSpec,
+  type ResolvedEnv,
+} from '../run/env-resolution.js';
 import { maskForms, MIN_MASK_LENGTH } from '../run/mask-forms.js';
 import { connect, listOpt, stringOpt, type CliContext, type Command, type ParsedArgs } from './command.js';
 
@@ -40,7 +46,8 @@ const changedSecret = async (api: ApiClient, known: Map<string, number>): Promis
 
 export const runCommand: Command = {
   name: 'run',
-  usage: 'nembl run [--workflow W --phase P | --run RUN_ID --phase P] [--env NAME=secret:ref|NAME=literal]… [--no-mask] [--watch [--watch-interval S]] -- CMD [ARGS…]',
+  usage:
+    'nembl run [--workflow W --phase P | --run RUN_ID --phase P] [--env NAME=secret:ref|NAME=literal]… [--no-mask] [--watch [--watch-interval S]] -- CMD [ARGS…]',
   summary: 'run CMD with secrets injected into its environment and masked in its output',
   details: `Resolves the environment — a workflow phase through a new run (--workflow W --phase P), an
 existing run (--run RUN_ID --phase P), and/or ad-hoc references (--env NAME=secret:<name>, or
@@ -73,22 +80,31 @@ not found, 5 API unreachable.
   passthrough: true,
   run: async (ctx: CliContext, args: ParsedArgs) => {
     const [cmd, ...cmdArgs] = args.rest;
-    if (args.positionals.length > 0) throw usageError(`put the command after --: nembl run [flags] -- ${args.positionals.join(' ')}`);
+    if (args.positionals.length > 0)
+      throw usageError(`put the command after --: nembl run [flags] -- ${args.positionals.join(' ')}`);
     if (!cmd) throw usageError(`no command to run\nusage: ${runCommand.usage}`);
     const source = sourceOf(args.values);
     const adHoc = parseEnvFlags(listOpt(args.values.env));
-    if (source.kind === 'none' && Object.keys(adHoc).length === 0) throw usageError('nothing to inject: give --workflow W --phase P, --run RUN_ID --phase P, or --env NAME=secret:<name>');
+    if (source.kind === 'none' && Object.keys(adHoc).length === 0)
+      throw usageError(
+        'nothing to inject: give --workflow W --phase P, --run RUN_ID --phase P, or --env NAME=secret:<name>',
+      );
     const watch = Boolean(args.values.watch);
     const intervalRaw = stringOpt(args.values['watch-interval']);
     const intervalS = intervalRaw === undefined ? DEFAULT_WATCH_INTERVAL_S : Number(intervalRaw);
-    if (!Number.isFinite(intervalS) || intervalS <= 0) throw usageError('--watch-interval takes a number of seconds > 0');
+    if (!Number.isFinite(intervalS) || intervalS <= 0)
+      throw usageError('--watch-interval takes a number of seconds > 0');
     if (intervalRaw !== undefined && !watch) throw usageError('--watch-interval needs --watch');
-    if (watch && source.kind === 'run') throw usageError('--watch cannot follow --run: a run keeps the versions it pinned; use --workflow W --phase P');
+    if (watch && source.kind === 'run')
+      throw usageError('--watch cannot follow --run: a run keeps the versions it pinned; use --workflow W --phase P');
     const mask = !args.values['no-mask'];
 
     const api = connect(ctx);
     if (api.credentials.kind !== 'token') {
-      throw new CliError(EXIT.auth, 'nembl run needs a service token (values are for machines only): set NEMBL_TOKEN or run `nembl login --token`');
+      throw new CliError(
+        EXIT.auth,
+        'nembl run needs a service token (values are for machines only): set NEMBL_TOKEN or run `nembl login --token`',
+      );
     }
 
     let resolved = await resolveEnv(api, source, adHoc);
@@ -102,7 +118,9 @@ not found, 5 API unreachable.
         patterns = p.patterns;
         if (p.short > 0 && !warnedShort) {
           warnedShort = true;
-          ctx.note(`nembl: ${p.short} secret value${p.short > 1 ? 's are' : ' is'} shorter than ${MIN_MASK_LENGTH} characters and not masked`);
+          ctx.note(
+            `nembl: ${p.short} secret value${p.short > 1 ? 's are' : ' is'} shorter than ${MIN_MASK_LENGTH} characters and not masked`,
+          );
         }
       }
       return startChild(cmd, cmdArgs, { ...process.env, ...resolved.env }, patterns);

@@ -49,8 +49,16 @@ const waitForOperation = async (api: ApiClient, op: Operation | undefined, what:
   let current = op;
   const deadline = Date.now() + OPERATION_TIMEOUT_MS;
   while (current && current.status !== 'succeeded') {
-    if (current.status === 'failed') throw new CliError(EXIT.failure, `${what} failed: ${current.error?.message ?? current.error?.code ?? 'unknown error'}`);
-    if (Date.now() > deadline) throw new CliError(EXIT.failure, `${what} is still ${current.status} (operation ${current.id}); check later with the console`);
+    if (current.status === 'failed')
+      throw new CliError(
+        EXIT.failure,
+        `${what} failed: ${current.error?.message ?? current.error?.code ?? 'unknown error'}`,
+      );
+    if (Date.now() > deadline)
+      throw new CliError(
+        EXIT.failure,
+        `${what} is still ${current.status} (operation ${current.id}); check later with the console`,
+      );
     await sleep(250);
     current = (await api.ok<Operation>('GET', `/operations/${current.id}`)).body;
   }
@@ -96,7 +104,12 @@ export const secretsListCommand: Command = {
   usage: 'nembl secrets list [--tag k:v]… [--type T] [--due overdue|7d|30d] [--json]',
   summary: 'list secrets: name, type, tags, last rotated, bound, due',
   details: 'Filters combine (AND). --json prints one secret object per line.',
-  options: { tag: { type: 'string', multiple: true }, type: { type: 'string' }, due: { type: 'string' }, json: { type: 'boolean' } },
+  options: {
+    tag: { type: 'string', multiple: true },
+    type: { type: 'string' },
+    due: { type: 'string' },
+    json: { type: 'boolean' },
+  },
   run: async (ctx, args) => {
     const api = connect(ctx);
     const query = new URLSearchParams({ limit: '200' });
@@ -109,9 +122,11 @@ export const secretsListCommand: Command = {
     const due = stringOpt(args.values.due);
     if (due) query.set('due', due);
     const all: Secret[] = [];
-    for (let cursor: string | null = null; ; ) {
+    for (let cursor: string | null = null; ;) {
       if (cursor) query.set('cursor', cursor);
-      const page: { items: Secret[]; nextCursor: string | null } = (await api.ok<{ items: Secret[]; nextCursor: string | null }>('GET', `/secrets?${query}`)).body;
+      const page: { items: Secret[]; nextCursor: string | null } = (
+        await api.ok<{ items: Secret[]; nextCursor: string | null }>('GET', `/secrets?${query}`)
+      ).body;
       if (args.values.json) for (const s of page.items) ctx.printJson(s);
       else all.push(...page.items);
       cursor = page.nextCursor;
@@ -121,7 +136,9 @@ export const secretsListCommand: Command = {
     const rows = all.map((s) => [
       s.name,
       s.type,
-      Object.entries(s.tags).map(([k, v]) => `${k}:${v}`).join(',') || '-',
+      Object.entries(s.tags)
+        .map(([k, v]) => `${k}:${v}`)
+        .join(',') || '-',
       day(s.lastRotatedAt),
       String(s.boundResources?.length ?? 0),
       day(s.reminder?.nextDueAt),
@@ -138,7 +155,12 @@ export const secretsShowCommand: Command = {
   options: { json: { type: 'boolean' } },
   run: async (ctx, args) => {
     const name = oneName(args, secretsShowCommand.usage);
-    const { secret, versions } = (await connect(ctx).ok<{ secret: Secret; versions: Array<{ version: number; createdAt: string; createdBy?: { name?: string } | null }> }>('GET', path(name), undefined, `secret ${name}`)).body;
+    const { secret, versions } = (
+      await connect(ctx).ok<{
+        secret: Secret;
+        versions: Array<{ version: number; createdAt: string; createdBy?: { name?: string } | null }>;
+      }>('GET', path(name), undefined, `secret ${name}`)
+    ).body;
     if (args.values.json) {
       ctx.printJson({ secret, versions });
       return;
@@ -147,14 +169,23 @@ export const secretsShowCommand: Command = {
     ctx.print(`type:         ${secret.type}`);
     ctx.print(`status:       ${secret.status}`);
     ctx.print(`description:  ${secret.description || '-'}`);
-    ctx.print(`tags:         ${Object.entries(secret.tags).map(([k, v]) => `${k}=${v}`).join(', ') || '-'}`);
+    ctx.print(
+      `tags:         ${
+        Object.entries(secret.tags)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(', ') || '-'
+      }`,
+    );
     ctx.print(`owners:       ${secret.owners?.map((o) => o.email).join(', ') || '-'}`);
     ctx.print(`version:      ${secret.version}`);
     ctx.print(`created:      ${secret.createdAt}${secret.createdBy?.name ? ` by ${secret.createdBy.name}` : ''}`);
     ctx.print(`last rotated: ${secret.lastRotatedAt ?? '-'}`);
-    ctx.print(`reminder:     ${secret.reminder ? `every ${secret.reminder.intervalDays} days, next due ${secret.reminder.nextDueAt}` : 'off'}`);
+    ctx.print(
+      `reminder:     ${secret.reminder ? `every ${secret.reminder.intervalDays} days, next due ${secret.reminder.nextDueAt}` : 'off'}`,
+    );
     ctx.print('versions:');
-    for (const v of versions) ctx.print(`  v${v.version}  ${v.createdAt}${v.createdBy?.name ? `  ${v.createdBy.name}` : ''}`);
+    for (const v of versions)
+      ctx.print(`  v${v.version}  ${v.createdAt}${v.createdBy?.name ? `  ${v.createdBy.name}` : ''}`);
     printBindings(ctx, secret.boundResources ?? []);
   },
 };
@@ -206,7 +237,12 @@ export const secretsSetCommand: Command = {
     const name = oneName(args, secretsSetCommand.usage);
     const value = await readValue(args, name);
     const api = connect(ctx);
-    const res = await api.ok<{ secret: Secret; operation?: Operation }>('PUT', `${path(name)}/value`, { value }, `set ${name}`);
+    const res = await api.ok<{ secret: Secret; operation?: Operation }>(
+      'PUT',
+      `${path(name)}/value`,
+      { value },
+      `set ${name}`,
+    );
     await waitForOperation(api, res.body.operation, `setting ${name}`);
     const secret = (await api.ok<{ secret: Secret }>('GET', path(name))).body.secret;
     if (args.values.json) ctx.printJson({ secret });
@@ -223,7 +259,9 @@ export const secretsDeleteCommand: Command = {
   run: async (ctx, args) => {
     const name = oneName(args, secretsDeleteCommand.usage);
     const api = connect(ctx);
-    const bound = (await api.ok<{ items: BoundResource[] }>('GET', `${path(name)}/bindings`, undefined, `secret ${name}`)).body.items;
+    const bound = (
+      await api.ok<{ items: BoundResource[] }>('GET', `${path(name)}/bindings`, undefined, `secret ${name}`)
+    ).body.items;
     printBindings(ctx, bound);
     let confirm = stringOpt(args.values.confirm);
     if (confirm === undefined) {
@@ -231,7 +269,12 @@ export const secretsDeleteCommand: Command = {
       confirm = (await promptLine(`Type ${name} to delete it permanently: `, { silent: false })).trim();
     }
     if (confirm !== name) throw usageError(`the confirmation does not match ${name}; nothing deleted`);
-    const res = await api.ok<{ operation?: Operation }>('DELETE', `${path(name)}?confirm=${encodeURIComponent(name)}`, undefined, `delete ${name}`);
+    const res = await api.ok<{ operation?: Operation }>(
+      'DELETE',
+      `${path(name)}?confirm=${encodeURIComponent(name)}`,
+      undefined,
+      `delete ${name}`,
+    );
     await waitForOperation(api, res.body.operation, `deleting ${name}`);
     ctx.print(`deleted ${name}`);
   },
@@ -245,11 +288,23 @@ export const secretsRemindCommand: Command = {
   options: { off: { type: 'boolean' } },
   run: async (ctx, args) => {
     const [name, days, ...extra] = args.positionals;
-    if (!name || extra.length > 0 || (args.values.off ? days !== undefined : days === undefined)) throw usageError(`usage: ${secretsRemindCommand.usage}`);
+    if (!name || extra.length > 0 || (args.values.off ? days !== undefined : days === undefined))
+      throw usageError(`usage: ${secretsRemindCommand.usage}`);
     const api = connect(ctx);
     const { secret } = args.values.off
       ? (await api.ok<{ secret: Secret }>('DELETE', `${path(name)}/reminder`, undefined, `secret ${name}`)).body
-      : (await api.ok<{ secret: Secret }>('PUT', `${path(name)}/reminder`, { intervalDays: positiveInt(days, 'DAYS') }, `secret ${name}`)).body;
-    ctx.print(secret.reminder ? `${name}: reminder every ${secret.reminder.intervalDays} days, next due ${secret.reminder.nextDueAt}` : `${name}: reminder off`);
+      : (
+          await api.ok<{ secret: Secret }>(
+            'PUT',
+            `${path(name)}/reminder`,
+            { intervalDays: positiveInt(days, 'DAYS') },
+            `secret ${name}`,
+          )
+        ).body;
+    ctx.print(
+      secret.reminder
+        ? `${name}: reminder every ${secret.reminder.intervalDays} days, next due ${secret.reminder.nextDueAt}`
+        : `${name}: reminder off`,
+    );
   },
 };

@@ -1,8 +1,8 @@
 import http from 'node:http';
-import https from 'node:https';
 import { CliError, EXIT } from '../cli-error.js';
 
-export type Credentials = { kind: 'token'; token: string } | { kind: 'session'; cookie: string; csrf: string } | { kind: 'none' };
+export type Credentials =
+  { kind: 'token'; token: string } | { kind: 'session'; cookie: string; csrf: string } | { kind: 'none' };
 
 export interface ApiResponse<T = unknown> {
   status: number;
@@ -22,19 +22,27 @@ export interface Problem {
 const REQUEST_TIMEOUT_MS = 30_000;
 
 /** One HTTP exchange with node:http (not fetch: loading undici costs a start-up of ~100 ms). */
-const exchange = (url: URL, method: string, headers: Record<string, string>, payload: Buffer | undefined) =>
-  new Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }>((resolve, reject) => {
-    const lib = url.protocol === 'https:' ? https : http;
-    const req = lib.request(url, { method, headers: { ...headers, 'content-length': String(payload?.length ?? 0) }, timeout: REQUEST_TIMEOUT_MS }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('error', reject);
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
-    });
+const exchange = async (url: URL, method: string, headers: Record<string, string>, payload: Buffer | undefined) => {
+  // TLS is loaded only for https URLs: most runs talk to a local or in-cluster http API.
+  const lib = url.protocol === 'https:' ? await import('node:https') : http;
+  return new Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }>((resolve, reject) => {
+    const req = lib.request(
+      url,
+      { method, headers: { ...headers, 'content-length': String(payload?.length ?? 0) }, timeout: REQUEST_TIMEOUT_MS },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }),
+        );
+      },
+    );
     req.on('timeout', () => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
     req.on('error', reject);
     req.end(payload);
   });
+};
 
 export const problemText = (body: unknown, fallback: string): string => {
   const p = (body && typeof body === 'object' ? body : {}) as Problem;
@@ -61,13 +69,19 @@ export const apiClient = (baseUrl: string, credentials: Credentials) => {
     try {
       url = new URL(`${root}/api/v1${path}`);
     } catch {
-      throw new CliError(EXIT.usage, `not a valid API URL: ${JSON.stringify(root)} (NEMBL_API_URL or nembl login --url)`);
+      throw new CliError(
+        EXIT.usage,
+        `not a valid API URL: ${JSON.stringify(root)} (NEMBL_API_URL or nembl login --url)`,
+      );
     }
     let res: { status: number; headers: http.IncomingHttpHeaders; text: string };
     try {
       res = await exchange(url, method, headers, body === undefined ? undefined : Buffer.from(JSON.stringify(body)));
     } catch (err) {
-      throw new CliError(EXIT.unavailable, `cannot reach the Nembl API at ${root} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+      throw new CliError(
+        EXIT.unavailable,
+        `cannot reach the Nembl API at ${root} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+      );
     }
     const text = res.text;
     let parsed: unknown = undefined;
@@ -78,7 +92,8 @@ export const apiClient = (baseUrl: string, credentials: Credentials) => {
         parsed = undefined;
       }
     }
-    if (res.status === 503) throw new CliError(EXIT.unavailable, `the Nembl API is unavailable: ${problemText(parsed, 'try again shortly')}`);
+    if (res.status === 503)
+      throw new CliError(EXIT.unavailable, `the Nembl API is unavailable: ${problemText(parsed, 'try again shortly')}`);
     if (res.status === 401) {
       throw new CliError(
         EXIT.auth,
@@ -95,7 +110,12 @@ export const apiClient = (baseUrl: string, credentials: Credentials) => {
     credentials,
     request,
     /** The body of a successful answer; anything else becomes the exit code the contract names. */
-    ok: async <T = unknown>(method: string, path: string, body?: unknown, context?: string): Promise<ApiResponse<T>> => {
+    ok: async <T = unknown>(
+      method: string,
+      path: string,
+      body?: unknown,
+      context?: string,
+    ): Promise<ApiResponse<T>> => {
       const res = await request<T>(method, path, body);
       if (res.status >= 200 && res.status < 300) return res;
       throw errorFor(res.status, res.body, context);

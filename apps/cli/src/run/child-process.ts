@@ -38,12 +38,21 @@ const pipeMasked = (from: Readable, to: Writable, patterns: Buffer[]): Promise<v
  * Starts CMD with `env`. With patterns, its stdout and stderr go through a masker; without
  * (`--no-mask`), stdio is inherited, so a terminal stays a terminal.
  */
-export const startChild = (cmd: string, args: string[], env: NodeJS.ProcessEnv, patterns: Buffer[] | null): RunningChild => {
+export const startChild = (
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  patterns: Buffer[] | null,
+): RunningChild => {
   const child = spawn(cmd, args, { env, stdio: patterns ? ['inherit', 'pipe', 'pipe'] : 'inherit' });
-  const copies = patterns ? [pipeMasked(child.stdout!, process.stdout, patterns), pipeMasked(child.stderr!, process.stderr, patterns)] : [];
+  const copies = patterns
+    ? [pipeMasked(child.stdout!, process.stdout, patterns), pipeMasked(child.stderr!, process.stderr, patterns)]
+    : [];
   const done = new Promise<number>((resolve) => {
     child.once('error', (err: NodeJS.ErrnoException) => {
-      process.stderr.write(`nembl: cannot start ${cmd}: ${err.code === 'ENOENT' ? 'command not found' : (err.code ?? err.message)}\n`);
+      process.stderr.write(
+        `nembl: cannot start ${cmd}: ${err.code === 'ENOENT' ? 'command not found' : (err.code ?? err.message)}\n`,
+      );
       resolve(err.code === 'ENOENT' ? 127 : 126);
     });
     child.once('exit', (code, signal) => {

@@ -21,7 +21,10 @@ export const parseEnvFlags = (flags: string[]): Record<string, string> => {
   for (const flag of flags) {
     const eq = flag.indexOf('=');
     const name = eq === -1 ? flag : flag.slice(0, eq);
-    if (eq <= 0 || !ENV_NAME_PATTERN.test(name)) throw usageError(`--env takes NAME=secret:<name> or NAME=literal with an upper-case NAME, got ${JSON.stringify(name)}`);
+    if (eq <= 0 || !ENV_NAME_PATTERN.test(name))
+      throw usageError(
+        `--env takes NAME=secret:<name> or NAME=literal with an upper-case NAME, got ${JSON.stringify(name)}`,
+      );
     const src = parseEnvSource(flag.slice(eq + 1));
     if (src.kind === 'invalid') throw usageError(`--env ${name}: ${src.message}`);
     env[name] = flag.slice(eq + 1);
@@ -38,10 +41,15 @@ const referenced = (env: Record<string, string>) =>
   });
 
 const findWorkflowId = async (api: ApiClient, name: string): Promise<string> => {
-  for (let cursor: string | null = null; ; ) {
+  for (let cursor: string | null = null; ;) {
     const q = new URLSearchParams({ limit: '200', ...(cursor ? { cursor } : {}) });
     const page: { items: Array<{ id: string; name: string }>; nextCursor: string | null } = (
-      await api.ok<{ items: Array<{ id: string; name: string }>; nextCursor: string | null }>('GET', `/workflows?${q}`, undefined, 'listing workflows')
+      await api.ok<{ items: Array<{ id: string; name: string }>; nextCursor: string | null }>(
+        'GET',
+        `/workflows?${q}`,
+        undefined,
+        'listing workflows',
+      )
     ).body;
     const hit = page.items.find((w) => w.name === name);
     if (hit) return hit.id;
@@ -54,16 +62,32 @@ const findWorkflowId = async (api: ApiClient, name: string): Promise<string> => 
  * Resolves the environment for `nembl run`: a workflow phase through a new run (or an existing
  * run), then ad-hoc `--env` entries through `POST /env/resolve`, which win over the phase's.
  */
-export const resolveEnv = async (api: ApiClient, source: EnvSourceSpec, adHoc: Record<string, string>): Promise<ResolvedEnv> => {
+export const resolveEnv = async (
+  api: ApiClient,
+  source: EnvSourceSpec,
+  adHoc: Record<string, string>,
+): Promise<ResolvedEnv> => {
   const out: ResolvedEnv = { env: {}, versions: {} };
   if (source.kind !== 'none') {
     let runId = source.kind === 'run' ? source.runId : '';
     if (source.kind === 'workflow') {
       const id = await findWorkflowId(api, source.workflow);
-      runId = (await api.ok<{ run: { id: string } }>('POST', `/workflows/${id}/runs`, {}, `starting a run of workflow ${source.workflow}`)).body.run.id;
+      runId = (
+        await api.ok<{ run: { id: string } }>(
+          'POST',
+          `/workflows/${id}/runs`,
+          {},
+          `starting a run of workflow ${source.workflow}`,
+        )
+      ).body.run.id;
     }
-    const res = await api.request<ResolvedEnv>('POST', `/runs/${encodeURIComponent(runId)}/phases/${encodeURIComponent(source.phase)}/env`, {});
-    if (res.status !== 200) throw errorFor(res.status, res.body, `resolving phase ${JSON.stringify(source.phase)} of run ${runId}`);
+    const res = await api.request<ResolvedEnv>(
+      'POST',
+      `/runs/${encodeURIComponent(runId)}/phases/${encodeURIComponent(source.phase)}/env`,
+      {},
+    );
+    if (res.status !== 200)
+      throw errorFor(res.status, res.body, `resolving phase ${JSON.stringify(source.phase)} of run ${runId}`);
     Object.assign(out.env, res.body.env);
     Object.assign(out.versions, res.body.versions);
   }
@@ -71,7 +95,9 @@ export const resolveEnv = async (api: ApiClient, source: EnvSourceSpec, adHoc: R
     const res = await api.request<ResolvedEnv & { secret?: string }>('POST', '/env/resolve', { env: adHoc });
     if (res.status !== 200) {
       const names = referenced(adHoc);
-      const context = res.body?.secret ? `secret ${res.body.secret}` : `resolving ${names.length ? `secret${names.length > 1 ? 's' : ''} ${names.join(', ')}` : '--env'}`;
+      const context = res.body?.secret
+        ? `secret ${res.body.secret}`
+        : `resolving ${names.length ? `secret${names.length > 1 ? 's' : ''} ${names.join(', ')}` : '--env'}`;
       throw errorFor(res.status, res.body, context);
     }
     for (const key of Object.keys(adHoc)) {
@@ -86,7 +112,20 @@ export const resolveEnv = async (api: ApiClient, source: EnvSourceSpec, adHoc: R
 /** Current version of each secret, from metadata only (never a value), for --watch. */
 export const currentVersions = async (api: ApiClient, secrets: string[]): Promise<Map<string, number>> => {
   const entries = await Promise.all(
-    secrets.map(async (name) => [name, (await api.ok<{ secret: { version: number } }>('GET', `/secrets/${encodeURIComponent(name)}`, undefined, `secret ${name}`)).body.secret.version] as const),
+    secrets.map(
+      async (name) =>
+        [
+          name,
+          (
+            await api.ok<{ secret: { version: number } }>(
+              'GET',
+              `/secrets/${encodeURIComponent(name)}`,
+              undefined,
+              `secret ${name}`,
+            )
+          ).body.secret.version,
+        ] as const,
+    ),
   );
   return new Map(entries);
 };

@@ -33,14 +33,21 @@ const maskChunked = (patterns: Buffer[], input: Buffer, cuts: number[]): Buffer 
 };
 
 // A small alphabet makes overlaps, shared prefixes and near-misses common.
-const text = (max: number) => fc.string({ unit: fc.constantFrom('a', 'b', 'c', '*', '\n'), maxLength: max }).map((s) => Buffer.from(s));
-const patternSet = fc.array(text(6).filter((b) => b.length > 0), { minLength: 1, maxLength: 6 });
+const text = (max: number) =>
+  fc.string({ unit: fc.constantFrom('a', 'b', 'c', '*', '\n'), maxLength: max }).map((s) => Buffer.from(s));
+const patternSet = fc.array(
+  text(6).filter((b) => b.length > 0),
+  { minLength: 1, maxLength: 6 },
+);
 
 describe('streamMasker', () => {
   it('masks exactly what the naive definition masks', () => {
-    fc.assert(fc.property(patternSet, text(80), (patterns, input) => {
-      expect(maskAll(patterns, input)).toEqual(naiveMask(patterns, input));
-    }), { numRuns: 2000 });
+    fc.assert(
+      fc.property(patternSet, text(80), (patterns, input) => {
+        expect(maskAll(patterns, input)).toEqual(naiveMask(patterns, input));
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('gives the same output for any chunking of the input', () => {
@@ -53,10 +60,19 @@ describe('streamMasker', () => {
   });
 
   it('gives the same output fed one byte at a time, with long patterns that reach the sparse states', () => {
-    const long = fc.array(text(24).filter((b) => b.length > 4), { minLength: 1, maxLength: 4 });
+    const long = fc.array(
+      text(24).filter((b) => b.length > 4),
+      { minLength: 1, maxLength: 4 },
+    );
     fc.assert(
       fc.property(long, text(200), (patterns, input) => {
-        expect(maskChunked(patterns, input, Array.from({ length: input.length }, (_, i) => i))).toEqual(naiveMask(patterns, input));
+        expect(
+          maskChunked(
+            patterns,
+            input,
+            Array.from({ length: input.length }, (_, i) => i),
+          ),
+        ).toEqual(naiveMask(patterns, input));
       }),
       { numRuns: 500 },
     );
@@ -85,8 +101,17 @@ describe('maskForms', () => {
   const forms = maskForms(value).map((b) => b.toString());
 
   it.each([0, 1, 2])('covers the base64 of the value at alignment %i, whatever surrounds it', (offset) => {
-    for (const [before, after] of [['', ''], ['x', 'yz'], ['prefix bytes ', '!']] as const) {
-      const data = Buffer.concat([Buffer.alloc(offset, 'q'), Buffer.from(before), Buffer.from(value), Buffer.from(after)]);
+    for (const [before, after] of [
+      ['', ''],
+      ['x', 'yz'],
+      ['prefix bytes ', '!'],
+    ] as const) {
+      const data = Buffer.concat([
+        Buffer.alloc(offset, 'q'),
+        Buffer.from(before),
+        Buffer.from(value),
+        Buffer.from(after),
+      ]);
       const encoded = data.toString('base64');
       const masked = maskAll(maskForms(value), Buffer.from(encoded)).toString();
       expect(masked).toContain('***');

@@ -159,7 +159,13 @@ const wuManber = (patterns: Buffer[]): WuManber => {
         const start = i - m + 1;
         let longest = 0;
         for (const p of buckets.get(h)!) {
-          if (p.length > longest && start + p.length <= n && data[start] === p[0] && p.equals(data.subarray(start, start + p.length))) longest = p.length;
+          if (
+            p.length > longest &&
+            start + p.length <= n &&
+            data[start] === p[0] &&
+            p.equals(data.subarray(start, start + p.length))
+          )
+            longest = p.length;
         }
         if (longest > 0) onMatch(start, start + longest - 1);
         i += 1;
@@ -174,7 +180,12 @@ export const streamMasker = (patterns: Buffer[]): StreamMasker => {
   if (usable.length === 0) return { push: (c) => c, flush: () => Buffer.alloc(0) };
   // Built on first output, so a child that prints nothing costs nothing.
   let tables: { automaton: Automaton; finder: WuManber; maxLen: number } | undefined;
-  const built = () => (tables ??= { automaton: build(usable), finder: wuManber(usable), maxLen: Math.max(...usable.map((p) => p.length)) });
+  const built = () =>
+    (tables ??= {
+      automaton: build(usable),
+      finder: wuManber(usable),
+      maxLen: Math.max(...usable.map((p) => p.length)),
+    });
 
   /** Bytes read and not yet written, starting at absolute offset `heldAt`. */
   let held: Buffer = Buffer.alloc(0);

@@ -49,7 +49,10 @@ export const readValueFile = (path: string): string => {
   try {
     return readFileSync(path, 'utf8');
   } catch (err) {
-    throw new CliError(EXIT.usage, `cannot read --value-file ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+    throw new CliError(
+      EXIT.usage,
+      `cannot read --value-file ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
+    );
   }
 };
 
