@@ -164,6 +164,25 @@ describe('nembl run passes on the child’s fate', () => {
     expect(r.code).toBe(0);
   });
 
+  it('ends when its reader goes away (`nembl run … | head`), instead of running on', async () => {
+    const cli = startCli(
+      [
+        'run',
+        '--env',
+        'CANARY=secret:canary',
+        '--',
+        ...nodeChild(`setInterval(() => console.log('y'.repeat(100)), 1);`),
+      ],
+      {
+        env: cliEnv(),
+      },
+    );
+    await expect.poll(() => cli.output().stdout, { timeout: 15_000 }).toContain('yyy');
+    cli.child.stdout!.destroy();
+    const r = await cli.done;
+    expect(r.code).not.toBe(0);
+  });
+
   // (Not SIGUSR1 here: a Node child takes that as "start the inspector".)
   it.each([
     ['SIGUSR2', 12],

@@ -19,15 +19,25 @@ export interface RunningChild {
 const pipeMasked = (from: Readable, to: Writable, patterns: Buffer[]): Promise<void> =>
   new Promise((resolve) => {
     const masker = streamMasker(patterns);
-    const write = (buf: Buffer) => {
-      if (buf.length > 0 && !to.write(buf)) {
+    const write = (parts: Buffer[]) => {
+      if (parts.length === 0 || to.destroyed) return;
+      // One writev for the pieces of a chunk.
+      to.cork();
+      let ok = true;
+      for (const p of parts) if (p.length > 0) ok = to.write(p);
+      to.uncork();
+      if (!ok) {
         from.pause();
         to.once('drain', () => from.resume());
       }
     };
     from.on('data', (chunk: Buffer) => write(masker.push(chunk)));
+    // Our reader went away (`nembl run … | head`): stop reading, so the child gets EPIPE/SIGPIPE like a plain pipe.
+    const onBrokenPipe = () => from.destroy();
+    to.once('error', onBrokenPipe);
     from.once('close', () => {
-      write(masker.flush());
+      to.off('error', onBrokenPipe);
+      if (!to.destroyed) write(masker.flush());
       resolve();
     });
     // The child's pipe failing (rare) ends the copy; the exit code still comes from the child.

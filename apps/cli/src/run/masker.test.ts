@@ -25,10 +25,10 @@ const maskChunked = (patterns: Buffer[], input: Buffer, cuts: number[]): Buffer 
   const parts: Buffer[] = [];
   let from = 0;
   for (const p of [...points, input.length]) {
-    parts.push(m.push(input.subarray(from, p)));
+    parts.push(...m.push(input.subarray(from, p)));
     from = p;
   }
-  parts.push(m.flush());
+  parts.push(...m.flush());
   return Buffer.concat(parts);
 };
 
@@ -80,19 +80,19 @@ describe('streamMasker', () => {
 
   it('holds back only a possible partial match, so a line without one is written at once', () => {
     const m = streamMasker([Buffer.from('hunter2-secret')]);
-    expect(m.push(Buffer.from('plain line\n')).toString()).toBe('plain line\n');
-    expect(m.push(Buffer.from('token: hunt')).toString()).toBe('token: ');
-    expect(m.push(Buffer.from('er2-sec')).toString()).toBe('');
-    expect(m.push(Buffer.from('ret done\n')).toString()).toBe('*** done\n');
-    expect(m.push(Buffer.from('hunter')).toString()).toBe('');
-    expect(m.push(Buffer.from('!\n')).toString()).toBe('hunter!\n');
-    expect(m.flush().toString()).toBe('');
+    expect(Buffer.concat(m.push(Buffer.from('plain line\n'))).toString()).toBe('plain line\n');
+    expect(Buffer.concat(m.push(Buffer.from('token: hunt'))).toString()).toBe('token: ');
+    expect(Buffer.concat(m.push(Buffer.from('er2-sec'))).toString()).toBe('');
+    expect(Buffer.concat(m.push(Buffer.from('ret done\n'))).toString()).toBe('*** done\n');
+    expect(Buffer.concat(m.push(Buffer.from('hunter'))).toString()).toBe('');
+    expect(Buffer.concat(m.push(Buffer.from('!\n'))).toString()).toBe('hunter!\n');
+    expect(Buffer.concat(m.flush()).toString()).toBe('');
   });
 
   it('writes a held-back prefix at the end of the stream', () => {
     const m = streamMasker([Buffer.from('abcdef')]);
-    expect(m.push(Buffer.from('xxabc')).toString()).toBe('xx');
-    expect(m.flush().toString()).toBe('abc');
+    expect(Buffer.concat(m.push(Buffer.from('xxabc'))).toString()).toBe('xx');
+    expect(Buffer.concat(m.flush()).toString()).toBe('abc');
   });
 });
 

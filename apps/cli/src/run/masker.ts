@@ -89,10 +89,10 @@ const build = (patterns: Buffer[]): Automaton => {
 };
 
 export interface StreamMasker {
-  /** Masks a chunk; returns what can be written now (possibly empty). */
-  push(chunk: Buffer): Buffer;
+  /** Masks a chunk; returns what can be written now, in order (possibly nothing). Pieces may share memory with `chunk`. */
+  push(chunk: Buffer): Buffer[];
   /** End of input: everything still held back, masked. */
-  flush(): Buffer;
+  flush(): Buffer[];
 }
 
 /** Length of the longest suffix of `data` that is a prefix of some pattern (at most `maxLen`). */
@@ -122,35 +122,47 @@ interface WuManber {
   scan(data: Buffer, onMatch: (start: number, end: number) => void): void;
 }
 
-const TABLE_BITS = 16;
+const TABLE_BITS = 18;
+const TABLE_MASK = (1 << TABLE_BITS) - 1;
+
+/** Hash of the `B` bytes ending at `i` (B ≤ 4). Collisions only shorten shifts, never lose a match. */
+const blockHash = (d: Buffer, i: number, B: number): number => {
+  let h = 0;
+  for (let k = i - B + 1; k <= i; k++) h = ((h << 5) ^ d[k]!) & TABLE_MASK;
+  return h;
+};
 
 const wuManber = (patterns: Buffer[]): WuManber => {
   const m = Math.min(...patterns.map((p) => p.length));
-  const B = Math.min(3, m);
-  const hash =
-    B === 3
-      ? (d: Buffer, i: number) => ((d[i - 2]! << 10) ^ (d[i - 1]! << 5) ^ d[i]!) & ((1 << TABLE_BITS) - 1)
-      : B === 2
-        ? (d: Buffer, i: number) => (d[i - 1]! << 8) | d[i]!
-        : (d: Buffer, i: number) => d[i]!;
-  const shift = new Uint32Array(1 << TABLE_BITS).fill(m - B + 1);
+  // 4-byte blocks keep shifts long for hundreds of patterns; shorter patterns need shorter blocks.
+  const B = Math.min(4, m);
+  const shift = new Uint8Array(1 << TABLE_BITS).fill(Math.min(255, m - B + 1));
   const buckets = new Map<number, Buffer[]>();
   for (const p of patterns) {
     for (let j = B - 1; j < m; j++) {
-      const h = hash(p, j);
+      const h = blockHash(p, j, B);
       shift[h] = Math.min(shift[h]!, m - 1 - j);
     }
-    const h = hash(p, m - 1);
+    const h = blockHash(p, m - 1, B);
     const list = buckets.get(h);
     if (list) list.push(p);
     else buckets.set(h, [p]);
   }
+  const matchesAt = (data: Buffer, start: number, p: Buffer): boolean => {
+    if (start + p.length > data.length) return false;
+    for (let k = 0; k < p.length; k++) if (data[start + k] !== p[k]) return false;
+    return true;
+  };
   return {
     scan: (data, onMatch) => {
       const n = data.length;
       let i = m - 1;
       while (i < n) {
-        const h = hash(data, i);
+        // The block hash, inlined for the common 4-byte case (this loop is the masker's hot path).
+        const h =
+          B === 4
+            ? ((data[i - 3]! << 15) ^ (data[i - 2]! << 10) ^ (data[i - 1]! << 5) ^ data[i]!) & TABLE_MASK
+            : blockHash(data, i, B);
         const s = shift[h]!;
         if (s > 0) {
           i += s;
@@ -158,15 +170,7 @@ const wuManber = (patterns: Buffer[]): WuManber => {
         }
         const start = i - m + 1;
         let longest = 0;
-        for (const p of buckets.get(h)!) {
-          if (
-            p.length > longest &&
-            start + p.length <= n &&
-            data[start] === p[0] &&
-            p.equals(data.subarray(start, start + p.length))
-          )
-            longest = p.length;
-        }
+        for (const p of buckets.get(h)!) if (p.length > longest && matchesAt(data, start, p)) longest = p.length;
         if (longest > 0) onMatch(start, start + longest - 1);
         i += 1;
       }
@@ -177,7 +181,7 @@ const wuManber = (patterns: Buffer[]): WuManber => {
 /** A masker for one output stream. Empty patterns are ignored. */
 export const streamMasker = (patterns: Buffer[]): StreamMasker => {
   const usable = patterns.filter((p) => p.length > 0);
-  if (usable.length === 0) return { push: (c) => c, flush: () => Buffer.alloc(0) };
+  if (usable.length === 0) return { push: (c) => (c.length > 0 ? [c] : []), flush: () => [] };
   // Built on first output, so a child that prints nothing costs nothing.
   let tables: { automaton: Automaton; finder: WuManber; maxLen: number } | undefined;
   const built = () =>
@@ -187,69 +191,86 @@ export const streamMasker = (patterns: Buffer[]): StreamMasker => {
       maxLen: Math.max(...usable.map((p) => p.length)),
     });
 
-  /** Bytes read and not yet written, starting at absolute offset `heldAt`. */
+  /** Bytes read and not yet written, starting at absolute offset `heldAt` (at most the longest pattern). */
   let held: Buffer = Buffer.alloc(0);
   let heldAt = 0;
   /** Masked runs [start, end] (absolute, inclusive) not yet written, sorted and merged; the first may start before `heldAt`. */
   let runs: Array<[number, number]> = [];
 
-  const emit = (data: Buffer, safe: number, final: boolean): Buffer => {
-    const base = heldAt;
-    const end = base + data.length;
+  const addRun = (a: number, b: number) => {
+    const last = runs[runs.length - 1];
+    if (last && last[1] + 1 >= a) last[1] = Math.max(last[1], b);
+    else runs.push([a, b]);
+  };
+
+  /**
+   * Writes out what is decided in held + chunk (absolute [heldAt, end)), without copying the
+   * chunk: bytes before `safe` outside runs, and runs that can no longer grow, as `***`.
+   */
+  const emit = (chunk: Buffer, safe: number, final: boolean): Buffer[] => {
+    const chunkAt = heldAt + held.length;
+    const end = chunkAt + chunk.length;
     const parts: Buffer[] = [];
-    let cursor = base;
+    const bytes = (from: number, to: number) => {
+      if (from < chunkAt) parts.push(held.subarray(from - heldAt, Math.min(to, chunkAt) - heldAt));
+      if (to > chunkAt) parts.push(chunk.subarray(Math.max(from, chunkAt) - chunkAt, to - chunkAt));
+    };
+    let cursor = heldAt;
     let k = 0;
     for (; k < runs.length; k++) {
       const [start, last] = runs[k]!;
       // A run that reaches the held-back suffix may still grow.
       if (!final && last + 1 >= safe) break;
-      if (start > cursor) parts.push(data.subarray(cursor - base, start - base));
+      if (start > cursor) bytes(cursor, start);
       parts.push(MASK);
       cursor = last + 1;
     }
     const until = final ? end : k < runs.length ? Math.min(runs[k]![0], safe) : safe;
-    if (until > cursor) parts.push(data.subarray(cursor - base, until - base));
+    if (until > cursor) bytes(cursor, until);
     runs = runs.slice(k);
     const keepFrom = final ? end : Math.max(cursor, safe);
-    // Copy what is kept, so a large chunk is not retained for a few bytes.
-    held = Buffer.from(data.subarray(keepFrom - base));
+    // Copy what is kept (a few bytes), so the chunk is not retained.
+    const kept: Buffer[] = [];
+    if (keepFrom < chunkAt) kept.push(held.subarray(keepFrom - heldAt));
+    if (end > keepFrom) kept.push(chunk.subarray(Math.max(keepFrom, chunkAt) - chunkAt));
+    held = Buffer.concat(kept);
     heldAt = keepFrom;
-    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
-  };
-
-  const scan = (data: Buffer) => {
-    // Runs inside the held bytes are found again; only one reaching back before them is kept.
-    runs = runs.filter(([start]) => start < heldAt);
-    built().finder.scan(data, (start, end) => {
-      const a = heldAt + start;
-      const b = heldAt + end;
-      const last = runs[runs.length - 1];
-      if (last && last[1] + 1 >= a) last[1] = Math.max(last[1], b);
-      else runs.push([a, b]);
-    });
+    return parts;
   };
 
   return {
-    push: (chunk: Buffer): Buffer => {
-      if (chunk.length === 0) return chunk;
-      const data = held.length === 0 ? chunk : Buffer.concat([held, chunk]);
-      scan(data);
-      const { automaton, maxLen } = built();
-      const safe = heldAt + data.length - partialMatchLength(automaton, maxLen, data);
-      // Fast path: no occurrence and nothing held back.
-      if (runs.length === 0 && safe === heldAt + data.length) {
-        heldAt = safe;
-        held = Buffer.alloc(0);
-        return data;
+    push: (chunk: Buffer): Buffer[] => {
+      if (chunk.length === 0) return [];
+      const { automaton, finder, maxLen } = built();
+      const chunkAt = heldAt + held.length;
+      // Runs inside the held bytes are found again; only one reaching back before them is kept.
+      runs = runs.filter(([start]) => start < heldAt);
+      if (held.length > 0) {
+        // Occurrences that start in the held bytes: scan them with the start of the chunk.
+        const boundary = Buffer.concat([held, chunk.subarray(0, maxLen - 1)]);
+        finder.scan(boundary, (start, last) => {
+          if (heldAt + start < chunkAt) addRun(heldAt + start, heldAt + last);
+        });
       }
-      return emit(data, safe, false);
+      finder.scan(chunk, (start, last) => addRun(chunkAt + start, chunkAt + last));
+      const tail = chunk.length >= maxLen ? chunk : Buffer.concat([held, chunk]);
+      const end = chunkAt + chunk.length;
+      const safe = end - partialMatchLength(automaton, maxLen, tail);
+      // Fast path: no occurrence and nothing to hold back.
+      if (runs.length === 0 && safe === end) {
+        const out = held.length > 0 ? [held, chunk] : [chunk];
+        held = Buffer.alloc(0);
+        heldAt = end;
+        return out;
+      }
+      return emit(chunk, safe, false);
     },
-    flush: (): Buffer => emit(held, heldAt + held.length, true),
+    flush: (): Buffer[] => emit(Buffer.alloc(0), heldAt + held.length, true),
   };
 };
 
 /** Masks a whole buffer at once. */
 export const maskAll = (patterns: Buffer[], input: Buffer): Buffer => {
   const m = streamMasker(patterns);
-  return Buffer.concat([m.push(input), m.flush()]);
+  return Buffer.concat([...m.push(input), ...m.flush()]);
 };
