@@ -1,11 +1,12 @@
-import { existsSync, mkdtempSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient, startTestApi, type TestApi } from '../../api/test/harness.js';
 import { base64Core } from '../src/run/mask-forms.js';
-import { nodeChild, runCli, startCli } from './cli-harness.js';
+import { BUNDLE, nodeChild, runCli, startCli } from './cli-harness.js';
 
 // A canary whose encoded forms all differ from it: quote and backslash (JSON), +, / and & (percent, base64url).
 const CANARY = 'Canary"Q\\uote/with+plus&amp=1-ünïcode-7f3a9';
@@ -162,6 +163,37 @@ describe('nembl run passes on the child’s fate', () => {
     const r = await cli.done;
     expect(r.stdout).toContain('child got SIGTERM');
     expect(r.code).toBe(0);
+  });
+
+  it('works as PID 1 (as in a container): SIGTERM to it reaches the child', async () => {
+    // A fresh PID namespace makes nembl its PID 1, which gets no default signal handling from the kernel.
+    const ns = spawn(
+      'unshare',
+      [
+        '--pid',
+        '--fork',
+        '--kill-child',
+        process.execPath,
+        BUNDLE,
+        'run',
+        '--env',
+        'CANARY=secret:canary',
+        '--',
+        ...nodeChild(`
+      process.on('SIGTERM', () => { console.log('child got SIGTERM'); process.exit(0); });
+      console.log('ready'); setInterval(() => {}, 1000);`),
+      ],
+      { env: { PATH: process.env.PATH ?? '', ...cliEnv() }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    ns.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    const exited = new Promise<number | null>((r) => ns.once('close', (code) => r(code)));
+    await expect.poll(() => out, { timeout: 15_000 }).toContain('ready');
+    const pid1 = Number(readFileSync(`/proc/${ns.pid}/task/${ns.pid}/children`, 'utf8').trim().split(/\s+/)[0]);
+    expect(readFileSync(`/proc/${pid1}/status`, 'utf8')).toMatch(/^NSpid:\s+\d+\s+1$/m);
+    process.kill(pid1, 'SIGTERM');
+    expect(await exited).toBe(0);
+    expect(out).toContain('child got SIGTERM');
   });
 
   it('ends when its reader goes away (`nembl run … | head`), instead of running on', async () => {
