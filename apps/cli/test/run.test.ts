@@ -165,6 +165,16 @@ describe('nembl run passes on the child’s fate', () => {
     expect(r.code).toBe(0);
   });
 
+  it.each(['SIGUSR1', 'SIGQUIT', 'SIGINT'] as const)('forwards %s to a child that traps it', async (sig) => {
+    const script = `trap 'echo got ${sig}; exit 0' ${sig.slice(3)}; echo ready; while :; do sleep 0.05; done`;
+    const cli = startCli(['run', '--env', 'CANARY=secret:canary', '--', 'sh', '-c', script], { env: cliEnv() });
+    await expect.poll(() => cli.output().stdout, { timeout: 15_000 }).toContain('ready');
+    cli.child.kill(sig);
+    const r = await cli.done;
+    expect(r.stdout).toContain(`got ${sig}`);
+    expect(r.code).toBe(0);
+  });
+
   it('works as PID 1 (as in a container): SIGTERM to it reaches the child', async () => {
     // A fresh PID namespace makes nembl its PID 1, which gets no default signal handling from the kernel.
     const ns = spawn(
