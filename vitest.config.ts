@@ -5,6 +5,8 @@ const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
 // Tests run against the TypeScript sources of the workspace packages, not their builds.
 const alias = {
+  // Subpath entries first: a bare '@nembl/core' alias would also match '@nembl/core/…'.
+  '@nembl/core/references': here('./packages/core/src/bindings/reference-fns.ts'),
   '@nembl/core': here('./packages/core/src/index.ts'),
   '@nembl/policy': here('./packages/policy/src/index.ts'),
   '@nembl/testkit': here('./packages/testkit/src/index.ts'),
@@ -31,6 +33,7 @@ export default defineConfig({
       project('policy', './packages/policy'),
       project('api', './apps/api', withDb),
       project('worker', './apps/worker', withDb),
+      project('cli', './apps/cli', { globalSetup: [...withDb.globalSetup, here('./apps/cli/test/build-cli.ts')] }),
     ],
   },
 });

@@ -15,6 +15,10 @@ if (!args.includes('--no-typecheck')) {
   run('npx', ['turbo', 'run', 'typecheck', '--output-logs=errors-only']);
 }
 
+// The CLI's tests run its bundle as users do (their vitest setup rebuilds it too, for single runs).
+say('building the nembl CLI bundle…');
+run('npm', ['run', 'build', '--silent', '-w', '@nembl/cli']);
+
 const outDir = join(root, '.test-data');
 mkdirSync(outDir, { recursive: true });
 const report = join(outDir, 'vitest-report.json');

@@ -22,6 +22,7 @@ import { openapiRouter } from './openapi/openapi-router.js';
 import { policyRouter, type PolicyRouterDeps } from './policies/policy-router.js';
 import { connectorRouter } from './connectors/connector-router.js';
 import { workflowRouter } from './workflows/workflow-router.js';
+import { envRouter } from './runs/env-router.js';
 import { secretRouter } from './secrets/secret-router.js';
 import type { SecretService } from './secrets/secret-service.js';
 import { tokenRouter } from './tokens/token-router.js';
@@ -123,6 +124,7 @@ export const createServer = (deps: ServerDeps): Express => {
   api.use(policyRouter(deps.policyRoutes));
   api.use(connectorRouter(deps.connectorRoutes));
   api.use(workflowRouter(deps.workflowRoutes));
+  api.use(envRouter({ runs: deps.workflowRoutes.runs }));
   api.use(() => {
     throw new NotFoundError('No such API endpoint');
   });

@@ -38,6 +38,7 @@ const IMPLEMENTED: Record<string, string[]> = {
   '/workflows/{id}': ['get', 'put', 'delete'],
   '/workflows/{id}/runs': ['post'],
   '/runs/{runId}/phases/{phase}/env': ['post'],
+  '/env/resolve': ['post'],
 };
 
 const unescapePointer = (s: string) => s.replace(/~1/g, '/').replace(/~0/g, '~');

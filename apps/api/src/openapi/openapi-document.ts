@@ -39,6 +39,7 @@ import {
 import { createTokenSchema } from '../tokens/token-router.js';
 import { createUserSchema, emailSchema, rolesSchema, updateUserSchema, uuidSchema } from '../users/user-types.js';
 import { workflowSchema } from '../workflows/workflow-types.js';
+import { envResolveSchema } from '../runs/env-router.js';
 
 type Json = Record<string, unknown>;
 
@@ -1359,6 +1360,23 @@ const paths: Record<string, Record<string, Op>> = {
       ],
       success: { 200: { description: 'The environment.', schema: ref('RunEnv') } },
       errors: [400, 404, 410, 422],
+    },
+  },
+  // v1.1: ad-hoc references for `nembl run --env`.
+  '/env/resolve': {
+    post: {
+      operationId: 'resolveEnv',
+      summary: 'Resolve ad-hoc references to their current values',
+      description:
+        'Service tokens only: a cookie session gets 403, Admin included. `env` maps 1–100 variable names (as for workflow env) to ' +
+        '`secret:<name>` or a literal. Needs `secrets:read_value` on each referenced secret (a denial names it); audited fail-closed. ' +
+        'A deleted or missing secret, or one the caller may not `secrets:read` → 422 naming it (`errors[].path` = `env.NAME`). `Cache-Control: no-store`.',
+      tag: 'Workflows',
+      access: 'machine',
+      action: 'secrets:read_value',
+      body: { schema: fromZod(envResolveSchema) },
+      success: { 200: { description: 'The environment, at the current versions.', schema: ref('RunEnv') } },
+      errors: [422],
     },
   },
 };

@@ -4,6 +4,7 @@ import {
   GoneError,
   NotFoundError,
   parseEnvSource,
+  type EnvSource,
   type AuditService,
   type Principal,
   type RequestContext,
@@ -12,6 +13,7 @@ import {
 import type { DataSource } from 'typeorm';
 import type { AuthzService } from '../authz/authz-service.js';
 import { deletedSecretError, type SecretReferenceService } from '../bindings/secret-reference-service.js';
+import { secretResource } from '../secrets/secret-types.js';
 import { assertMachine } from '../connectors/connector-service.js';
 import { workflowResource } from '../workflows/workflow-service.js';
 import type { WorkflowRepository } from '../workflows/workflow-repository.js';
@@ -145,6 +147,31 @@ export const runServiceFactory = (deps: {
     return { run: runFromSql(row), pins: new Map(row.pins.map((r) => [r.secret_name, pinFromSql(r)])) };
   };
 
+  /** Each named secret's current version, for an ad-hoc resolution (no run, so nothing pinned). */
+  const currentVersions = async (companyId: string, names: string[]): Promise<Map<string, PinWithSecret>> => {
+    const rows: PinSql[] = await dataSource.query(
+      `SELECT s.name AS secret_name, s.id AS secret_id, v.version, v.store_version_id, ${SECRET_FOR_READ} AS secret
+         FROM secrets s JOIN secret_versions v ON v.secret_id = s.id AND v.version = s.version
+        WHERE s.company_id = $1 AND s.name = ANY($2) AND s.status = 'active'`,
+      [companyId, names],
+    );
+    return new Map(rows.map((r) => [r.secret_name, pinFromSql(r)]));
+  };
+
+  /** Fills `env` from its sources and the values read; `versions` names what each secret variable got. */
+  const assemble = (sources: Array<{ key: string; src: EnvSource }>, values: Map<string, string>, pins: Map<string, Pin>) => {
+    const env: Record<string, string> = {};
+    const versions: Record<string, { secret: string; version: number }> = {};
+    for (const { key, src } of sources) {
+      if (src.kind === 'literal') env[key] = src.value;
+      else {
+        env[key] = values.get(src.name)!;
+        versions[key] = { secret: src.name, version: pins.get(src.name)!.version };
+      }
+    }
+    return { env, versions };
+  };
+
   return {
     start: async (p: Principal, workflowId: string, ctx: RequestContext): Promise<RunRow> => {
       const w = await deps.workflows.find(p.companyId, workflowId);
@@ -185,16 +212,33 @@ export const runServiceFactory = (deps: {
       });
 
       const values = await deps.values.read(p, items, `run:${run.id} phase:${phase.name}`, ctx);
-      const env: Record<string, string> = {};
-      const versions: Record<string, { secret: string; version: number }> = {};
+      return assemble(sources as Array<{ key: string; src: EnvSource }>, values, pins);
+    },
+
+    /**
+     * Ad-hoc references (`nembl run --env`), resolved like a phase but at the current versions.
+     * A secret the caller may not `secrets:read` counts as missing, so existence is not revealed.
+     */
+    resolveAdHoc: async (p: Principal, env: Record<string, string>, ctx: RequestContext) => {
+      assertMachine(p);
+      const sources = Object.entries(env).map(([key, raw]) => ({ key, src: parseEnvSource(raw) as EnvSource }));
+      const names = [...new Set(sources.flatMap(({ src }) => (src.kind === 'secret' ? [src.name] : [])))];
+      const current = names.length > 0 ? await currentVersions(p.companyId, names) : new Map<string, PinWithSecret>();
+      const mayRead = await deps.authz.authorizer(p, 'secrets:read');
       for (const { key, src } of sources) {
-        if (src.kind === 'literal') env[key] = src.value;
-        else if (src.kind === 'secret') {
-          env[key] = values.get(src.name)!;
-          versions[key] = { secret: src.name, version: pins.get(src.name)!.version };
+        if (src.kind !== 'secret') continue;
+        const pin = current.get(src.name);
+        if (!pin || mayRead(secretResource(pin.secret)).decision !== 'allow') {
+          const deletedAt = pin ? null : ((await deps.references.lastDeletion(p.companyId, [src.name])).get(src.name) ?? null);
+          throw deletedSecretError(src.name, deletedAt, `env.${key}`);
         }
       }
-      return { env, versions };
+      const items: ValueRequest[] = names.map((name) => {
+        const pin = current.get(name)!;
+        return { secret: pin.secret, version: pin.version, storeVersionId: pin.storeVersionId };
+      });
+      const values = await deps.values.read(p, items, 'env:resolve', ctx);
+      return assemble(sources, values, current);
     },
   };
 };

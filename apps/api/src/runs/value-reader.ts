@@ -87,7 +87,15 @@ export const valueReaderFactory = (deps: {
       const mayReadValue = await deps.authz.authorizer(p, 'secrets:read_value');
       for (const item of items) {
         if (mayReadValue(secretResource(item.secret)).decision !== 'allow') {
-          await deps.authz.require({ principal: p, action: 'secrets:read_value', resource: secretResource(item.secret) }, ctx);
+          try {
+            await deps.authz.require({ principal: p, action: 'secrets:read_value', resource: secretResource(item.secret) }, ctx);
+          } catch (err) {
+            // Say which secret: a runner resolving many references needs to know which one to ask for.
+            if (err instanceof ForbiddenError) {
+              throw new ForbiddenError(`${err.message} (secret ${item.secret.name})`, { extra: { ...err.extra, secret: item.secret.name } });
+            }
+            throw err;
+          }
         }
       }
       return fetchAndAudit(p, items, 'secrets:read_value', purpose, ctx);

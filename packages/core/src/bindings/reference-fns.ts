@@ -1,4 +1,4 @@
-import { SECRET_NAME_PATTERN } from '../secrets/secret-fns.js';
+import { SECRET_NAME_MAX, SECRET_NAME_PATTERN } from '../secrets/secret-names.js';
 
 export const ENV_NAME_PATTERN = /^[A-Z_][A-Z0-9_]*$/;
 export const SECRET_REF_PREFIX = 'secret:';
@@ -14,7 +14,7 @@ export const parseEnvSource = (raw: string): EnvSource | { kind: 'invalid'; mess
   if (!raw.startsWith(SECRET_REF_PREFIX)) return { kind: 'literal', value: raw };
   const name = raw.slice(SECRET_REF_PREFIX.length);
   if (name === '') return { kind: 'invalid', message: 'secret reference names no secret (secret:<name>)' };
-  if (name.length > 128 || !SECRET_NAME_PATTERN.test(name)) {
+  if (name.length > SECRET_NAME_MAX || !SECRET_NAME_PATTERN.test(name)) {
     return { kind: 'invalid', message: 'secret references look like secret:<lowercase-name-with-hyphens>' };
   }
   return { kind: 'secret', name };

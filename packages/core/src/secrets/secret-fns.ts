@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { lineText, multilineText, opaqueText } from '../text/text-fns.js';
 
-/** Secret names: lowercase alphanumeric words joined by single hyphens, 1–128 chars. */
-export const SECRET_NAME_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
-export const SECRET_NAME_MAX = 128;
+import { SECRET_NAME_MAX, SECRET_NAME_PATTERN } from './secret-names.js';
+
+export { SECRET_NAME_MAX, SECRET_NAME_PATTERN };
 export const SECRET_VALUE_MAX_BYTES = 65_536;
 export const SECRET_DESCRIPTION_MAX = 2048;
 export const SECRET_TAGS_MAX = 50;

@@ -1,0 +1,123 @@
+import { CliError, EXIT, usageError } from '../cli-error.js';
+import { loadConfig, saveConfig, configPath } from '../config/config-file.js';
+import { DEFAULT_API_URL } from '../config/env.js';
+import { apiClient, errorFor } from '../http/api-client.js';
+import { promptLine, readStdin, stdinIsTty, withoutFinalNewline } from '../terminal/prompt.js';
+import { connect, connection, stringOpt, type Command } from './command.js';
+
+interface Me {
+  user: { email: string; name?: string } | null;
+  token?: { id: string; name: string };
+  company: { id: string; name: string };
+  roles: string[];
+  groups: string[];
+}
+
+const principalLabel = (me: Me) => (me.user ? `user ${me.user.email}` : `token ${me.token?.name ?? '?'}`);
+
+const readToken = async (): Promise<string> => {
+  const token = stdinIsTty()
+    ? await promptLine('Service token: ', { silent: true })
+    : withoutFinalNewline(await readStdin()).trim();
+  if (!token) throw usageError('no token given on stdin');
+  return token;
+};
+
+/** Email and password: typed (password not echoed), or two lines on stdin. */
+const readCredentials = async (): Promise<{ email: string; password: string }> => {
+  if (stdinIsTty()) {
+    const email = (await promptLine('Email: ', { silent: false })).trim();
+    const password = await promptLine('Password: ', { silent: true });
+    return { email, password };
+  }
+  const [email = '', password = ''] = (await readStdin()).split(/\r?\n/);
+  return { email: email.trim(), password };
+};
+
+export const loginCommand: Command = {
+  name: 'login',
+  usage: 'nembl login [--url URL] [--token]',
+  summary: 'log in with email and password, or store a service token read from stdin',
+  details: `Asks for email and password (the password is not echoed) and stores the session in
+$XDG_CONFIG_HOME/nembl/config.json (mode 0600). With --token, reads a service token from stdin
+(typed without echo, or piped) and stores that instead. --url sets the API (default: NEMBL_API_URL,
+then the stored URL, then ${DEFAULT_API_URL}).
+
+  echo "$TOKEN" | nembl login --token --url https://secrets.example.com`,
+  options: { url: { type: 'string' }, token: { type: 'boolean' } },
+  run: async (ctx, { values }) => {
+    const config = loadConfig(ctx.env.configDir);
+    const url = (stringOpt(values.url) ?? ctx.env.apiUrl ?? config.url ?? DEFAULT_API_URL).replace(/\/+$/, '');
+    if (values.token) {
+      const token = await readToken();
+      const me = await apiClient(url, { kind: 'token', token }).ok<Me>('GET', '/me');
+      saveConfig(ctx.env.configDir, { url, token });
+      ctx.note(
+        `Logged in to ${url} as ${principalLabel(me.body)} (${me.body.company.name}); token stored in ${configPath(ctx.env.configDir)}`,
+      );
+      return;
+    }
+    const { email, password } = await readCredentials();
+    if (!email || !password) throw usageError('email and password are required');
+    const anonymous = apiClient(url, { kind: 'none' });
+    const res = await anonymous.request<Me>('POST', '/auth/login', { email, password });
+    if (res.status === 401) throw new CliError(EXIT.auth, 'wrong email or password');
+    if (res.status !== 200) throw errorFor(res.status, res.body, 'login failed');
+    const cookie =
+      (res.headers['set-cookie'] ?? [])
+        .map((c) => c.split(';')[0] ?? '')
+        .find((c) => c.includes('=') && !c.endsWith('=')) ?? '';
+    if (!cookie.includes('=')) throw new CliError(EXIT.failure, 'the API answered the login without a session cookie');
+    const csrf = await apiClient(url, { kind: 'session', cookie, csrf: '' }).ok<{ token: string }>('GET', '/auth/csrf');
+    saveConfig(ctx.env.configDir, { url, session: { cookie, csrf: csrf.body.token } });
+    ctx.note(`Logged in to ${url} as ${principalLabel(res.body)} (${res.body.company.name})`);
+  },
+};
+
+export const logoutCommand: Command = {
+  name: 'logout',
+  usage: 'nembl logout',
+  summary: 'end the stored session and forget the stored token',
+  details:
+    'Ends the console session on the server (if one is stored) and removes credentials from the config file; the API URL is kept.',
+  options: {},
+  run: async (ctx) => {
+    const config = loadConfig(ctx.env.configDir);
+    if (config.session) {
+      // Best effort: the local credentials go either way.
+      await apiClient(config.url ?? DEFAULT_API_URL, { kind: 'session', ...config.session })
+        .request('POST', '/auth/logout', {})
+        .catch(() => undefined);
+    }
+    saveConfig(ctx.env.configDir, config.url ? { url: config.url } : {});
+    ctx.note('Logged out');
+  },
+};
+
+export const whoamiCommand: Command = {
+  name: 'whoami',
+  usage: 'nembl whoami [--json]',
+  summary: 'show the company, principal, roles and groups you act as',
+  details: 'Uses NEMBL_TOKEN when set, else what `nembl login` stored.',
+  options: { json: { type: 'boolean' } },
+  run: async (ctx, { values }) => {
+    const { url } = connection(ctx.env);
+    const me = (await connect(ctx).ok<Me>('GET', '/me')).body;
+    if (values.json) {
+      ctx.printJson({
+        url,
+        company: me.company,
+        user: me.user,
+        token: me.token ?? null,
+        roles: me.roles,
+        groups: me.groups,
+      });
+      return;
+    }
+    ctx.print(`api:       ${url}`);
+    ctx.print(`company:   ${me.company.name} (${me.company.id})`);
+    ctx.print(`principal: ${principalLabel(me)}`);
+    ctx.print(`roles:     ${me.roles.join(', ') || '-'}`);
+    ctx.print(`groups:    ${me.groups.join(', ') || '-'}`);
+  },
+};

@@ -1,0 +1,83 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { constants } from 'node:os';
+import type { Readable, Writable } from 'node:stream';
+import { streamMasker } from './masker.js';
+
+export const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'] as const;
+
+/** How a child ended, as the exit code the CLI passes on: its own, or 128 + the signal's number. */
+export const exitCodeOf = (code: number | null, signal: NodeJS.Signals | null): number =>
+  code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : 1);
+
+export interface RunningChild {
+  child: ChildProcess;
+  /** Resolves once the child has exited and its output is written out. */
+  done: Promise<number>;
+}
+
+/** Copies `from` to `to` through a masker, with backpressure; resolves when `from` ends. */
+const pipeMasked = (from: Readable, to: Writable, patterns: Buffer[]): Promise<void> =>
+  new Promise((resolve) => {
+    const masker = streamMasker(patterns);
+    const write = (parts: Buffer[]) => {
+      if (parts.length === 0 || to.destroyed) return;
+      // One writev for the pieces of a chunk.
+      to.cork();
+      let ok = true;
+      for (const p of parts) if (p.length > 0) ok = to.write(p);
+      to.uncork();
+      if (!ok) {
+        from.pause();
+        to.once('drain', () => from.resume());
+      }
+    };
+    from.on('data', (chunk: Buffer) => write(masker.push(chunk)));
+    // Our reader went away (`nembl run … | head`): stop reading, so the child gets EPIPE/SIGPIPE like a plain pipe.
+    const onBrokenPipe = () => from.destroy();
+    to.once('error', onBrokenPipe);
+    from.once('close', () => {
+      to.off('error', onBrokenPipe);
+      if (!to.destroyed) write(masker.flush());
+      resolve();
+    });
+    // The child's pipe failing (rare) ends the copy; the exit code still comes from the child.
+    from.once('error', () => resolve());
+  });
+
+/**
+ * Starts CMD with `env`. With patterns, its stdout and stderr go through a masker; without
+ * (`--no-mask`), stdio is inherited, so a terminal stays a terminal.
+ */
+export const startChild = (
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  patterns: Buffer[] | null,
+): RunningChild => {
+  const child = spawn(cmd, args, { env, stdio: patterns ? ['inherit', 'pipe', 'pipe'] : 'inherit' });
+  const copies = patterns
+    ? [pipeMasked(child.stdout!, process.stdout, patterns), pipeMasked(child.stderr!, process.stderr, patterns)]
+    : [];
+  const done = new Promise<number>((resolve) => {
+    child.once('error', (err: NodeJS.ErrnoException) => {
+      process.stderr.write(
+        `nembl: cannot start ${cmd}: ${err.code === 'ENOENT' ? 'command not found' : (err.code ?? err.message)}\n`,
+      );
+      resolve(err.code === 'ENOENT' ? 127 : 126);
+    });
+    child.once('exit', (code, signal) => {
+      void Promise.all(copies).then(() => resolve(exitCodeOf(code, signal)));
+    });
+  });
+  return { child, done };
+};
+
+/** Asks a child to stop (SIGTERM), and kills it (SIGKILL) if it has not exited after `graceMs`. */
+export const stopChild = async (running: RunningChild, graceMs: number): Promise<void> => {
+  const { child } = running;
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await running.done;
+  clearTimeout(timer);
+};

@@ -1,0 +1,140 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { base64Core, maskForms } from './mask-forms.js';
+import { maskAll, streamMasker } from './masker.js';
+
+/** The specification, written the slow and obvious way: mark every byte of every occurrence, then collapse each marked run. */
+const naiveMask = (patterns: Buffer[], input: Buffer): Buffer => {
+  const marked = new Uint8Array(input.length);
+  for (const p of patterns) {
+    if (p.length === 0) continue;
+    for (let at = input.indexOf(p); at !== -1; at = input.indexOf(p, at + 1)) marked.fill(1, at, at + p.length);
+  }
+  const out: number[] = [];
+  for (let i = 0; i < input.length; i++) {
+    if (!marked[i]) out.push(input[i]!);
+    else if (i === 0 || !marked[i - 1]) out.push(...Buffer.from('***'));
+  }
+  return Buffer.from(out);
+};
+
+/** Feeds `input` in pieces cut at `cuts`. */
+const maskChunked = (patterns: Buffer[], input: Buffer, cuts: number[]): Buffer => {
+  const m = streamMasker(patterns);
+  const points = [...new Set(cuts.map((c) => c % (input.length + 1)))].sort((a, b) => a - b);
+  const parts: Buffer[] = [];
+  let from = 0;
+  for (const p of [...points, input.length]) {
+    parts.push(...m.push(input.subarray(from, p)));
+    from = p;
+  }
+  parts.push(...m.flush());
+  return Buffer.concat(parts);
+};
+
+// A small alphabet makes overlaps, shared prefixes and near-misses common.
+const text = (max: number) =>
+  fc.string({ unit: fc.constantFrom('a', 'b', 'c', '*', '\n'), maxLength: max }).map((s) => Buffer.from(s));
+const patternSet = fc.array(
+  text(6).filter((b) => b.length > 0),
+  { minLength: 1, maxLength: 6 },
+);
+
+describe('streamMasker', () => {
+  it('masks exactly what the naive definition masks', () => {
+    fc.assert(
+      fc.property(patternSet, text(80), (patterns, input) => {
+        expect(maskAll(patterns, input)).toEqual(naiveMask(patterns, input));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('gives the same output for any chunking of the input', () => {
+    fc.assert(
+      fc.property(patternSet, text(80), fc.array(fc.nat(), { maxLength: 12 }), (patterns, input, cuts) => {
+        expect(maskChunked(patterns, input, cuts)).toEqual(naiveMask(patterns, input));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('gives the same output fed one byte at a time, with long patterns that reach the sparse states', () => {
+    const long = fc.array(
+      text(24).filter((b) => b.length > 4),
+      { minLength: 1, maxLength: 4 },
+    );
+    fc.assert(
+      fc.property(long, text(200), (patterns, input) => {
+        expect(
+          maskChunked(
+            patterns,
+            input,
+            Array.from({ length: input.length }, (_, i) => i),
+          ),
+        ).toEqual(naiveMask(patterns, input));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('holds back only a possible partial match, so a line without one is written at once', () => {
+    const m = streamMasker([Buffer.from('hunter2-secret')]);
+    expect(Buffer.concat(m.push(Buffer.from('plain line\n'))).toString()).toBe('plain line\n');
+    expect(Buffer.concat(m.push(Buffer.from('token: hunt'))).toString()).toBe('token: ');
+    expect(Buffer.concat(m.push(Buffer.from('er2-sec'))).toString()).toBe('');
+    expect(Buffer.concat(m.push(Buffer.from('ret done\n'))).toString()).toBe('*** done\n');
+    expect(Buffer.concat(m.push(Buffer.from('hunter'))).toString()).toBe('');
+    expect(Buffer.concat(m.push(Buffer.from('!\n'))).toString()).toBe('hunter!\n');
+    expect(Buffer.concat(m.flush()).toString()).toBe('');
+  });
+
+  it('writes a held-back prefix at the end of the stream', () => {
+    const m = streamMasker([Buffer.from('abcdef')]);
+    expect(Buffer.concat(m.push(Buffer.from('xxabc'))).toString()).toBe('xx');
+    expect(Buffer.concat(m.flush()).toString()).toBe('abc');
+  });
+});
+
+describe('maskForms', () => {
+  const value = 'sk_live-Canary/Value+42?&é';
+  const forms = maskForms(value).map((b) => b.toString());
+
+  it.each([0, 1, 2])('covers the base64 of the value at alignment %i, whatever surrounds it', (offset) => {
+    for (const [before, after] of [
+      ['', ''],
+      ['x', 'yz'],
+      ['prefix bytes ', '!'],
+    ] as const) {
+      const data = Buffer.concat([
+        Buffer.alloc(offset, 'q'),
+        Buffer.from(before),
+        Buffer.from(value),
+        Buffer.from(after),
+      ]);
+      const encoded = data.toString('base64');
+      const masked = maskAll(maskForms(value), Buffer.from(encoded)).toString();
+      expect(masked).toContain('***');
+      // What survives is at most two characters at each edge of the value's span.
+      expect(masked.length).toBeLessThan(encoded.length - base64Core(Buffer.from(value), 0).length + 8);
+    }
+  });
+
+  it('includes base64url, percent-encoding and JSON escaping', () => {
+    const b64 = Buffer.from(value).toString('base64url');
+    expect(maskAll(maskForms(value), Buffer.from(b64)).toString()).toMatch(/^.{0,2}\*\*\*.{0,3}$/);
+    expect(forms).toContain(encodeURIComponent(value));
+    expect(forms).toContain(JSON.stringify(value).slice(1, -1));
+  });
+
+  it('masks each line of a multi-line value on its own', () => {
+    const cert = '-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\nQ2FuYXJ5Q2VydA==\n-----END CERTIFICATE-----\n';
+    const printed = Buffer.from('line 2 is QIBszCCAVmgAwIBAgIU? no: MIIBszCCAVmgAwIBAgIU\n');
+    expect(maskAll(maskForms(cert), printed).toString()).toBe('line 2 is QIBszCCAVmgAwIBAgIU? no: ***\n');
+  });
+
+  it('does not mask values shorter than 4 characters', () => {
+    expect(maskForms('abc')).toEqual([]);
+    expect(maskForms('abcd').length).toBeGreaterThan(0);
+  });
+});

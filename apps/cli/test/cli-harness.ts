@@ -1,0 +1,48 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const BUNDLE = fileURLToPath(new URL('../dist/nembl.cjs', import.meta.url));
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliOptions {
+  env?: Record<string, string | undefined>;
+  input?: string;
+  configHome?: string;
+}
+
+/** A config home of its own per test (XDG_CONFIG_HOME), removed by `cleanup`. */
+export const tempConfigHome = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nembl-cli-'));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+};
+
+/** Starts the built CLI as a user would, with a clean environment (no NEMBL_* from the test runner). */
+export const startCli = (args: string[], opts: CliOptions = {}) => {
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' };
+  if (opts.configHome) env.XDG_CONFIG_HOME = opts.configHome;
+  for (const [k, v] of Object.entries(opts.env ?? {})) if (v !== undefined) env[k] = v;
+  const child: ChildProcess = spawn(process.execPath, [BUNDLE, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+  child.stdin!.end(opts.input ?? '');
+  const done = new Promise<CliResult>((resolve) => {
+    child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+  return { child, done, output: () => ({ stdout, stderr }) };
+};
+
+export const runCli = (args: string[], opts: CliOptions = {}): Promise<CliResult> => startCli(args, opts).done;
+
+/** A node one-liner as the child command (`node -e SCRIPT`), so children are real processes on every platform. */
+export const nodeChild = (script: string) => [process.execPath, '-e', script];

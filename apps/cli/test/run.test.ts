@@ -1,0 +1,341 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiClient, startTestApi, type TestApi } from '../../api/test/harness.js';
+import { base64Core } from '../src/run/mask-forms.js';
+import { BUNDLE, nodeChild, runCli, startCli } from './cli-harness.js';
+
+// A canary whose encoded forms all differ from it: quote and backslash (JSON), +, / and & (percent, base64url).
+const CANARY = 'Canary"Q\\uote/with+plus&amp=1-ünïcode-7f3a9';
+const CERT = [
+  '-----BEGIN CERTIFICATE-----',
+  'MIIBszCCAVmgAwIBAgIUQ2FuYXJ5Q2VydGlmaWNhdGVMaW5lT25l',
+  'TGluZVR3b09mVGhlQ2FuYXJ5Q2VydGlmaWNhdGVXaXRoTW9yZQ==',
+  '-----END CERTIFICATE-----',
+].join('\n');
+
+let t: TestApi;
+let admin: ApiClient;
+let token: string;
+const scratch = mkdtempSync(join(tmpdir(), 'nembl-run-'));
+
+const newToken = async (roles: string[], extra: Record<string, unknown> = {}) =>
+  (await admin.post('/api/v1/tokens', { name: `t-${Math.random()}`, roles, ...extra })).body.token as string;
+
+beforeAll(async () => {
+  t = await startTestApi();
+  admin = new ApiClient(t.url);
+  await admin.signup();
+  for (const [name, value] of [
+    ['canary', CANARY],
+    ['tls-cert', CERT],
+    ['short-pin', 'abc'],
+    ['rotating', 'rotating-value-one'],
+  ]) {
+    expect((await admin.post('/api/v1/secrets', { name, value })).status).toBe(201);
+  }
+  token = await newToken(['Runner']);
+}, 60_000);
+afterAll(async () => {
+  await t?.close();
+});
+
+const cliEnv = () => ({ NEMBL_API_URL: t.url, NEMBL_TOKEN: token });
+const run = (flags: string[], script: string, env: Record<string, string | undefined> = cliEnv()) =>
+  runCli(['run', ...flags, '--', ...nodeChild(script)], { env });
+
+/** Every form of the canary a leaky child might print. */
+const canaryForms = () => {
+  const bytes = Buffer.from(CANARY);
+  return [
+    CANARY,
+    JSON.stringify(CANARY).slice(1, -1),
+    encodeURIComponent(CANARY),
+    ...[0, 1, 2].flatMap((o) => [base64Core(bytes, o), base64Core(bytes, o).replace(/\+/g, '-').replace(/\//g, '_')]),
+    ...CERT.split('\n'),
+  ];
+};
+
+describe('nembl run masks every resolved value in the child’s output', () => {
+  const leaky = `
+    const v = process.env.CANARY, cert = process.env.CERT;
+    const pause = (ms) => new Promise((r) => setTimeout(r, ms));
+    (async () => {
+      console.log('raw:', v);
+      process.stdout.write('split: ' + v.slice(0, 9)); await pause(60);
+      process.stdout.write(v.slice(9, 20)); await pause(60);
+      process.stdout.write(v.slice(20) + ' end\\n');
+      for (const pad of ['', 'x', 'xy']) console.log('b64:', Buffer.from(pad + v + '!').toString('base64'));
+      console.log('b64url:', Buffer.from(v).toString('base64url'));
+      console.log('url:', 'https://example.com/?t=' + encodeURIComponent(v));
+      console.log('json:', JSON.stringify({ token: v }));
+      console.error('stderr:', v);
+      for (const line of cert.split('\\n')) { console.log('cert:', line); await pause(10); }
+      console.log('literal:', process.env.REGION);
+    })();`;
+
+  it('prints none of the raw, split, base64, base64url, percent-encoded, JSON-escaped or certificate-line forms', async () => {
+    const r = await run(
+      ['--env', 'CANARY=secret:canary', '--env', 'CERT=secret:tls-cert', '--env', 'REGION=eu-west-1'],
+      leaky,
+    );
+    expect(r.stderr).toContain('stderr: ***');
+    expect(r.code).toBe(0);
+    const out = r.stdout + r.stderr;
+    for (const form of canaryForms()) expect(out).not.toContain(form);
+    expect(r.stdout).toContain('raw: ***\n');
+    expect(r.stdout).toContain('split: *** end\n');
+    expect(r.stdout.match(/^b64: .{0,3}\*\*\*.{0,4}$/gm)).toHaveLength(3);
+    expect(r.stdout).toMatch(/^url: https:\/\/example\.com\/\?t=\*\*\*$/m);
+    expect(r.stdout).toContain('json: {"token":"***"}');
+    expect(r.stdout.match(/^cert: \*\*\*$/gm)).toHaveLength(4);
+    // Literals are not secrets.
+    expect(r.stdout).toContain('literal: eu-west-1');
+  });
+
+  it('passes output through untouched with --no-mask', async () => {
+    const r = await run(['--no-mask', '--env', 'CANARY=secret:canary'], 'console.log("raw:", process.env.CANARY)');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`raw: ${CANARY}\n`);
+  });
+
+  it('does not mask values shorter than 4 characters, and says so once on stderr', async () => {
+    const r = await run(
+      ['--env', 'PIN=secret:short-pin', '--env', 'CANARY=secret:canary'],
+      'console.log(process.env.PIN, process.env.CANARY)',
+    );
+    expect(r.stdout).toBe('abc ***\n');
+    expect(r.stderr.match(/shorter than 4 characters/g)).toHaveLength(1);
+  });
+
+  it('resolves a workflow phase through a new run, with the phase’s literals', async () => {
+    const w = await admin.post('/api/v1/workflows', {
+      name: 'deploy',
+      phases: [{ name: 'Deploy to Staging', env: { DEPLOY_TOKEN: 'secret:canary', REGION: 'eu-west-1' } }],
+    });
+    expect(w.status).toBe(201);
+    const r = await run(
+      ['--workflow', 'deploy', '--phase', 'Deploy to Staging'],
+      'console.log(process.env.REGION, process.env.DEPLOY_TOKEN.length, process.env.DEPLOY_TOKEN)',
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`eu-west-1 ${CANARY.length} ***\n`);
+
+    const started = await ApiClient.withToken(t.url, token).post(`/api/v1/workflows/${w.body.workflow.id}/runs`);
+    const byRun = await run(
+      ['--run', started.body.run.id, '--phase', 'Deploy to Staging'],
+      'console.log(process.env.DEPLOY_TOKEN === ' + JSON.stringify(CANARY) + ')',
+    );
+    expect(byRun.stdout).toBe('true\n');
+    expect((await run(['--workflow', 'nope', '--phase', 'x'], 'console.log(1)')).code).toBe(4);
+  });
+});
+
+describe('nembl run passes on the child’s fate', () => {
+  it.each([
+    [0, 'process.exit(0)'],
+    [1, 'process.exit(1)'],
+    [42, 'process.exit(42)'],
+    [137, 'process.kill(process.pid, "SIGKILL")'],
+  ])('exits %i', async (code, script) => {
+    const r = await run(['--env', 'CANARY=secret:canary'], script);
+    expect(r.code).toBe(code);
+  });
+
+  it('forwards SIGTERM to the child, which exits cleanly', async () => {
+    const cli = startCli(
+      [
+        'run',
+        '--env',
+        'CANARY=secret:canary',
+        '--',
+        ...nodeChild(`
+      process.on('SIGTERM', () => { console.log('child got SIGTERM'); process.exit(0); });
+      console.log('ready'); setInterval(() => {}, 1000);`),
+      ],
+      { env: cliEnv() },
+    );
+    await expect.poll(() => cli.output().stdout, { timeout: 15_000 }).toContain('ready');
+    cli.child.kill('SIGTERM');
+    const r = await cli.done;
+    expect(r.stdout).toContain('child got SIGTERM');
+    expect(r.code).toBe(0);
+  });
+
+  it.each(['SIGUSR1', 'SIGQUIT', 'SIGINT'] as const)('forwards %s to a child that traps it', async (sig) => {
+    const script = `trap 'echo got ${sig}; exit 0' ${sig.slice(3)}; echo ready; while :; do sleep 0.05; done`;
+    const cli = startCli(['run', '--env', 'CANARY=secret:canary', '--', 'sh', '-c', script], { env: cliEnv() });
+    await expect.poll(() => cli.output().stdout, { timeout: 15_000 }).toContain('ready');
+    cli.child.kill(sig);
+    const r = await cli.done;
+    expect(r.stdout).toContain(`got ${sig}`);
+    expect(r.code).toBe(0);
+  });
+
+  it('works as PID 1 (as in a container): SIGTERM to it reaches the child', async () => {
+    // A fresh PID namespace makes nembl its PID 1, which gets no default signal handling from the kernel.
+    const ns = spawn(
+      'unshare',
+      [
+        '--pid',
+        '--fork',
+        '--kill-child',
+        process.execPath,
+        BUNDLE,
+        'run',
+        '--env',
+        'CANARY=secret:canary',
+        '--',
+        ...nodeChild(`
+      process.on('SIGTERM', () => { console.log('child got SIGTERM'); process.exit(0); });
+      console.log('ready'); setInterval(() => {}, 1000);`),
+      ],
+      { env: { PATH: process.env.PATH ?? '', ...cliEnv() }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    ns.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    const exited = new Promise<number | null>((r) => ns.once('close', (code) => r(code)));
+    await expect.poll(() => out, { timeout: 15_000 }).toContain('ready');
+    const pid1 = Number(readFileSync(`/proc/${ns.pid}/task/${ns.pid}/children`, 'utf8').trim().split(/\s+/)[0]);
+    expect(readFileSync(`/proc/${pid1}/status`, 'utf8')).toMatch(/^NSpid:\s+\d+\s+1$/m);
+    process.kill(pid1, 'SIGTERM');
+    expect(await exited).toBe(0);
+    expect(out).toContain('child got SIGTERM');
+  });
+
+  it('ends when its reader goes away (`nembl run … | head`), instead of running on', async () => {
+    const cli = startCli(
+      [
+        'run',
+        '--env',
+        'CANARY=secret:canary',
+        '--',
+        ...nodeChild(`setInterval(() => console.log('y'.repeat(100)), 1);`),
+      ],
+      {
+        env: cliEnv(),
+      },
+    );
+    await expect.poll(() => cli.output().stdout, { timeout: 15_000 }).toContain('yyy');
+    cli.child.stdout!.destroy();
+    const r = await cli.done;
+    expect(r.code).not.toBe(0);
+  });
+
+  // (Not SIGUSR1 here: a Node child takes that as "start the inspector".)
+  it.each([
+    ['SIGUSR2', 12],
+    ['SIGHUP', 1],
+  ] as const)('forwards %s too, and returns 128 + the signal when the child dies of it', async (sig, n) => {
+    const cli = startCli(
+      [
+        'run',
+        '--env',
+        'CANARY=secret:canary',
+        '--',
+        ...nodeChild(`console.log('ready'); setInterval(() => {}, 1000);`),
+      ],
+      { env: cliEnv() },
+    );
+    await expect.poll(() => cli.output().stdout, { timeout: 15_000 }).toContain('ready');
+    cli.child.kill(sig);
+    expect((await cli.done).code).toBe(128 + n);
+  });
+});
+
+describe('nembl run --watch', () => {
+  it('restarts the child once after a rotation, and the new child sees the new value', async () => {
+    const fingerprint = (v: string) => createHash('sha256').update(v).digest('hex').slice(0, 16);
+    const cli = startCli(
+      [
+        'run',
+        '--watch',
+        '--watch-interval',
+        '0.3',
+        '--env',
+        'ROTATING=secret:rotating',
+        '--',
+        ...nodeChild(`
+        const v = process.env.ROTATING;
+        console.log('started ' + require('node:crypto').createHash('sha256').update(v).digest('hex').slice(0, 16));
+        process.on('SIGTERM', () => { console.log('stopping'); process.exit(0); });
+        setInterval(() => {}, 1000);`),
+      ],
+      { env: cliEnv() },
+    );
+    await expect
+      .poll(() => cli.output().stdout, { timeout: 15_000 })
+      .toContain(`started ${fingerprint('rotating-value-one')}`);
+    expect((await admin.put('/api/v1/secrets/rotating/value', { value: 'rotating-value-two' })).status).toBe(200);
+    await expect
+      .poll(() => cli.output().stdout, { timeout: 15_000 })
+      .toContain(`started ${fingerprint('rotating-value-two')}`);
+    // Several more polls find nothing new: no second restart.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(cli.output().stdout.match(/^started /gm)).toHaveLength(2);
+    expect(cli.output().stdout).toContain('stopping');
+    expect(cli.output().stderr).toContain('secret rotating has a new version');
+    cli.child.kill('SIGTERM');
+    expect((await cli.done).code).toBe(0);
+  });
+});
+
+describe('nembl run fails before starting anything', () => {
+  const marker = () => join(scratch, `started-${Math.random().toString(36).slice(2)}`);
+  const touch = (file: string) => `require('node:fs').writeFileSync(${JSON.stringify(file)}, 'x')`;
+
+  it('exits 4 naming a missing secret', async () => {
+    const file = marker();
+    const r = await run(['--env', 'X=secret:no-such-secret'], touch(file));
+    expect(r.code).toBe(4);
+    expect(r.stderr).toContain('no-such-secret');
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it('exits 4 naming a secret the token may not read the value of', async () => {
+    const file = marker();
+    const r = await run(['--env', 'X=secret:canary'], touch(file), {
+      NEMBL_API_URL: t.url,
+      NEMBL_TOKEN: await newToken(['Developer']),
+    });
+    expect(r.code).toBe(4);
+    expect(r.stderr).toContain('canary');
+    expect(r.stderr).not.toContain(CANARY);
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it('exits 5 when the API is unreachable', async () => {
+    const file = marker();
+    const r = await run(['--env', 'X=secret:canary'], touch(file), {
+      NEMBL_API_URL: 'http://127.0.0.1:9',
+      NEMBL_TOKEN: token,
+    });
+    expect(r.code).toBe(5);
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it.each([
+    ['no command', ['run', '--env', 'X=secret:canary']],
+    ['nothing to inject', ['run', '--', 'true']],
+    ['a malformed reference', ['run', '--env', 'X=secret:Bad_Name', '--', 'true']],
+    ['a lower-case variable', ['run', '--env', 'x=1', '--', 'true']],
+    ['an unknown flag', ['run', '--bogus', '--', 'true']],
+    ['--phase without a workflow', ['run', '--phase', 'p', '--', 'true']],
+    ['--watch with --run', ['run', '--watch', '--run', 'r', '--phase', 'p', '--', 'true']],
+  ])('exits 2 for %s', async (_n, args) => {
+    expect((await runCli(args, { env: cliEnv() })).code).toBe(2);
+  });
+
+  // Last: moving the API's clock on expires every token issued so far.
+  it('exits 3 with an expired token', async () => {
+    const file = marker();
+    const expiring = await newToken(['Runner'], { expiresAt: new Date(Date.now() + 3_600_000).toISOString() });
+    t.clock.advance(2 * 3_600_000);
+    const r = await run(['--env', 'X=secret:canary'], touch(file), { NEMBL_API_URL: t.url, NEMBL_TOKEN: expiring });
+    expect(r.code).toBe(3);
+    expect(existsSync(file)).toBe(false);
+  });
+});
