@@ -185,7 +185,7 @@ export const composeApi = (infra: ApiInfra) => {
     authz,
     users: userServiceFactory({ dataSource, users: userRepo, sessions, tokens: tokenRepo, audit, now }),
     userRepo,
-    tokens: tokenServiceFactory({ dataSource, tokens: tokenRepo, audit, now }),
+    tokens: tokenServiceFactory({ dataSource, tokens: tokenRepo, users: userRepo, audit, now }),
     tokenRepo,
     auditLog: auditLogServiceFactory({ repo: auditRepositoryFactory({ dataSource }) }),
     principalCache,

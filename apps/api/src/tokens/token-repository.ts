@@ -9,6 +9,9 @@ export interface RevokedToken {
   createdByToken: string | null;
 }
 
+/** Per-company transaction lock taken by token mints and lineage revocations (see `lockLineage`). */
+const LINEAGE_LOCK = `SELECT pg_advisory_xact_lock(hashtextextended('nembl:token-lineage:' || $1, 0))`;
+
 export const tokenRepositoryFactory = ({ dataSource }: { dataSource: DataSource }) => {
   const repo = (em?: EntityManager) => (em ?? dataSource.manager).getRepository(ServiceTokenEntity);
   return {
@@ -51,6 +54,24 @@ export const tokenRepositoryFactory = ({ dataSource }: { dataSource: DataSource 
     find: (companyId: string, id: string): Promise<ServiceTokenRow | null> =>
       repo().findOneBy({ companyId, id, revokedAt: IsNull() }),
 
+    /** A token by id inside a transaction, only while it is usable (not revoked, not expired). */
+    findLiveById: async (em: EntityManager, companyId: string, id: string, now: Date): Promise<ServiceTokenRow | null> =>
+      repo(em)
+        .createQueryBuilder('t')
+        .where('t.company_id = :companyId AND t.id = :id AND t.revoked_at IS NULL', { companyId, id })
+        .andWhere('(t.expires_at IS NULL OR t.expires_at > :now)', { now })
+        .getOne(),
+
+    /**
+     * Serializes, per company, minting tokens with revoking lineages (until the transaction ends).
+     * Without it a mint whose INSERT commits just after a revocation's recursive walk ran would
+     * leave a live child of a revoked parent (or of a removed user): row locks cannot close that
+     * gap, since the walk cannot see the not-yet-committed child.
+     */
+    lockLineage: async (em: EntityManager, companyId: string): Promise<void> => {
+      await em.query(LINEAGE_LOCK, [companyId]);
+    },
+
     list: (companyId: string, limit: number, after?: { name: string; id: string }): Promise<ServiceTokenRow[]> => {
       const qb = repo()
         .createQueryBuilder('t')
@@ -86,6 +107,9 @@ export const tokenRepositoryFactory = ({ dataSource }: { dataSource: DataSource 
       roots: { tokenId?: string; createdByUser?: string },
       now: Date,
     ): Promise<RevokedToken[]> => {
+      // Under the lineage lock, the walk below (a new statement, so a new snapshot) sees every
+      // token minted before, and no mint can commit until this transaction does.
+      await em.query(LINEAGE_LOCK, [companyId]);
       // A final SELECT (not a bare UPDATE … RETURNING), so the driver hands back plain rows.
       const rows: Array<{ id: string; name: string; created_by_token: string | null }> = await em.query(
         `WITH RECURSIVE lineage(id) AS (

@@ -14,7 +14,7 @@ export interface UserServiceDeps {
   dataSource: DataSource;
   users: UserRepository;
   sessions: Pick<SessionRepository, 'deleteForUser'>;
-  tokens: Pick<TokenRepository, 'revokeLineage'>;
+  tokens: Pick<TokenRepository, 'lockLineage' | 'revokeLineage'>;
   audit: Pick<AuditService, 'record'>;
   now: () => Date;
 }
@@ -107,6 +107,9 @@ export const userServiceFactory = ({ dataSource, users, sessions, tokens, audit,
       const target = await get(caller, id);
       await mayActOn(caller, target, 'users:delete', { kind: 'user', name: target.email, id: target.id }, ctx);
       await dataSource.transaction(async (em) => {
+        // The lineage lock first (before the admin row locks below): a token this user is minting
+        // meanwhile waits for the removal and is then refused, or commits first and is revoked.
+        await tokens.lockLineage(em, caller.companyId);
         const user = await users.find(caller.companyId, id, em);
         if (!user) throw new NotFoundError('No such user');
         assertMayActOn(caller, user, user.email);
