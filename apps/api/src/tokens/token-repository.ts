@@ -98,13 +98,14 @@ export const tokenRepositoryFactory = ({ dataSource }: { dataSource: DataSource 
     },
 
     /**
-     * Revokes live tokens — those given by id, or minted by the given user — together with every
-     * live token they minted, transitively. Returns what it revoked.
+     * Revokes live tokens — those given by id, or minted by the given user (with `beyond`: only
+     * those carrying a role or group outside it) — together with every live token they minted,
+     * transitively. Returns what it revoked.
      */
     revokeLineage: async (
       em: EntityManager,
       companyId: string,
-      roots: { tokenId?: string; createdByUser?: string },
+      roots: { tokenId?: string; createdByUser?: string; beyond?: { roles: readonly string[]; groups: readonly string[] } },
       now: Date,
     ): Promise<RevokedToken[]> => {
       // Under the lineage lock, the walk below (a new statement, so a new snapshot) sees every
@@ -114,7 +115,8 @@ export const tokenRepositoryFactory = ({ dataSource }: { dataSource: DataSource 
       const rows: Array<{ id: string; name: string; created_by_token: string | null }> = await em.query(
         `WITH RECURSIVE lineage(id) AS (
            SELECT id FROM service_tokens
-            WHERE company_id = $1 AND revoked_at IS NULL AND (id = $2 OR created_by = $3)
+            WHERE company_id = $1 AND revoked_at IS NULL
+              AND (id = $2 OR (created_by = $3 AND ($5::text[] IS NULL OR NOT (roles <@ $5::text[] AND groups <@ $6::text[]))))
            UNION
            SELECT t.id FROM service_tokens t JOIN lineage l ON t.created_by_token = l.id
             WHERE t.company_id = $1 AND t.revoked_at IS NULL
@@ -124,7 +126,7 @@ export const tokenRepositoryFactory = ({ dataSource }: { dataSource: DataSource 
             RETURNING id, name, created_by_token
          )
          SELECT id, name, created_by_token FROM revoked`,
-        [companyId, roots.tokenId ?? null, roots.createdByUser ?? null, now],
+        [companyId, roots.tokenId ?? null, roots.createdByUser ?? null, now, roots.beyond?.roles ?? null, roots.beyond?.groups ?? null],
       );
       return rows.map((r) => ({ id: r.id, name: r.name, createdByToken: r.created_by_token }));
     },

@@ -34,11 +34,20 @@ export const tokenServiceFactory = ({
    * A token minted by a token lives no longer than its parent: no expiry given → the parent's;
    * a later one → 400 naming `expiresAt` (silently shortening what was asked for would surprise).
    * Read inside the minting transaction, under the lineage lock: a creator revoked, expired or
-   * removed since it authenticated (the request raced its revocation) mints nothing (401).
+   * removed since it authenticated (the request raced its revocation) mints nothing (401), and a
+   * user grants only what they hold as the transaction reads them.
    */
-  const cappedExpiry = async (em: EntityManager, caller: Principal, requested: Date | undefined): Promise<Date | null> => {
+  const cappedExpiry = async (
+    em: EntityManager,
+    caller: Principal,
+    input: { roles: string[]; groups: string[]; expiresAt?: Date | undefined },
+  ): Promise<Date | null> => {
+    const requested = input.expiresAt;
     if (caller.type !== 'token') {
-      if (!(await users.find(caller.companyId, caller.id, em))) throw new UnauthorizedError('Session user no longer exists');
+      const user = await users.find(caller.companyId, caller.id, em);
+      if (!user) throw new UnauthorizedError('Session user no longer exists');
+      // Against the roles the user holds now: a demotion that committed meanwhile counts.
+      assertCanGrant(user, input);
       return requested ?? null;
     }
     const parent = await tokens.findLiveById(em, caller.companyId, caller.id, now());
@@ -67,7 +76,7 @@ export const tokenServiceFactory = ({
         // Serialized with revocations of lineages (a revoked parent, a removed creator), so the
         // new token is either refused or seen, and revoked, by a revocation running meanwhile.
         await tokens.lockLineage(em, caller.companyId);
-        const expiresAt = await cappedExpiry(em, caller, input.expiresAt);
+        const expiresAt = await cappedExpiry(em, caller, input);
         const created = await tokens.insert(em, {
           companyId: caller.companyId,
           name: input.name,

@@ -104,3 +104,49 @@ describe('token lineage under concurrency', () => {
     expect((await admin.get('/api/v1/tokens')).body.items).toEqual([]);
   });
 });
+
+describe('a demoted user’s tokens', () => {
+  it('are revoked, with their children, when they carry a role or group the user lost', async () => {
+    const admin = new ApiClient(t.url);
+    const s = await admin.signup();
+    const u = { email: `u-${randomBytes(4).toString('hex')}@example.com`, name: 'ex-admin', password, roles: ['Admin'], groups: [] };
+    const userId = (await admin.post('/api/v1/users', u)).body.user.id;
+    const exAdmin = new ApiClient(t.url);
+    expect((await exAdmin.login(u.email, password)).status).toBe(200);
+    const adminToken = (await exAdmin.post('/api/v1/tokens', { name: 'ci-admin', roles: ['Admin'] })).body;
+    const child = (await ApiClient.withToken(t.url, adminToken.token).post('/api/v1/tokens', { name: 'ci-child', roles: ['Runner'] })).body;
+    const deployer = (await exAdmin.post('/api/v1/tokens', { name: 'ci-deployer', roles: ['Deployer'] })).body;
+    const runner = (await exAdmin.post('/api/v1/tokens', { name: 'ci-runner', roles: ['Runner'], groups: ['ops'] })).body;
+
+    const demoted = await admin.patch(`/api/v1/users/${userId}`, { roles: ['Runner'], groups: ['ops'] });
+    expect(demoted.status).toBe(200);
+    // The demoted user can no longer act as an Admin through a token minted while Admin.
+    for (const tok of [adminToken, child, deployer]) expect((await ApiClient.withToken(t.url, tok.token).get('/api/v1/me')).status).toBe(401);
+    // A token within what the user still holds keeps working.
+    expect((await ApiClient.withToken(t.url, runner.token).get('/api/v1/me')).status).toBe(200);
+    expect((await admin.get('/api/v1/tokens')).body.items.map((i: { name: string }) => i.name)).toEqual(['ci-runner']);
+    await vi.waitFor(
+      async () => {
+        const rows: Array<{ resource_name: string; reason: string }> = await t.dataSource.query(
+          `SELECT resource_name, reason FROM audit_events WHERE company_id = $1 AND action = 'tokens:revoke'`,
+          [s.company.id],
+        );
+        expect(rows.map((r) => r.resource_name).sort()).toEqual(['ci-admin', 'ci-child', 'ci-deployer']);
+        expect(rows.every((r) => r.reason === `creator_demoted:${u.email}`)).toBe(true);
+      },
+      { timeout: 10_000, interval: 100 },
+    );
+  });
+
+  it('keeps a user’s tokens on a rename or a role added', async () => {
+    const admin = new ApiClient(t.url);
+    await admin.signup();
+    const u = { email: `u-${randomBytes(4).toString('hex')}@example.com`, name: 'dev', password, roles: ['Admin'], groups: [] };
+    const userId = (await admin.post('/api/v1/users', u)).body.user.id;
+    const dev = new ApiClient(t.url);
+    await dev.login(u.email, password);
+    const tok = (await dev.post('/api/v1/tokens', { name: 'ci', roles: ['Admin'] })).body;
+    expect((await admin.patch(`/api/v1/users/${userId}`, { name: 'renamed', roles: ['Admin', 'Viewer'] })).status).toBe(200);
+    expect((await ApiClient.withToken(t.url, tok.token).get('/api/v1/me')).status).toBe(200);
+  });
+});
