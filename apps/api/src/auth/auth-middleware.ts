@@ -85,7 +85,8 @@ export const invalidatePrincipalsOnWrite =
       // Logout is public: its principal, if any, is found by the route itself.
       const companyId = (res.locals.principal as { companyId?: string } | undefined)?.companyId;
       if (companyId) cache.invalidateCompany(companyId);
-      if (res.statusCode >= 400) return end(...args);
+      // A logout that ended no session changed nothing: no barrier for anonymous callers to trigger.
+      if (res.statusCode >= 400 || (!companyId && res.locals.sessionEnded !== true)) return end(...args);
       void barrier().finally(() => {
         if (companyId) cache.invalidateCompany(companyId);
         end(...args);
