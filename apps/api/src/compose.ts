@@ -16,6 +16,8 @@ import { apiAuditServiceFactory } from './audit/audit-recorder.js';
 import { auditRepositoryFactory } from './audit/audit-repository.js';
 import { authServiceFactory } from './auth/auth-service.js';
 import { principalCacheFactory } from './auth/principal-cache.js';
+import { identitySyncFactory } from './auth/identity-sync.js';
+import { IDENTITY_LISTENER_NAME, identitySyncRepositoryFactory } from './auth/identity-sync-repository.js';
 import { sessionRepositoryFactory } from './auth/session-repository.js';
 import { authzServiceFactory } from './authz/authz-service.js';
 import { companyRepositoryFactory } from './companies/company-repository.js';
@@ -82,13 +84,22 @@ export const composeApi = (infra: ApiInfra) => {
   };
   // Who a credential stands for, for a few seconds; dropped on every identity change (NOTIFY).
   const principalCache = principalCacheFactory({ ttlMs: 10_000, maxEntries: 50_000 });
+  // An identity write answers only once every API process has dropped what it cached (barrier).
+  const identitySync = identitySyncFactory({
+    repo: identitySyncRepositoryFactory({ dataSource }),
+    logger: infra.logger,
+    timeoutMs: 2000,
+  });
   const identityListener = pgListener({
     databaseUrl: infra.databaseUrl,
     channel: IDENTITY_CHANNEL,
-    applicationName: 'nembl-api-identity',
+    applicationName: IDENTITY_LISTENER_NAME,
     logger: infra.logger,
-    onNotify: (companyId) =>
-      companyId ? principalCache.invalidateCompany(companyId) : principalCache.setEnabled(identityListener.listening()),
+    onNotify: (payload) => {
+      if (identitySync.onNotify(payload)) return;
+      if (payload) principalCache.invalidateCompany(payload);
+      else principalCache.setEnabled(identityListener.listening());
+    },
     onState: (listening) => principalCache.setEnabled(listening),
   });
   void identityListener.start();
@@ -185,10 +196,11 @@ export const composeApi = (infra: ApiInfra) => {
     authz,
     users: userServiceFactory({ dataSource, users: userRepo, sessions, tokens: tokenRepo, audit, now }),
     userRepo,
-    tokens: tokenServiceFactory({ dataSource, tokens: tokenRepo, audit, now }),
+    tokens: tokenServiceFactory({ dataSource, tokens: tokenRepo, users: userRepo, audit, now }),
     tokenRepo,
     auditLog: auditLogServiceFactory({ repo: auditRepositoryFactory({ dataSource }) }),
     principalCache,
+    identityBarrier: identitySync.barrier,
     apiLimiter: syncedRateLimiterFactory({ redis, prefix, name: 'api', perMinute: env.NEMBL_RATE_LIMIT_API_PER_MIN }),
     sessionSecret: infra.sessionSecret,
     trustProxy: env.NEMBL_TRUST_PROXY,

@@ -45,6 +45,8 @@ export interface ServerDeps {
   auditLog: AuditLogService;
   apiLimiter: RateLimiter;
   principalCache: Pick<PrincipalCache, 'invalidateCompany'>;
+  /** Waits until every API process has handled the identity changes committed so far. */
+  identityBarrier: () => Promise<void>;
   sessionSecret: Buffer;
   trustProxy: string;
   /** True when served over https (NEMBL_PUBLIC_URL): Secure cookies, HSTS, upgrade-insecure-requests. */
@@ -111,11 +113,12 @@ export const createServer = (deps: ServerDeps): Express => {
     next();
   });
   api.post(['/auth/signup', '/auth/login', '/auth/logout'], json);
+  api.post('/auth/logout', invalidatePrincipalsOnWrite(deps.principalCache, deps.identityBarrier));
   api.use(publicAuthRouter(deps.authRoutes));
   api.use(openapiRouter());
   // Authentication comes before body parsing so checks run in the contract's order (401 → 400).
   api.use(authenticate(deps.authRoutes.auth), csrfProtect(deps.sessionSecret), apiRateLimit(deps.apiLimiter), json);
-  api.use(['/users', '/tokens', '/me/password'], invalidatePrincipalsOnWrite(deps.principalCache));
+  api.use(['/users', '/tokens', '/me/password'], invalidatePrincipalsOnWrite(deps.principalCache, deps.identityBarrier));
   api.use(meRouter(deps.authRoutes));
   api.use(userRouter({ users: deps.users, userRepo: deps.userRepo, authz: deps.authz }));
   api.use(auditRouter({ auditLog: deps.auditLog, authz: deps.authz }));

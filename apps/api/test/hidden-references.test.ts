@@ -139,6 +139,31 @@ describe('references to what the caller may not read', () => {
     expect(res.status).toBe(200);
     expect(res.body.connector).toMatchObject({ name: 'public-github-2', authSecret: HIDDEN_SECRET });
   });
+
+  it('does not name a connector’s hidden secret in the error of an update re-checking it, nor of a test call after its deletion', async () => {
+    const { admin, publicGithub } = await company();
+    await admin.post('/api/v1/policies', {
+      name: 'retargeters',
+      statements: [{ effect: 'allow', actions: ['connectors:read', 'connectors:update'], principals: { roles: ['Retargeter'] } }],
+    });
+    const u = { email: `n-${randomBytes(4).toString('hex')}@example.com`, name: 'n', password: 'retarget password 1', roles: ['Retargeter'], groups: [] };
+    await admin.post('/api/v1/users', u);
+    const retargeter = new ApiClient(t.url);
+    await retargeter.login(u.email, u.password);
+    // A new target re-checks the stored secret, which the caller did not name and may not read.
+    const moved = await retargeter.patch(`/api/v1/connectors/${publicGithub}`, { config: { baseUrl: 'http://127.0.0.1:10' } });
+    expect(moved.status).toBe(422);
+    expect(moved.body.errors[0].path).toBe('authSecret');
+    expect(moved.text).not.toContain('private-key');
+    // After the secret is deleted, a test call says the reference is broken, without the name.
+    expect((await admin.delete('/api/v1/secrets/private-key?confirm=private-key')).status).toBeLessThan(300);
+    const tested = await retargeter.post(`/api/v1/connectors/${publicGithub}/test`);
+    expect(tested.status).toBe(422);
+    expect(tested.body.errors[0].path).toBe('authSecret');
+    expect(tested.text).not.toContain('private-key');
+    // Who may read it still gets the name.
+    expect((await admin.post(`/api/v1/connectors/${publicGithub}/test`)).text).toContain('private-key');
+  });
 });
 
 describe('the documented shape of a hidden reference', () => {

@@ -71,19 +71,27 @@ export const csrfProtect =
   };
 
 /**
- * A write to users, tokens or the caller's password drops the company's cached principals before
- * the answer leaves this process, so the caller's next request (here) sees the change at once;
- * other processes hear of it through the identity NOTIFY.
+ * A write to users, tokens or the caller's password (or a logout) drops the company's cached
+ * principals before the answer leaves this process, so the caller's next request (here) sees the
+ * change at once; and a successful one waits for the identity barrier (identity-sync.ts), so no
+ * other API process still serves the old principal from its cache once the answer is out.
  */
 export const invalidatePrincipalsOnWrite =
-  (cache: Pick<PrincipalCache, 'invalidateCompany'>): RequestHandler =>
+  (cache: Pick<PrincipalCache, 'invalidateCompany'>, barrier: () => Promise<void>): RequestHandler =>
   (req, res, next) => {
     if (SAFE_METHODS.has(req.method)) return next();
-    const companyId = (res.locals.principal as { companyId: string }).companyId;
     const end = res.end.bind(res) as (...args: unknown[]) => typeof res;
     res.end = ((...args: unknown[]) => {
-      cache.invalidateCompany(companyId);
-      return end(...args);
+      // Logout is public: its principal, if any, is found by the route itself.
+      const companyId = (res.locals.principal as { companyId?: string } | undefined)?.companyId;
+      if (companyId) cache.invalidateCompany(companyId);
+      // A logout that ended no session changed nothing: no barrier for anonymous callers to trigger.
+      if (res.statusCode >= 400 || (!companyId && res.locals.sessionEnded !== true)) return end(...args);
+      void barrier().finally(() => {
+        if (companyId) cache.invalidateCompany(companyId);
+        end(...args);
+      });
+      return res;
     }) as typeof res.end;
     next();
   };

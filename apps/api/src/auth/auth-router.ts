@@ -76,6 +76,7 @@ export const publicAuthRouter = (deps: AuthRouterDeps): Router => {
         throw new ForbiddenError('Missing or wrong X-CSRF-Token header');
       }
       await deps.auth.logout(token);
+      res.locals.sessionEnded = true;
     }
     res.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'strict', secure: deps.secureCookies, path: '/' });
     res.status(204).end();

@@ -14,6 +14,16 @@ export const deletedSecretError = (name: string, deletedAt: Date | null, path?: 
   );
 
 /**
+ * A reference the caller did not write and may not read (a connector's stored `authSecret`) that
+ * is missing, deleted or unreadable: 422 on the field, without the name, which the caller's view
+ * shows as `{ kind: "secret", hidden: true }`.
+ */
+export const hiddenSecretError = (path: string) =>
+  new UnprocessableError('The secret this refers to is missing, deleted or hidden from you; name a secret you may use', {
+    errors: [{ path, message: 'refers to a secret you may not read' }],
+  });
+
+/**
  * Checks references to secrets from connectors and workflows: each must exist (a secret the
  * caller may not even read counts as missing, so existence is not revealed) → else 422 naming
  * it; then `secrets:use` must be allowed → else 403.
@@ -41,8 +51,12 @@ export const secretReferenceServiceFactory = ({ dataSource, authz }: { dataSourc
     liveSecrets,
     lastDeletion,
 
-    /** Validates references for saving; `paths` maps each secret name to the field that names it. */
-    assertUsable: async (p: Principal, refs: Array<{ name: string; path: string }>, ctx: RequestContext): Promise<void> => {
+    /**
+     * Validates references for saving; `paths` maps each secret name to the field that names it.
+     * `named: false` marks a reference kept from the stored resource rather than sent by the
+     * caller: its name is never put in an error the caller may not read it in.
+     */
+    assertUsable: async (p: Principal, refs: Array<{ name: string; path: string; named?: boolean }>, ctx: RequestContext): Promise<void> => {
       const names = [...new Set(refs.map((r) => r.name))];
       const live = await liveSecrets(p.companyId, names);
       const mayRead = await authz.authorizer(p, 'secrets:read');
@@ -50,6 +64,8 @@ export const secretReferenceServiceFactory = ({ dataSource, authz }: { dataSourc
         const s = live.get(r.name);
         return !s || mayRead(secretResource(s)).decision !== 'allow';
       });
+      const unnamed = missing.find((m) => m.named === false);
+      if (unnamed) throw hiddenSecretError(unnamed.path);
       if (missing.length > 0) {
         const deletions = await lastDeletion(p.companyId, missing.map((m) => m.name));
         throw new UnprocessableError(

@@ -11,9 +11,10 @@ import {
 import type { DataSource, EntityManager } from 'typeorm';
 import type { AuthzService } from '../authz/authz-service.js';
 import type { BindingRepository } from '../bindings/binding-repository.js';
-import { deletedSecretError, type SecretReferenceService } from '../bindings/secret-reference-service.js';
+import { deletedSecretError, hiddenSecretError, type SecretReferenceService } from '../bindings/secret-reference-service.js';
 import { parseInput } from '../http/validate.js';
 import type { SecretRepository } from '../secrets/secret-repository.js';
+import { secretResource } from '../secrets/secret-types.js';
 import type { ValueReader } from '../runs/value-reader.js';
 import type { ConnectorRepository } from './connector-repository.js';
 import { configSchemas, effectiveBaseUrl, testRequestFor, type ConnectorConfig, type ConnectorKind, type ConnectorRow } from './connector-types.js';
@@ -64,10 +65,15 @@ export const connectorServiceFactory = (deps: ConnectorServiceDeps) => {
     return c;
   };
 
-  /** The live secret a connector authenticates with, or 422 naming it (and when it was deleted). */
-  const authSecretOf = async (c: ConnectorRow) => {
+  /**
+   * The live secret a connector authenticates with, or 422 naming it (and when it was deleted) —
+   * named only to a caller who may read a secret of that name; to others it is a hidden reference.
+   */
+  const authSecretOf = async (p: Principal, c: ConnectorRow) => {
     const live = (await references.liveSecrets(c.companyId, [c.authSecret])).get(c.authSecret);
     if (!live || live.status !== 'active') {
+      const mayRead = await authz.authorizer(p, 'secrets:read');
+      if (mayRead(live ? secretResource(live) : { kind: 'secret', name: c.authSecret }).decision !== 'allow') throw hiddenSecretError('authSecret');
       const deletedAt = (await references.lastDeletion(c.companyId, [c.authSecret])).get(c.authSecret) ?? null;
       throw deletedSecretError(c.authSecret, deletedAt, 'authSecret');
     }
@@ -111,7 +117,7 @@ export const connectorServiceFactory = (deps: ConnectorServiceDeps) => {
       const targetChanged = effectiveBaseUrl(next) !== effectiveBaseUrl(current);
       if (targetChanged && effectiveBaseUrl(next)) await assertTargetAllowed(effectiveBaseUrl(next)!, deps.blockList);
       if (next.authSecret !== current.authSecret || kind !== current.kind || targetChanged) {
-        await references.assertUsable(p, [{ name: next.authSecret, path: 'authSecret' }], ctx);
+        await references.assertUsable(p, [{ name: next.authSecret, path: 'authSecret', named: patch.authSecret !== undefined }], ctx);
       }
       return dataSource.transaction(async (em) => {
         const saved = await connectors.update(em, next);
@@ -139,7 +145,7 @@ export const connectorServiceFactory = (deps: ConnectorServiceDeps) => {
     test: async (p: Principal, id: string, ctx: RequestContext) => {
       const c = await get(p, id);
       await authz.require({ principal: p, action: 'connectors:read', resource: resourceOf(c) }, ctx);
-      const auth = await authSecretOf(c);
+      const auth = await authSecretOf(p, c);
       await authz.require({ principal: p, action: 'secrets:use', resource: { kind: 'secret', name: auth.secret.name, secretType: auth.secret.type, tags: auth.secret.tags } }, ctx);
       const url = effectiveBaseUrl(c);
       if (!url) throw ValidationError.field('config.baseUrl', 'is required for this kind');
@@ -163,7 +169,7 @@ export const connectorServiceFactory = (deps: ConnectorServiceDeps) => {
       assertMachine(p);
       const c = await get(p, id);
       await authz.require({ principal: p, action: 'connectors:read', resource: resourceOf(c) }, ctx);
-      const auth = await authSecretOf(c);
+      const auth = await authSecretOf(p, c);
       const values = await deps.values.read(p, [auth], `connector:${c.id}`, ctx);
       return { value: values.get(auth.secret.name)!, version: auth.version };
     },

@@ -9,6 +9,9 @@ export interface RevokedToken {
   createdByToken: string | null;
 }
 
+/** Per-company transaction lock taken by token mints and lineage revocations (see `lockLineage`). */
+const LINEAGE_LOCK = `SELECT pg_advisory_xact_lock(hashtextextended('nembl:token-lineage:' || $1, 0))`;
+
 export const tokenRepositoryFactory = ({ dataSource }: { dataSource: DataSource }) => {
   const repo = (em?: EntityManager) => (em ?? dataSource.manager).getRepository(ServiceTokenEntity);
   return {
@@ -51,6 +54,24 @@ export const tokenRepositoryFactory = ({ dataSource }: { dataSource: DataSource 
     find: (companyId: string, id: string): Promise<ServiceTokenRow | null> =>
       repo().findOneBy({ companyId, id, revokedAt: IsNull() }),
 
+    /** A token by id inside a transaction, only while it is usable (not revoked, not expired). */
+    findLiveById: async (em: EntityManager, companyId: string, id: string, now: Date): Promise<ServiceTokenRow | null> =>
+      repo(em)
+        .createQueryBuilder('t')
+        .where('t.company_id = :companyId AND t.id = :id AND t.revoked_at IS NULL', { companyId, id })
+        .andWhere('(t.expires_at IS NULL OR t.expires_at > :now)', { now })
+        .getOne(),
+
+    /**
+     * Serializes, per company, minting tokens with revoking lineages (until the transaction ends).
+     * Without it a mint whose INSERT commits just after a revocation's recursive walk ran would
+     * leave a live child of a revoked parent (or of a removed user): row locks cannot close that
+     * gap, since the walk cannot see the not-yet-committed child.
+     */
+    lockLineage: async (em: EntityManager, companyId: string): Promise<void> => {
+      await em.query(LINEAGE_LOCK, [companyId]);
+    },
+
     list: (companyId: string, limit: number, after?: { name: string; id: string }): Promise<ServiceTokenRow[]> => {
       const qb = repo()
         .createQueryBuilder('t')
@@ -77,20 +98,25 @@ export const tokenRepositoryFactory = ({ dataSource }: { dataSource: DataSource 
     },
 
     /**
-     * Revokes live tokens — those given by id, or minted by the given user — together with every
-     * live token they minted, transitively. Returns what it revoked.
+     * Revokes live tokens — those given by id, or minted by the given user (with `beyond`: only
+     * those carrying a role or group outside it) — together with every live token they minted,
+     * transitively. Returns what it revoked.
      */
     revokeLineage: async (
       em: EntityManager,
       companyId: string,
-      roots: { tokenId?: string; createdByUser?: string },
+      roots: { tokenId?: string; createdByUser?: string; beyond?: { roles: readonly string[]; groups: readonly string[] } },
       now: Date,
     ): Promise<RevokedToken[]> => {
+      // Under the lineage lock, the walk below (a new statement, so a new snapshot) sees every
+      // token minted before, and no mint can commit until this transaction does.
+      await em.query(LINEAGE_LOCK, [companyId]);
       // A final SELECT (not a bare UPDATE … RETURNING), so the driver hands back plain rows.
       const rows: Array<{ id: string; name: string; created_by_token: string | null }> = await em.query(
         `WITH RECURSIVE lineage(id) AS (
            SELECT id FROM service_tokens
-            WHERE company_id = $1 AND revoked_at IS NULL AND (id = $2 OR created_by = $3)
+            WHERE company_id = $1 AND revoked_at IS NULL
+              AND (id = $2 OR (created_by = $3 AND ($5::text[] IS NULL OR NOT (roles <@ $5::text[] AND groups <@ $6::text[]))))
            UNION
            SELECT t.id FROM service_tokens t JOIN lineage l ON t.created_by_token = l.id
             WHERE t.company_id = $1 AND t.revoked_at IS NULL
@@ -100,7 +126,7 @@ export const tokenRepositoryFactory = ({ dataSource }: { dataSource: DataSource 
             RETURNING id, name, created_by_token
          )
          SELECT id, name, created_by_token FROM revoked`,
-        [companyId, roots.tokenId ?? null, roots.createdByUser ?? null, now],
+        [companyId, roots.tokenId ?? null, roots.createdByUser ?? null, now, roots.beyond?.roles ?? null, roots.beyond?.groups ?? null],
       );
       return rows.map((r) => ({ id: r.id, name: r.name, createdByToken: r.created_by_token }));
     },

@@ -1,10 +1,11 @@
-import { NotFoundError, ValidationError, type Principal, type ServiceTokenRow } from '@nembl/core';
-import type { DataSource } from 'typeorm';
+import { NotFoundError, UnauthorizedError, ValidationError, type Principal, type ServiceTokenRow } from '@nembl/core';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { AuditService } from '@nembl/core';
 import { allowedEvent, type RequestContext } from '@nembl/core';
 import { mintCredential, SERVICE_TOKEN_PREFIX } from '../auth/credential-fns.js';
 import { assertCanGrant } from '../users/grant-fns.js';
 import { privilegeGuardFactory } from '../users/privilege-guard.js';
+import type { UserRepository } from '../users/user-repository.js';
 import type { RevokedToken, TokenRepository } from './token-repository.js';
 
 /** One `tokens:revoke` event per token revoked, saying why (the caller's own target, or a cascade). */
@@ -14,11 +15,13 @@ export const tokenRevokedEvents = (caller: Principal, revoked: RevokedToken[], r
 export const tokenServiceFactory = ({
   dataSource,
   tokens,
+  users,
   audit,
   now,
 }: {
   dataSource: DataSource;
   tokens: TokenRepository;
+  users: Pick<UserRepository, 'find'>;
   audit: Pick<AuditService, 'record'>;
   now: () => Date;
 }) => {
@@ -30,11 +33,26 @@ export const tokenServiceFactory = ({
   /**
    * A token minted by a token lives no longer than its parent: no expiry given → the parent's;
    * a later one → 400 naming `expiresAt` (silently shortening what was asked for would surprise).
+   * Read inside the minting transaction, under the lineage lock: a creator revoked, expired or
+   * removed since it authenticated (the request raced its revocation) mints nothing (401), and a
+   * user grants only what they hold as the transaction reads them.
    */
-  const cappedExpiry = async (caller: Principal, requested: Date | undefined): Promise<Date | null> => {
-    if (caller.type !== 'token') return requested ?? null;
-    const parent = await tokens.find(caller.companyId, caller.id);
-    const limit = parent?.expiresAt ?? null;
+  const cappedExpiry = async (
+    em: EntityManager,
+    caller: Principal,
+    input: { roles: string[]; groups: string[]; expiresAt?: Date | undefined },
+  ): Promise<Date | null> => {
+    const requested = input.expiresAt;
+    if (caller.type !== 'token') {
+      const user = await users.find(caller.companyId, caller.id, em);
+      if (!user) throw new UnauthorizedError('Session user no longer exists');
+      // Against the roles the user holds now: a demotion that committed meanwhile counts.
+      assertCanGrant(user, input);
+      return requested ?? null;
+    }
+    const parent = await tokens.findLiveById(em, caller.companyId, caller.id, now());
+    if (!parent) throw new UnauthorizedError('The bearer token is invalid, expired or revoked');
+    const limit = parent.expiresAt;
     if (!limit) return requested ?? null;
     if (requested && requested.getTime() > limit.getTime()) {
       throw ValidationError.field('expiresAt', `must not be later than the expiry of the token creating it (${limit.toISOString()})`);
@@ -53,9 +71,12 @@ export const tokenServiceFactory = ({
         throw ValidationError.field('expiresAt', 'must be in the future');
       }
       assertCanGrant(caller, input);
-      const expiresAt = await cappedExpiry(caller, input.expiresAt);
       const { token, hash } = mintCredential(SERVICE_TOKEN_PREFIX);
       const row = await dataSource.transaction(async (em) => {
+        // Serialized with revocations of lineages (a revoked parent, a removed creator), so the
+        // new token is either refused or seen, and revoked, by a revocation running meanwhile.
+        await tokens.lockLineage(em, caller.companyId);
+        const expiresAt = await cappedExpiry(em, caller, input);
         const created = await tokens.insert(em, {
           companyId: caller.companyId,
           name: input.name,

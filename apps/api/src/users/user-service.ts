@@ -14,7 +14,7 @@ export interface UserServiceDeps {
   dataSource: DataSource;
   users: UserRepository;
   sessions: Pick<SessionRepository, 'deleteForUser'>;
-  tokens: Pick<TokenRepository, 'revokeLineage'>;
+  tokens: Pick<TokenRepository, 'lockLineage' | 'revokeLineage'>;
   audit: Pick<AuditService, 'record'>;
   now: () => Date;
 }
@@ -72,6 +72,8 @@ export const userServiceFactory = ({ dataSource, users, sessions, tokens, audit,
       assertCanGrant(caller, { roles, groups }, current);
       const passwordHash = patch.password ? await hashPassword(patch.password) : undefined;
       return dataSource.transaction(async (em) => {
+        // The lineage lock first (before the admin row locks below), as in `remove`.
+        await tokens.lockLineage(em, caller.companyId);
         const user = await users.find(caller.companyId, id, em);
         if (!user) throw new NotFoundError('No such user');
         // Again on the row as this transaction reads it, narrowing the race with a concurrent role change.
@@ -93,12 +95,21 @@ export const userServiceFactory = ({ dataSource, users, sessions, tokens, audit,
         });
         const demoted = lost(user.roles, roles) || lost(user.groups, groups);
         if (demoted || passwordHash) await sessions.deleteForUser(em, user.id);
+        // The tokens a demoted user minted (they saw the plaintext) may not keep what the user
+        // lost: those carrying a role or group the user no longer holds are revoked, with their
+        // children. A user still Admin could mint any token, so theirs stay.
+        const revoked =
+          demoted && !roles.includes(ADMIN_ROLE)
+            ? await tokens.revokeLineage(em, caller.companyId, { createdByUser: user.id, beyond: { roles, groups } }, now())
+            : [];
         const reasons = [
           demoted ? 'demoted' : null,
           passwordHash ? 'password_reset' : null,
           patch.roles || patch.groups ? `roles=${roles.join(',')};groups=${groups.join(',')}` : null,
+          revoked.length > 0 ? `tokens_revoked=${revoked.length}` : null,
         ].filter(Boolean);
         await audit.record(event(caller, 'users:update', updated, reasons.join(' ') || 'renamed', ctx), em);
+        for (const e of tokenRevokedEvents(caller, revoked, () => `creator_demoted:${user.email}`, ctx, now())) await audit.record(e, em);
         return updated;
       });
     },
@@ -107,6 +118,9 @@ export const userServiceFactory = ({ dataSource, users, sessions, tokens, audit,
       const target = await get(caller, id);
       await mayActOn(caller, target, 'users:delete', { kind: 'user', name: target.email, id: target.id }, ctx);
       await dataSource.transaction(async (em) => {
+        // The lineage lock first (before the admin row locks below): a token this user is minting
+        // meanwhile waits for the removal and is then refused, or commits first and is revoked.
+        await tokens.lockLineage(em, caller.companyId);
         const user = await users.find(caller.companyId, id, em);
         if (!user) throw new NotFoundError('No such user');
         assertMayActOn(caller, user, user.email);
