@@ -269,7 +269,7 @@ export const startSystem = async (
   { store, request, prefix: prefixBase, rateLimitPerMin, storeEnv, env: extraEnv = {}, apiNodeArgs = () => [] },
 ) => {
   const { url: databaseUrl } = await createDatabase(defer);
-  const prefix = `${prefixBase}-${rand()}`;
+  const prefix = `{${prefixBase}-${rand()}}`;
   defer(`redis keys ${prefix}:*`, async () => {
     const n = await deleteRedisKeys(prefix);
     log(`${store}: deleted ${n} redis keys under ${prefix}:`);

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { limiterKey } from '@nembl/core';
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 
@@ -20,7 +21,7 @@ export const rateLimiterFactory = (opts: {
 }): RateLimiter => {
   const limiter = new RateLimiterRedis({
     storeClient: opts.redis,
-    keyPrefix: `${opts.prefix}:rl:${opts.name}`,
+    keyPrefix: limiterKey(opts.prefix, 'rl', opts.name),
     points: opts.perMinute,
     duration: 60,
     insuranceLimiter: new RateLimiterMemory({ points: opts.perMinute, duration: 60 }),
