@@ -51,17 +51,12 @@ export const startRedisClusterNode = async (): Promise<RedisClusterNode> => {
     }
     rmSync(dir, { recursive: true, force: true });
   };
-  const admin = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => 100 });
+  const admin = new Redis(url, { maxRetriesPerRequest: 1, retryStrategy: () => 100 });
   admin.on('error', () => undefined);
   try {
-    for (let i = 0; ; i++) {
-      try {
-        await admin.connect();
-        break;
-      } catch {
-        if (i > 50) throw new Error(`redis-server did not start on port ${port}`);
-        await delay(100);
-      }
+    for (let i = 0; admin.status !== 'ready'; i++) {
+      if (i > 100 || child.exitCode !== null) throw new Error(`redis-server did not start on port ${port}`);
+      await delay(50);
     }
     await admin.call('CLUSTER', 'ADDSLOTSRANGE', '0', '16383');
     for (let i = 0; !/cluster_state:ok/.test(String(await admin.call('CLUSTER', 'INFO'))); i++) {
