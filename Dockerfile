@@ -3,7 +3,7 @@
 # One image for both services; docker-compose.yml picks the process:
 #   api     node apps/api/dist/main.js   (the default command; also serves apps/web/dist)
 #   worker  node apps/worker/dist/main.js
-ARG NODE_IMAGE=node:20-bookworm-slim
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 # --- manifests: only package.json files and the lockfile -------------------------------------
 # The COPY below changes with every source edit, but what this stage leaves behind does not, so

@@ -31,6 +31,8 @@ export default defineConfig({
       project('policy', './packages/policy'),
       project('api', './apps/api', withDb),
       project('worker', './apps/worker', withDb),
+      // Repository-level checks: deployment files (Compose Specification, Dockerfile).
+      { test: { name: 'deploy', root: here('.'), include: ['test/**/*.test.ts'] } },
     ],
   },
 });
