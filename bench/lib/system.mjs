@@ -300,7 +300,7 @@ export const startSystem = async (
   log(`${store}: api ready; starting worker`);
   const worker = startChild(`worker (${store})`, process.execPath, [WORKER_MAIN], env);
   defer(`stop ${worker.name}`, () => stopChild(worker));
-  return { databaseUrl, prefix, dataDir, base, api, worker, apiSpawnedAt };
+  return { databaseUrl, prefix, dataDir, base, api, worker, apiSpawnedAt, env };
 };
 
 /** Warn/error log lines of the given children, as `level: msg ×count`. */
