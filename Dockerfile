@@ -34,8 +34,11 @@ RUN npm prune --omit=dev
 
 # --- runtime ---------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
+# A 2 MB young generation keeps the API's peak RSS under load at ~150 MB instead of ~210-230 MB
+# (bench/api-capacity.mjs) at no throughput cost measurable there. Override NODE_OPTIONS to tune.
 ENV NODE_ENV=production \
-    PORT=8080
+    PORT=8080 \
+    NODE_OPTIONS=--max-semi-space-size=2
 WORKDIR /app
 # Workspace packages are symlinked from node_modules/@nembl/*, so the apps/ and packages/ trees
 # keep their layout. Files stay owned by root: the `node` user can read the code, not change it.

@@ -9,8 +9,9 @@
 //
 //   npx turbo run build --output-logs=errors-only && node bench/api-capacity.mjs
 //
-// Starts the built API and worker (SECRET_STORE=local) on a throwaway database and Redis prefix and
-// removes everything at the end. Knobs: BENCH_N (500 sequential GETs per measure), BENCH_CREATES
+// Starts the built API and worker (SECRET_STORE=local) on a throwaway database and Redis prefix, with
+// NODE_OPTIONS as the Docker image sets it (BENCH_NODE_OPTIONS, default --max-semi-space-size=2; set
+// it empty for Node's defaults), and removes everything at the end. Knobs: BENCH_N (500 sequential GETs per measure), BENCH_CREATES
 // (1000), BENCH_CONCURRENCY (20), BENCH_LIST_SECRETS (10000), BENCH_BUDGET_MS.
 import http from 'node:http';
 import { readFileSync } from 'node:fs';
@@ -33,6 +34,7 @@ const N = Number(process.env.BENCH_N ?? 500);
 const CREATES = Number(process.env.BENCH_CREATES ?? 1000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 20);
 const LIST_SECRETS = Number(process.env.BENCH_LIST_SECRETS ?? 10_000);
+const NODE_OPTIONS = process.env.BENCH_NODE_OPTIONS ?? '--max-semi-space-size=2';
 
 requireBuilt();
 startBench({ capMs: 600_000 });
@@ -105,7 +107,13 @@ const run = async () => {
     out.push(line);
     log(line);
   };
-  const sys = await startSystem(defer, { store: 'local', request, prefix: 'bench-cap', rateLimitPerMin: 10_000_000 });
+  const sys = await startSystem(defer, {
+    store: 'local',
+    request,
+    prefix: 'bench-cap',
+    rateLimitPerMin: 10_000_000,
+    env: { NODE_OPTIONS },
+  });
   const session = await signUp(request, sys.base);
   const token = await mintToken(request, sys.base, session, 'bench', ['Admin']);
   const auth = { authorization: `Bearer ${token}` };
@@ -129,6 +137,11 @@ const run = async () => {
     [session.companyId, LIST_SECRETS],
   );
   await sql.query('ANALYZE secrets');
+  // Peak RSS after each phase, so a figure over target names the phase that raised it.
+  const phases = [];
+  const mark = (phase) =>
+    phases.push(`${phase}: api ${f(peakRssMb(sys.api.pid), 0)}, worker ${f(peakRssMb(sys.worker.pid), 0)}`);
+  mark('started');
   const sample = (await get('/api/v1/secrets/bench-read')).text;
 
   // The floor: a bare node:http server in its own process answering a body of the same size.
@@ -172,6 +185,7 @@ const run = async () => {
     const res = await get(`/api/v1/secrets?limit=50${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
     cursor = res.json.nextCursor ?? page.json.nextCursor;
   });
+  mark('gets and lists');
   const floor2 = await sequential(N, () => request(floorBase, 'GET', '/'));
   const fl = Math.min(floor.p50, floor2.p50);
 
@@ -198,13 +212,16 @@ const run = async () => {
     }
   });
 
+  mark('creates');
   const apiRss = peakRssMb(sys.api.pid);
   const workerRss = peakRssMb(sys.worker.pid);
   const row = (label, st, floorP50) =>
     say(
       `  ${label.padEnd(44)} ${f(st.p50, 2).padStart(7)} ${f(st.p95, 2).padStart(7)} ${f(floorP50, 2).padStart(7)} ${f(st.p50 / floorP50, 1).padStart(7)}`,
     );
-  say(`API capacity (SECRET_STORE=local, ${N} sequential keep-alive requests per line; ms)`);
+  say(
+    `API capacity (SECRET_STORE=local, NODE_OPTIONS='${NODE_OPTIONS}', ${N} sequential keep-alive requests per line; ms)`,
+  );
   say(
     `  ${'measure'.padEnd(44)} ${'p50'.padStart(7)} ${'p95'.padStart(7)} ${'floor'.padStart(7)} ${'ratio'.padStart(7)}`,
   );
@@ -216,6 +233,7 @@ const run = async () => {
     `  worker creates/s (POST → succeeded, ${CREATES} at concurrency ${CONCURRENCY}): ${f(createsPerSec, 0)}/s; floor: bare responses/s at the same concurrency ${f(floorRps, 0)}/s; ratio ${f(floorRps / createsPerSec, 1)}; ${accepted202} answered 202`,
   );
   say(`  peak RSS after the load: api ${f(apiRss, 0)} MB (target ≤ 200), worker ${f(workerRss, 0)} MB (target ≤ 250)`);
+  say(`  peak RSS (MB) by phase: ${phases.join('; ')}`);
   const warnings = childWarnings(sys.api, sys.worker);
   if (warnings.length) say(`  warnings: ${warnings.join('; ')}`);
   say(`  ${wallTimeLine()}`);
