@@ -81,7 +81,7 @@ export const syncedRateLimiterFactory = (opts: {
     if (batch.length === 0) return;
     const pipeline = opts.redis.pipeline();
     for (const [key, c, n] of batch) {
-      const redisKey = `${opts.prefix}:rl:${opts.name}:${key}:${c.window}`;
+      const redisKey = limiterKey(opts.prefix, 'rl', opts.name, key, String(c.window));
       pipeline.incrby(redisKey, n).pexpire(redisKey, 61_000);
     }
     try {

@@ -1,11 +1,18 @@
 import { QueueKeys } from 'bullmq';
-import clusterKeySlot from 'cluster-key-slot';
 import { describe, expect, it } from 'vitest';
 import { sharedEnvSchema } from '../config/env-fns.js';
 import { hashTagOf, limiterKey, normalizeQueuePrefix } from './queue-keys.js';
 import { QueueName } from './queue-types.js';
 
-const slot = (key: string) => clusterKeySlot(key);
+/** Redis Cluster's slot of a key: CRC16-XMODEM of its hash tag (or of the whole key) mod 16384. */
+const slot = (key: string): number => {
+  let crc = 0;
+  for (const byte of Buffer.from(hashTagOf(key) ?? key, 'utf8')) {
+    crc ^= byte << 8;
+    for (let i = 0; i < 8; i++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+  }
+  return crc % 16384;
+};
 
 /** Every key family the system writes, for one prefix: BullMQ's per queue, plus our limits. */
 const keysOf = (prefix: string): string[] => {
@@ -23,11 +30,19 @@ const keysOf = (prefix: string): string[] => {
     // rate-limiter-flexible appends ":<hashed key>" to its key prefix.
     `${limiterKey(prefix, 'rl', 'api')}:p0L9mXq3`,
     `${limiterKey(prefix, 'rl', 'login')}:Zk2vB8wQ`,
+    // The API's synced limiter: one key per hashed caller and minute window, single-key commands.
+    limiterKey(prefix, 'rl', 'api', 'p0L9mXq3', '29371520'),
     limiterKey(prefix, 'store-writes', 'aws', 'eu-west-1'),
   ];
 };
 
 describe('redis keys under Redis Cluster', () => {
+  it('computes slots as Redis does (the examples of the CLUSTER KEYSLOT documentation)', () => {
+    expect(slot('somekey')).toBe(11058);
+    expect(slot('foo{hash_tag}')).toBe(2515);
+    expect(slot('{hash_tag}')).toBe(2515);
+  });
+
   it('wraps a plain prefix in a hash tag and keeps one that has a tag', () => {
     expect(normalizeQueuePrefix('nembl')).toBe('{nembl}');
     expect(normalizeQueuePrefix('{nembl}')).toBe('{nembl}');
