@@ -170,9 +170,11 @@ describe('three aws stores against a proxy that throttles writes above the quota
     };
   };
 
+  // The proxy's bucket holds a second's worth, as a quota bucket does: calls reach it some time after
+  // their slot, unevenly on a busy machine, and a tiny bucket would also refuse calls paced right.
   it('lands every write with zero throttling when the three share the limit', async () => {
     proxy.reset();
-    proxy.throttleWritesAbove(30, 10);
+    proxy.throttleWritesAbove(30);
     const region = `r-${randomUUID()}`;
     const shared = [1, 2, 3].map(() => {
       const redis = failFast();
@@ -187,7 +189,7 @@ describe('three aws stores against a proxy that throttles writes above the quota
 
   it('would be throttled with a bucket per process at the same rate', async () => {
     proxy.reset();
-    proxy.throttleWritesAbove(30, 10);
+    proxy.throttleWritesAbove(30);
     const perProcess = [1, 2, 3].map(() => storeOf(createTokenBucket({ ratePerSecond: 25 })));
     const { ok, throttled } = await createMany(perProcess, 25);
     expect(throttled).toBeGreaterThan(0);
