@@ -140,7 +140,9 @@ const cpuRates = runs.map((r) => r.cpu);
 // The floor: the same loop over the same requests with a decision that only reads the request
 // (principal, action, one resource tag) and builds the result object, measured in the same run.
 const floorTally = { ...tally };
-const trivial = (r) => ({ decision: r.principal.roles?.length > 9 && r.action === r.resource.tags?.environment ? 'allow' : 'deny' });
+const trivial = (r) => ({
+  decision: r.principal.roles?.length > 9 && r.action === r.resource.tags?.environment ? 'allow' : 'deny',
+});
 decisionRun(trivial);
 const floorRuns = [decisionRun(trivial), decisionRun(trivial), decisionRun(trivial)];
 Object.assign(tally, floorTally);
