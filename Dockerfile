@@ -3,7 +3,7 @@
 # One image for both services; docker-compose.yml picks the process:
 #   api     node apps/api/dist/main.js   (the default command; also serves apps/web/dist)
 #   worker  node apps/worker/dist/main.js
-ARG NODE_IMAGE=node:20-bookworm-slim
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 # --- manifests: only package.json files and the lockfile -------------------------------------
 # The COPY below changes with every source edit, but what this stage leaves behind does not, so
@@ -34,8 +34,11 @@ RUN npm prune --omit=dev
 
 # --- runtime ---------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
+# A 2 MB young generation keeps the API's peak RSS under load at ~150 MB instead of ~210-230 MB
+# (bench/api-capacity.mjs) at no throughput cost measurable there. Override NODE_OPTIONS to tune.
 ENV NODE_ENV=production \
-    PORT=8080
+    PORT=8080 \
+    NODE_OPTIONS=--max-semi-space-size=2
 WORKDIR /app
 # Workspace packages are symlinked from node_modules/@nembl/*, so the apps/ and packages/ trees
 # keep their layout. Files stay owned by root: the `node` user can read the code, not change it.

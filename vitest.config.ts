@@ -34,6 +34,8 @@ export default defineConfig({
       project('api', './apps/api', withDb),
       project('worker', './apps/worker', withDb),
       project('cli', './apps/cli', { globalSetup: [...withDb.globalSetup, here('./apps/cli/test/build-cli.ts')] }),
+      // Repository-level checks: deployment files (Compose Specification, Dockerfile).
+      { test: { name: 'deploy', root: here('.'), include: ['test/**/*.test.ts'] } },
     ],
   },
 });

@@ -189,7 +189,7 @@ async function main() {
     // Database, Redis prefix, connections
 
     const { name: dbName, url: dbUrl } = await createDatabase(defer, { prefix: 'nembl_bench_rem', logDrop: true });
-    const prefix = `bench-rem-${rand()}`;
+    const prefix = `{bench-rem-${rand()}}`;
     defer(`redis keys ${prefix}:*`, async () => {
       const deleted = await deleteRedisKeys(prefix);
       log(`deleted ${deleted} redis keys under ${prefix}:`);

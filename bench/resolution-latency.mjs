@@ -666,6 +666,12 @@ const printReport = (runs) => {
     if (r.paused.n > 0) line('cached, 10 refs, worker paused (diagnostic)', r.paused);
   }
   out.push('');
+  // Ratios to the floor of the same run: a resolution with no references (auth, rate limit, run lookup, HTTP).
+  for (const r of runs)
+    out.push(
+      `${r.store}: p50 ÷ 0-refs p50 — cached 10 refs ${f(r.cached.deploy.p50 / r.cached.literals.p50)}, cold 10 refs ${f(r.cold.p50 / r.cached.literals.p50)}`,
+    );
+  out.push('');
   out.push(
     'CPU time per resolution (ms; /proc utime+stime over each cached block ÷ resolutions; 10 ms tick resolution, so read the 1-ref/0-ref rows as ±0.1)',
   );

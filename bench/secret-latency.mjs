@@ -302,6 +302,14 @@ const printReport = (runs, direct) => {
       ]),
     );
   out.push('');
+  // Ratios to floors of the same run: the aws path ÷ one direct CreateSecret to the same moto; each
+  // store ÷ its bearer GET (what any authenticated request costs on this box right now).
+  for (const r of runs) {
+    const parts = [`${r.store}: create → active p50 ÷ bearer GET p50 = ${f(r.total.p50 / r.floor.p50)}`];
+    if (direct && r.store === 'aws') parts.push(`÷ direct CreateSecret p50 = ${f(r.total.p50 / direct.p50)}`);
+    out.push(parts.join('; '));
+  }
+  out.push('');
   for (const r of runs) {
     if (r.answered202 > 0)
       out.push(

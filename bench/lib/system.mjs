@@ -269,7 +269,7 @@ export const startSystem = async (
   { store, request, prefix: prefixBase, rateLimitPerMin, storeEnv, env: extraEnv = {}, apiNodeArgs = () => [] },
 ) => {
   const { url: databaseUrl } = await createDatabase(defer);
-  const prefix = `${prefixBase}-${rand()}`;
+  const prefix = `{${prefixBase}-${rand()}}`;
   defer(`redis keys ${prefix}:*`, async () => {
     const n = await deleteRedisKeys(prefix);
     log(`${store}: deleted ${n} redis keys under ${prefix}:`);
@@ -300,7 +300,7 @@ export const startSystem = async (
   log(`${store}: api ready; starting worker`);
   const worker = startChild(`worker (${store})`, process.execPath, [WORKER_MAIN], env);
   defer(`stop ${worker.name}`, () => stopChild(worker));
-  return { databaseUrl, prefix, dataDir, base, api, worker, apiSpawnedAt };
+  return { databaseUrl, prefix, dataDir, base, api, worker, apiSpawnedAt, env };
 };
 
 /** Warn/error log lines of the given children, as `level: msg ×count`. */

@@ -4,6 +4,8 @@ import {
   secretStoreFromEnv,
   operationSealer,
   QueueName,
+  redisConnection,
+  sharedStoreWriteLimiter,
   startWorker,
   type Logger,
   type QueueDeps,
@@ -30,8 +32,18 @@ export interface WorkerInfra {
   mailer?: Mailer;
   now?: () => Date;
   /** Overrides for tests that need faster timing (stall detection, relay interval). */
-  timing?: { relayEveryMs?: number; stalledIntervalMs?: number; lockDurationMs?: number; queuedGraceMs?: number; orderingDelayMs?: number; auditDrainEveryMs?: number;
-    reminderScanEveryMs?: number; reminderSweepAfterMs?: number; emailBackoffMs?: number; emailAttempts?: number };
+  timing?: {
+    relayEveryMs?: number;
+    stalledIntervalMs?: number;
+    lockDurationMs?: number;
+    queuedGraceMs?: number;
+    orderingDelayMs?: number;
+    auditDrainEveryMs?: number;
+    reminderScanEveryMs?: number;
+    reminderSweepAfterMs?: number;
+    emailBackoffMs?: number;
+    emailAttempts?: number;
+  };
 }
 
 /** Wires the worker process: queue processors, the outbox relay and its schedule. */
@@ -39,7 +51,33 @@ export const composeWorker = (infra: WorkerInfra) => {
   const { env, logger, dataSource } = infra;
   const now = infra.now ?? (() => new Date());
   const timing = infra.timing ?? {};
-  const store = infra.store ?? secretStoreFromEnv(env, { dataSource, masterKey: infra.masterKey });
+  // The AWS write quota is per region, so every worker process draws from one bucket in Redis, on
+  // its own connection with a short timeout: when Redis stalls, writes fall back to a local share.
+  const limiterRedis =
+    !infra.store && env.SECRET_STORE === 'aws' ? redisConnection(env.REDIS_URL, 'limiter') : undefined;
+  const store =
+    infra.store ??
+    secretStoreFromEnv(
+      env,
+      { dataSource, masterKey: infra.masterKey },
+      limiterRedis
+        ? {
+            writeLimiter: sharedStoreWriteLimiter({
+              redis: limiterRedis,
+              prefix: infra.queue.prefix,
+              region: env.AWS_REGION,
+              ratePerSecond: env.NEMBL_STORE_WRITES_PER_SEC,
+              onFallback: (err) =>
+                err
+                  ? logger.warn(
+                      { err: { message: err.message } },
+                      'shared store write limit unreachable: pacing writes locally',
+                    )
+                  : logger.info('shared store write limit reachable again'),
+            }),
+          }
+        : {},
+    );
   const audit = auditServiceFactory({ dataSource });
   const operations = operationRepositoryFactory({ dataSource });
   const operationQueue = createQueue(QueueName.SecretOperations, infra.queue);
@@ -67,7 +105,10 @@ export const composeWorker = (infra: WorkerInfra) => {
     logger,
     queue: infra.queue,
     drainEveryMs: timing.auditDrainEveryMs ?? 1000,
-    workerOptions: { stalledInterval: timing.stalledIntervalMs ?? 30_000, lockDuration: timing.lockDurationMs ?? 30_000 },
+    workerOptions: {
+      stalledInterval: timing.stalledIntervalMs ?? 30_000,
+      lockDuration: timing.lockDurationMs ?? 30_000,
+    },
   });
 
   // Rotation reminders: the scheduled scan and the owners' emails.
@@ -83,10 +124,19 @@ export const composeWorker = (infra: WorkerInfra) => {
     jobOptions: {
       ...REMINDER_EMAIL_JOB_OPTIONS,
       ...(timing.emailAttempts !== undefined ? { attempts: timing.emailAttempts } : {}),
-      ...(timing.emailBackoffMs !== undefined ? { backoff: { type: 'exponential', delay: timing.emailBackoffMs, jitter: 0.5 } } : {}),
+      ...(timing.emailBackoffMs !== undefined
+        ? { backoff: { type: 'exponential', delay: timing.emailBackoffMs, jitter: 0.5 } }
+        : {}),
     },
   });
-  const sendReminder = reminderEmailProcessorFactory({ dataSource, mailer, audit, publicUrl: env.NEMBL_PUBLIC_URL, logger, now });
+  const sendReminder = reminderEmailProcessorFactory({
+    dataSource,
+    mailer,
+    audit,
+    publicUrl: env.NEMBL_PUBLIC_URL,
+    logger,
+    now,
+  });
 
   let set: WorkerSet | undefined;
   return {
@@ -97,7 +147,11 @@ export const composeWorker = (infra: WorkerInfra) => {
     reminders,
     start: async (): Promise<WorkerSet> => {
       // A job scheduler, not a repeatable add: restarts and extra workers upsert the same one.
-      await relayQueue.upsertJobScheduler('outbox-relay', { every: timing.relayEveryMs ?? 5000 }, { name: QueueName.OutboxRelay, data: {} });
+      await relayQueue.upsertJobScheduler(
+        'outbox-relay',
+        { every: timing.relayEveryMs ?? 5000 },
+        { name: QueueName.OutboxRelay, data: {} },
+      );
       await scanQueue.upsertJobScheduler(
         'reminder-scan',
         { every: timing.reminderScanEveryMs ?? env.NEMBL_REMINDER_SCAN_EVERY_MS },
@@ -131,13 +185,22 @@ export const composeWorker = (infra: WorkerInfra) => {
       });
       await auditWorker.start();
       // Sweep once at start: whatever was accepted while no worker or no Redis was around.
-      await relay().catch((err: Error) => logger.warn({ err: { message: err.message } }, 'initial outbox sweep failed'));
+      await relay().catch((err: Error) =>
+        logger.warn({ err: { message: err.message } }, 'initial outbox sweep failed'),
+      );
       return set;
     },
     /** Graceful by default; `force` abandons jobs in flight, as a crash would (they stall and are retried). */
     close: async (opts: { force?: boolean } = {}) => {
       await (opts.force ? Promise.allSettled(set?.workers.map((w) => w.close(true)) ?? []) : set?.close());
-      await Promise.allSettled([operationQueue.close(), relayQueue.close(), auditWorker.close(), scanQueue.close(), emailQueue.close()]);
+      await Promise.allSettled([
+        operationQueue.close(),
+        relayQueue.close(),
+        auditWorker.close(),
+        scanQueue.close(),
+        emailQueue.close(),
+      ]);
+      limiterRedis?.disconnect();
       mailer.close();
     },
   };

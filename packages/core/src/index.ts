@@ -5,6 +5,7 @@ export * from './db/data-source.js';
 export * from './db/pg-listener.js';
 export * from './db/entities/identity-entities.js';
 export * from './queues/queue-types.js';
+export * from './queues/queue-keys.js';
 export * from './crypto/seal.js';
 export * from './logging/logger.js';
 export * from './identity/principal.js';

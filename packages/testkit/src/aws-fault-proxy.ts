@@ -5,6 +5,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 export interface AwsProxiedRequest {
   /** The `X-Amz-Target` header, e.g. `secretsmanager.CreateSecret`. */
   target: string;
+  /** Answered ThrottlingException by this proxy (either fault). */
+  throttled?: true;
 }
 
 export interface AwsFaultProxy {
@@ -14,6 +16,12 @@ export interface AwsFaultProxy {
   throttleNext(n: number): void;
   /** The next `n` requests answer `status` (default 500) with an AWS error body. */
   failNext(n: number, status?: number): void;
+  /**
+   * Like AWS's per-region write quota: write calls (create, put value, delete, update, tag) beyond
+   * `ratePerSecond` (a token bucket holding `burst`, default one second's worth) answer
+   * ThrottlingException. 0 turns it off.
+   */
+  throttleWritesAbove(ratePerSecond: number, burst?: number): void;
   /** The next `n` requests are held for `ms` before being forwarded. */
   delayNext(n: number, ms: number): void;
   /**
@@ -71,8 +79,22 @@ export const startAwsFaultProxy = async (target: string): Promise<AwsFaultProxy>
   let deleteDelayMs = 0;
   const deleting = new Map<string, number>();
   let log: AwsProxiedRequest[] = [];
+  let quota: { rate: number; burst: number; level: number; at: number } | undefined;
+  const WRITES = /\.(CreateSecret|PutSecretValue|DeleteSecret|UpdateSecret|TagResource|UntagResource)$/;
+  const overQuota = (op: string): boolean => {
+    if (!quota || !WRITES.test(op)) return false;
+    const t = performance.now();
+    quota.level = Math.min(quota.burst, quota.level + ((t - quota.at) / 1000) * quota.rate);
+    quota.at = t;
+    if (quota.level < 1) return true;
+    quota.level -= 1;
+    return false;
+  };
 
-  const forward = (req: IncomingMessage, body: Buffer): Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer }> =>
+  const forward = (
+    req: IncomingMessage,
+    body: Buffer,
+  ): Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer }> =>
     new Promise((resolve, reject) => {
       const out = request(
         {
@@ -85,7 +107,10 @@ export const startAwsFaultProxy = async (target: string): Promise<AwsFaultProxy>
           agent,
         },
         (answer) => {
-          readBody(answer).then((b) => resolve({ status: answer.statusCode ?? 502, headers: answer.headers, body: b }), reject);
+          readBody(answer).then(
+            (b) => resolve({ status: answer.statusCode ?? 502, headers: answer.headers, body: b }),
+            reject,
+          );
         },
       );
       out.on('error', reject);
@@ -96,20 +121,23 @@ export const startAwsFaultProxy = async (target: string): Promise<AwsFaultProxy>
     const body = await readBody(req);
     const targetHeader = req.headers['x-amz-target'];
     const op = (Array.isArray(targetHeader) ? targetHeader[0] : targetHeader) ?? '';
-    log.push({ target: op });
+    const entry: AwsProxiedRequest = { target: op };
+    log.push(entry);
 
     if (slow.n > 0) {
       slow.n -= 1;
       // Forwarded even if the client gave up meanwhile: like AWS, the call may still take effect.
       await delay(slow.ms);
     }
-    if (throttle > 0) {
-      throttle -= 1;
+    if (throttle > 0 || overQuota(op)) {
+      if (throttle > 0) throttle -= 1;
+      entry.throttled = true;
       return sendAwsError(res, 400, 'ThrottlingException', 'Rate exceeded');
     }
     if (fail.n > 0) {
       fail.n -= 1;
-      const type = fail.status === 503 ? 'ServiceUnavailable' : fail.status >= 500 ? 'InternalServiceError' : 'InjectedFault';
+      const type =
+        fail.status === 503 ? 'ServiceUnavailable' : fail.status >= 500 ? 'InternalServiceError' : 'InjectedFault';
       return sendAwsError(res, fail.status, type, 'injected failure');
     }
     const secretId = secretIdOf(body);
@@ -157,6 +185,9 @@ export const startAwsFaultProxy = async (target: string): Promise<AwsFaultProxy>
     failNext: (n, status = 500) => {
       fail = { n, status };
     },
+    throttleWritesAbove: (ratePerSecond, burst = ratePerSecond) => {
+      quota = ratePerSecond > 0 ? { rate: ratePerSecond, burst, level: burst, at: performance.now() } : undefined;
+    },
     delayNext: (n, ms) => {
       slow = { n, ms };
     },
@@ -171,6 +202,7 @@ export const startAwsFaultProxy = async (target: string): Promise<AwsFaultProxy>
       slow = { n: 0, ms: 0 };
       deleteDelayMs = 0;
       deleting.clear();
+      quota = undefined;
       log = [];
     },
     close: async () => {

@@ -28,7 +28,9 @@ export const freePort = (): Promise<number> =>
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 
@@ -91,7 +93,11 @@ const startOnce = async (python: string, timeoutMs: number): Promise<MotoServer 
   for (;;) {
     if (spawnError) {
       process.removeListener('exit', onExit);
-      throw new Error(spawnError.code === 'ENOENT' ? `${NOT_INSTALLED} (${python} was not found)` : `could not start moto_server: ${spawnError.message}`);
+      throw new Error(
+        spawnError.code === 'ENOENT'
+          ? `${NOT_INSTALLED} (${python} was not found)`
+          : `could not start moto_server: ${spawnError.message}`,
+      );
     }
     if (hasExited) {
       process.removeListener('exit', onExit);
@@ -112,7 +118,10 @@ const startOnce = async (python: string, timeoutMs: number): Promise<MotoServer 
  * Starts `python3 -m moto.server` on a free loopback port and waits until it answers.
  * Each call gets its own server (and so its own empty state).
  */
-export const startMoto = async ({ timeoutMs = 20_000, python = 'python3' }: StartMotoOptions = {}): Promise<MotoServer> => {
+export const startMoto = async ({
+  timeoutMs = 20_000,
+  python = 'python3',
+}: StartMotoOptions = {}): Promise<MotoServer> => {
   // The port can be taken between probing and moto binding it; try a few fresh ports.
   for (let tries = 0; tries < 3; tries++) {
     const started = await startOnce(python, timeoutMs);

@@ -18,9 +18,11 @@ export const createTestDatabase = async (): Promise<TestDatabase> => {
   return {
     name,
     url: databaseUrl(name),
-    drop: () => withAdminClient((c) => c.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`)).then(() => undefined),
+    drop: () =>
+      withAdminClient((c) => c.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`)).then(() => undefined),
   };
 };
 
 /** A Redis key prefix no other test (or test run) uses. */
-export const uniqueQueuePrefix = (): string => `nembltest-${inject('testRunId')}-${randomBytes(4).toString('hex')}`;
+/** A fresh key prefix, already a Redis Cluster hash tag as the apps use it (`{…}`). */
+export const uniqueQueuePrefix = (): string => `{nembltest-${inject('testRunId')}-${randomBytes(4).toString('hex')}}`;

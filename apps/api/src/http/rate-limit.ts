@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { limiterKey } from '@nembl/core';
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 
@@ -20,7 +21,7 @@ export const rateLimiterFactory = (opts: {
 }): RateLimiter => {
   const limiter = new RateLimiterRedis({
     storeClient: opts.redis,
-    keyPrefix: `${opts.prefix}:rl:${opts.name}`,
+    keyPrefix: limiterKey(opts.prefix, 'rl', opts.name),
     points: opts.perMinute,
     duration: 60,
     insuranceLimiter: new RateLimiterMemory({ points: opts.perMinute, duration: 60 }),
@@ -80,7 +81,7 @@ export const syncedRateLimiterFactory = (opts: {
     if (batch.length === 0) return;
     const pipeline = opts.redis.pipeline();
     for (const [key, c, n] of batch) {
-      const redisKey = `${opts.prefix}:rl:${opts.name}:${key}:${c.window}`;
+      const redisKey = limiterKey(opts.prefix, 'rl', opts.name, key, String(c.window));
       pipeline.incrby(redisKey, n).pexpire(redisKey, 61_000);
     }
     try {

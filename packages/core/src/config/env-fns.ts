@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { normalizeQueuePrefix } from '../queues/queue-keys.js';
 
 /** Thrown when configuration is invalid; the message names every bad variable. */
 export class ConfigError extends Error {
@@ -32,14 +33,19 @@ export const sharedEnvSchema = z.object({
   NEMBL_QUEUE_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_{}-]+$/, 'letters, digits, _, -, {} only')
-    .default('nembl')
-    .describe('BullMQ key prefix'),
+    // A Redis Cluster hash tag, so all keys of the deployment share one slot: `nembl` → `{nembl}`.
+    .transform(normalizeQueuePrefix)
+    .default('{nembl}')
+    .describe('Redis key prefix of queues and shared limits (wrapped in a {hash tag} unless it has one)'),
   NEMBL_MASTER_KEY: z.string().optional().describe('32 bytes, base64: seals payloads, wraps data keys'),
   NEMBL_SESSION_SECRET: z.string().optional().describe('signs session cookies and CSRF tokens'),
   NEMBL_DATA_DIR: z.string().default('.data').describe('development-only state (generated keys)'),
   SECRET_STORE: z.enum(['local', 'aws']).default('local').describe('secret store driver'),
   AWS_REGION: z.string().default('us-east-1').describe('AWS region for the aws driver'),
   AWS_ENDPOINT_URL: z.string().url().optional().describe('AWS endpoint override (emulators only)'),
+  NEMBL_STORE_WRITES_PER_SEC: intIn(1, 10_000)
+    .default(45)
+    .describe('AWS Secrets Manager write calls per second, shared by all worker processes writing to the region'),
   NEMBL_PUBLIC_URL: z.string().url().default('http://localhost:8080').describe('base URL for links'),
   NEMBL_WRITE_WAIT_MS: intIn(0, 60_000).default(3000).describe('write wait before 202'),
   NEMBL_REMINDER_SCAN_EVERY_MS: intIn(1000, 86_400_000).default(60_000).describe('reminder scan interval'),

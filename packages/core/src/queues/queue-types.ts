@@ -1,5 +1,6 @@
 import { Queue, Worker, type ConnectionOptions, type JobsOptions, type Processor, type WorkerOptions } from 'bullmq';
 import type { AuditEventPayload } from '../audit/audit-types.js';
+import { normalizeQueuePrefix } from './queue-keys.js';
 
 /**
  * Every queue of the system. Renaming one strands the jobs already in Redis: do not change a
@@ -39,13 +40,14 @@ export const OPERATION_JOB_OPTIONS = {
 
 export interface QueueDeps {
   connection: ConnectionOptions;
+  /** Key prefix; used as a Redis Cluster hash tag (see `normalizeQueuePrefix`). */
   prefix: string;
 }
 
 export type TypedQueue<N extends QueueName> = Queue<JobPayloads[N]>;
 
 export const createQueue = <N extends QueueName>(name: N, deps: QueueDeps): TypedQueue<N> =>
-  new Queue<JobPayloads[N]>(name, { connection: deps.connection, prefix: deps.prefix });
+  new Queue<JobPayloads[N]>(name, { connection: deps.connection, prefix: normalizeQueuePrefix(deps.prefix) });
 
 /** BullMQ job ids may not contain ':'; ours are uuids and epoch numbers joined by '-'. */
 export const jobId = (...parts: Array<string | number>): string => {
@@ -69,4 +71,8 @@ export const startWorker = <N extends QueueName, R = unknown>(
   deps: QueueDeps,
   opts: Omit<WorkerOptions, 'connection' | 'prefix'> = {},
 ): Worker<JobPayloads[N], R> =>
-  new Worker<JobPayloads[N], R>(name, processor, { ...opts, connection: deps.connection, prefix: deps.prefix });
+  new Worker<JobPayloads[N], R>(name, processor, {
+    ...opts,
+    connection: deps.connection,
+    prefix: normalizeQueuePrefix(deps.prefix),
+  });

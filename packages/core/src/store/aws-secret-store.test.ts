@@ -1,5 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { DescribeSecretCommand, ListSecretVersionIdsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  DescribeSecretCommand,
+  ListSecretVersionIdsCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
 import {
   freePort,
   MOTO_CREDENTIALS,
@@ -197,7 +201,11 @@ describe('aws driver error mapping', () => {
   };
 
   const sdkError = (name: string, status?: number, message = 'x') =>
-    Object.assign(new Error(message), { name, $fault: 'client', $metadata: status === undefined ? {} : { httpStatusCode: status, requestId: 'req-1' } });
+    Object.assign(new Error(message), {
+      name,
+      $fault: 'client',
+      $metadata: status === undefined ? {} : { httpStatusCode: status, requestId: 'req-1' },
+    });
 
   const mapped = async (err: unknown): Promise<{ code: StoreErrorCode; retryable: boolean; calls: number }> => {
     const client = failingClient(err);
@@ -230,25 +238,42 @@ describe('aws driver error mapping', () => {
   });
 
   it('maps a "Rate exceeded" message to Throttled', async () => {
-    expect(await mapped(sdkError('Unknown', 400, 'Rate exceeded'))).toMatchObject({ code: 'Throttled', retryable: true });
+    expect(await mapped(sdkError('Unknown', 400, 'Rate exceeded'))).toMatchObject({
+      code: 'Throttled',
+      retryable: true,
+    });
   });
 
   it('maps connection failures to retryable Unavailable', async () => {
-    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED', $metadata: {} });
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), {
+      code: 'ECONNREFUSED',
+      $metadata: {},
+    });
     expect(await mapped(refused)).toEqual({ code: 'Unavailable', retryable: true, calls: 3 });
   });
 
   it('never copies the AWS message, which may echo the input, into the error', async () => {
-    const client = failingClient(sdkError('ValidationException', 400, "Value 'canary-secret' at 'secretString' failed"));
+    const client = failingClient(
+      sdkError('ValidationException', 400, "Value 'canary-secret' at 'secretString' failed"),
+    );
     const store = awsSecretStoreFactory({ region: 'us-east-1', client: client as unknown as SecretsManagerClient });
-    const err = await rejection(store.putValue({ companyId: randomUUID(), name: 'n', value: 'canary-secret', clientToken: token() }));
+    const err = await rejection(
+      store.putValue({ companyId: randomUUID(), name: 'n', value: 'canary-secret', clientToken: token() }),
+    );
     expect(err.message).not.toContain('canary');
     expect(err.message).toContain('ValidationException');
   });
 
   it('treats "marked for deletion" as NotFound on reads and as done on delete', async () => {
-    const marked = sdkError('InvalidRequestException', 400, "You can't perform this operation on the secret because it was marked for deletion.");
-    const store = awsSecretStoreFactory({ region: 'us-east-1', client: failingClient(marked) as unknown as SecretsManagerClient });
+    const marked = sdkError(
+      'InvalidRequestException',
+      400,
+      "You can't perform this operation on the secret because it was marked for deletion.",
+    );
+    const store = awsSecretStoreFactory({
+      region: 'us-east-1',
+      client: failingClient(marked) as unknown as SecretsManagerClient,
+    });
     const r = { companyId: randomUUID(), name: 'n' };
     expect((await rejection(store.getValue(r))).code).toBe('NotFound');
     await expect(store.delete(r)).resolves.toBeUndefined();
@@ -256,7 +281,11 @@ describe('aws driver error mapping', () => {
 
   it('fails ping with retryable Unavailable when the endpoint is down', async () => {
     const port = await freePort();
-    const store = awsSecretStoreFactory({ region: MOTO_REGION, endpoint: `http://127.0.0.1:${port}`, credentials: MOTO_CREDENTIALS });
+    const store = awsSecretStoreFactory({
+      region: MOTO_REGION,
+      endpoint: `http://127.0.0.1:${port}`,
+      credentials: MOTO_CREDENTIALS,
+    });
     const err = await rejection(store.ping());
     expect({ code: err.code, retryable: err.retryable }).toEqual({ code: 'Unavailable', retryable: true });
   });

@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { backoffDelayMs, validateRef, validateVersionToken, validateWrite, type RetryPolicy } from './store-fns.js';
 import { StoreError, storePath, type SecretRef, type SecretStore, type StoreErrorCode } from './store-types.js';
-import { createTokenBucket } from './token-bucket.js';
+import { createTokenBucket, type TokenBucket } from './token-bucket.js';
 
 export interface AwsSecretStoreOptions {
   /** A ready client (tests, custom middleware). Without it one is built from the options below. */
@@ -23,7 +23,13 @@ export interface AwsSecretStoreOptions {
   requestTimeoutMs?: number;
   /** TCP connect limit (default 3 s). */
   connectTimeoutMs?: number;
-  /** Client-side cap on write calls (create/putValue/delete attempts) per second (default 45). */
+  /**
+   * Paces write calls (create/putValue/delete attempts). The worker passes one shared through Redis
+   * by every process writing to the region (`createSharedTokenBucket`); without it, a bucket of
+   * this process only at `writesPerSecond`.
+   */
+  writeLimiter?: TokenBucket;
+  /** Rate of the per-process bucket used when no `writeLimiter` is given (default 45). */
   writesPerSecond?: number;
   /** In-driver retries of throttling and transient failures (default 4 attempts, 100 ms base, 2 s cap). */
   retry?: Partial<RetryPolicy>;
@@ -131,7 +137,8 @@ const classify = (err: unknown): { code: StoreErrorCode; retryable: boolean } =>
   const message = typeof e.message === 'string' ? e.message : '';
   if (name === 'ResourceNotFoundException') return { code: 'NotFound', retryable: false };
   if (name === 'ResourceExistsException') return { code: 'AlreadyExists', retryable: false };
-  if (THROTTLED.has(name) || status === 429 || /rate exceeded/i.test(message)) return { code: 'Throttled', retryable: true };
+  if (THROTTLED.has(name) || status === 429 || /rate exceeded/i.test(message))
+    return { code: 'Throttled', retryable: true };
   if (UNAVAILABLE.has(name)) return { code: 'Unavailable', retryable: true };
   if (ACCESS_DENIED.has(name) || status === 401 || status === 403) return { code: 'AccessDenied', retryable: false };
   if (INVALID.has(name)) return { code: 'Invalid', retryable: false };
@@ -159,8 +166,15 @@ const toStoreError = (op: string, path: string, err: unknown): AwsStoreError => 
   ]
     .filter(Boolean)
     .join(', ');
-  const pendingDeletion = awsName === 'InvalidRequestException' && typeof e.message === 'string' && PENDING_DELETION.test(e.message);
-  return new AwsStoreError(code, `AWS Secrets Manager ${op} failed for ${path}: ${code} (${detail})`, retryable, awsName, pendingDeletion);
+  const pendingDeletion =
+    awsName === 'InvalidRequestException' && typeof e.message === 'string' && PENDING_DELETION.test(e.message);
+  return new AwsStoreError(
+    code,
+    `AWS Secrets Manager ${op} failed for ${path}: ${code} (${detail})`,
+    retryable,
+    awsName,
+    pendingDeletion,
+  );
 };
 
 const pendingDeletion = (err: unknown): err is AwsStoreError => err instanceof AwsStoreError && err.pendingDeletion;
@@ -186,11 +200,10 @@ export const awsSecretStoreFactory = (opts: AwsSecretStoreOptions): SecretStore 
       },
     });
 
-  // AWS allows ~50 write TPS per account and region. This bucket is per store instance, and the
-  // composition root builds one store per process, so the cap is per process: with N processes
-  // writing to one region, configure writesPerSecond ≈ 45 / N. Every attempt takes a token,
-  // retries included, because AWS counts those too.
-  const writes = createTokenBucket({ ratePerSecond: opts.writesPerSecond ?? 45, now, sleep });
+  // AWS allows ~50 write TPS per account and region, whatever the number of processes: the worker
+  // hands in a limiter shared through Redis. Every attempt takes a token, retries included,
+  // because AWS counts those too.
+  const writes = opts.writeLimiter ?? createTokenBucket({ ratePerSecond: opts.writesPerSecond ?? 45, now, sleep });
 
   /** One AWS call with in-driver retries of throttling and transient failures. */
   const call = async <T>(op: string, path: string, kind: 'read' | 'write', send: () => Promise<T>): Promise<T> => {
@@ -210,7 +223,13 @@ export const awsSecretStoreFactory = (opts: AwsSecretStoreOptions): SecretStore 
     const path = storePath(input);
     try {
       const out = await call(op, path, 'write', () =>
-        client.send(new PutSecretValueCommand({ SecretId: path, SecretString: input.value, ClientRequestToken: input.clientToken })),
+        client.send(
+          new PutSecretValueCommand({
+            SecretId: path,
+            SecretString: input.value,
+            ClientRequestToken: input.clientToken,
+          }),
+        ),
       );
       return { versionId: out.VersionId ?? input.clientToken };
     } catch (err) {
@@ -254,7 +273,11 @@ export const awsSecretStoreFactory = (opts: AwsSecretStoreOptions): SecretStore 
         if (pendingDeletion(err)) {
           const left = deadline - now();
           if (left <= 0) {
-            throw new StoreError('Unavailable', `AWS Secrets Manager is still deleting an earlier secret named ${path}`, true);
+            throw new StoreError(
+              'Unavailable',
+              `AWS Secrets Manager is still deleting an earlier secret named ${path}`,
+              true,
+            );
           }
           await sleep(Math.min(left, Math.max(retry.baseMs, backoffDelayMs(retryNo, retry, random))));
           continue;
@@ -275,7 +298,9 @@ export const awsSecretStoreFactory = (opts: AwsSecretStoreOptions): SecretStore 
     const path = storePath(input);
     try {
       const out = await call('GetSecretValue', path, 'read', () =>
-        client.send(new GetSecretValueCommand({ SecretId: path, ...(input.versionId ? { VersionId: input.versionId } : {}) })),
+        client.send(
+          new GetSecretValueCommand({ SecretId: path, ...(input.versionId ? { VersionId: input.versionId } : {}) }),
+        ),
       );
       if (out.SecretString === undefined || out.VersionId === undefined) {
         throw new StoreError('Invalid', `secret ${path} holds no text value`, false);

@@ -18,7 +18,9 @@ describe('local driver', () => {
     return row!.id;
   };
   const unwrappedKey = async (companyId: string): Promise<Buffer> => {
-    const [row] = (await ds.query(`SELECT wrapped_key FROM local_store_keys WHERE company_id = $1`, [companyId])) as { wrapped_key: Buffer }[];
+    const [row] = (await ds.query(`SELECT wrapped_key FROM local_store_keys WHERE company_id = $1`, [companyId])) as {
+      wrapped_key: Buffer;
+    }[];
     return unseal(deriveKey(masterKey, 'local-store-kek'), row!.wrapped_key, companyId);
   };
   const failure = async (p: Promise<unknown>): Promise<StoreError> => {
@@ -45,11 +47,15 @@ describe('local driver', () => {
     const canary = `canary-${randomUUID()}`;
     await storeFor().create({ companyId, name: 'db-password', value: canary, clientToken: randomUUID() });
     await storeFor().putValue({ companyId, name: 'db-password', value: `${canary}-2`, clientToken: randomUUID() });
-    const versions = (await ds.query(`SELECT ciphertext FROM local_store_versions WHERE company_id = $1`, [companyId])) as {
+    const versions = (await ds.query(`SELECT ciphertext FROM local_store_versions WHERE company_id = $1`, [
+      companyId,
+    ])) as {
       ciphertext: Buffer;
     }[];
     expect(versions).toHaveLength(2);
-    const keys = (await ds.query(`SELECT wrapped_key FROM local_store_keys WHERE company_id = $1`, [companyId])) as { wrapped_key: Buffer }[];
+    const keys = (await ds.query(`SELECT wrapped_key FROM local_store_keys WHERE company_id = $1`, [companyId])) as {
+      wrapped_key: Buffer;
+    }[];
     const stored = [...versions.map((v) => v.ciphertext), ...keys.map((k) => k.wrapped_key)];
     for (const blob of stored) {
       expect(blob.includes(Buffer.from(canary))).toBe(false);
@@ -71,9 +77,13 @@ describe('local driver', () => {
     const companyId = await newCompany();
     // Separate store instances have separate caches, like separate processes.
     await Promise.all(
-      Array.from({ length: 8 }, (_, i) => storeFor().create({ companyId, name: `s${i}`, value: `v${i}`, clientToken: randomUUID() })),
+      Array.from({ length: 8 }, (_, i) =>
+        storeFor().create({ companyId, name: `s${i}`, value: `v${i}`, clientToken: randomUUID() }),
+      ),
     );
-    const [count] = (await ds.query(`SELECT count(*)::int AS n FROM local_store_keys WHERE company_id = $1`, [companyId])) as { n: number }[];
+    const [count] = (await ds.query(`SELECT count(*)::int AS n FROM local_store_keys WHERE company_id = $1`, [
+      companyId,
+    ])) as { n: number }[];
     expect(count!.n).toBe(1);
     const fresh = storeFor();
     for (let i = 0; i < 8; i++) expect((await fresh.getValue({ companyId, name: `s${i}` })).value).toBe(`v${i}`);
@@ -85,7 +95,10 @@ describe('local driver', () => {
     await storeFor().create({ companyId: a, name: 'stolen', value: 'only for a', clientToken: versionId });
     await storeFor().create({ companyId: b, name: 'other', value: 'b has a key too', clientToken: randomUUID() });
     // Copy a's row into b under the same name and version id: only the company differs.
-    await ds.query(`INSERT INTO local_store_secrets (company_id, name, current_version_id) VALUES ($1, 'stolen', $2)`, [b, versionId]);
+    await ds.query(`INSERT INTO local_store_secrets (company_id, name, current_version_id) VALUES ($1, 'stolen', $2)`, [
+      b,
+      versionId,
+    ]);
     await ds.query(
       `INSERT INTO local_store_versions (company_id, name, version_id, seq, ciphertext)
        SELECT $2, name, version_id, seq, ciphertext FROM local_store_versions WHERE company_id = $1 AND name = 'stolen'`,
@@ -121,8 +134,14 @@ describe('local driver', () => {
     const companyId = await newCompany();
     const store = storeFor();
     await store.create({ companyId, name: 's', value: 'v0', clientToken: randomUUID() });
-    await Promise.all(Array.from({ length: 10 }, (_, i) => store.putValue({ companyId, name: 's', value: `v${i + 1}`, clientToken: randomUUID() })));
-    const rows = (await ds.query(`SELECT seq FROM local_store_versions WHERE company_id = $1 ORDER BY seq`, [companyId])) as { seq: number }[];
+    await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        store.putValue({ companyId, name: 's', value: `v${i + 1}`, clientToken: randomUUID() }),
+      ),
+    );
+    const rows = (await ds.query(`SELECT seq FROM local_store_versions WHERE company_id = $1 ORDER BY seq`, [
+      companyId,
+    ])) as { seq: number }[];
     expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 11 }, (_, i) => i + 1));
     const [secret] = (await ds.query(
       `SELECT s.current_version_id = v.version_id AS latest FROM local_store_secrets s
@@ -134,9 +153,13 @@ describe('local driver', () => {
 
   it('rejects an unknown company as Invalid and creates no key for reads', async () => {
     const missing = randomUUID();
-    expect((await failure(storeFor().create({ companyId: missing, name: 's', value: 'v', clientToken: randomUUID() }))).code).toBe('Invalid');
+    expect(
+      (await failure(storeFor().create({ companyId: missing, name: 's', value: 'v', clientToken: randomUUID() }))).code,
+    ).toBe('Invalid');
     expect((await failure(storeFor().getValue({ companyId: missing, name: 's' }))).code).toBe('NotFound');
-    const [count] = (await ds.query(`SELECT count(*)::int AS n FROM local_store_keys WHERE company_id = $1`, [missing])) as { n: number }[];
+    const [count] = (await ds.query(`SELECT count(*)::int AS n FROM local_store_keys WHERE company_id = $1`, [
+      missing,
+    ])) as { n: number }[];
     expect(count!.n).toBe(0);
   });
 

@@ -12,7 +12,8 @@ export interface LocalSecretStoreOptions {
 
 type Queryable = Pick<EntityManager, 'query'>;
 
-const rows = async <T>(q: Queryable, sql: string, params: unknown[]): Promise<T[]> => (await q.query(sql, params)) as T[];
+const rows = async <T>(q: Queryable, sql: string, params: unknown[]): Promise<T[]> =>
+  (await q.query(sql, params)) as T[];
 
 const valueAad = (companyId: string, name: string, versionId: string) => `${companyId}|${name}|${versionId}`;
 
@@ -24,15 +25,24 @@ const TRANSIENT_SQLSTATE = /^(08|40|53|57)/;
 const toStoreError = (op: string, what: string, err: unknown): StoreError => {
   if (err instanceof StoreError) return err;
   if (err instanceof SealError) {
-    return new StoreError('AccessDenied', `local store ${op} for ${what}: stored ciphertext does not open with this master key`, false);
+    return new StoreError(
+      'AccessDenied',
+      `local store ${op} for ${what}: stored ciphertext does not open with this master key`,
+      false,
+    );
   }
-  const code = typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
+  const code =
+    typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
   if (code === '23503') return new StoreError('Invalid', `local store ${op} for ${what}: unknown company`, false);
   if (code === '22P02') return new StoreError('Invalid', `local store ${op} for ${what}: malformed identifier`, false);
   if (code !== undefined && /^[0-9A-Z]{5}$/.test(code) && !TRANSIENT_SQLSTATE.test(code)) {
     return new StoreError('Invalid', `local store ${op} for ${what} failed (SQLSTATE ${code})`, false);
   }
-  return new StoreError('Unavailable', `local store ${op} for ${what} failed (${code ?? 'database unreachable'})`, true);
+  return new StoreError(
+    'Unavailable',
+    `local store ${op} for ${what} failed (${code ?? 'database unreachable'})`,
+    true,
+  );
 };
 
 /**
@@ -47,7 +57,9 @@ export const localSecretStoreFactory = ({ dataSource, masterKey }: LocalSecretSt
 
   const loadDataKey = async (companyId: string): Promise<Buffer> => {
     const select = () =>
-      rows<{ wrapped_key: Buffer }>(dataSource, `SELECT wrapped_key FROM local_store_keys WHERE company_id = $1`, [companyId]);
+      rows<{ wrapped_key: Buffer }>(dataSource, `SELECT wrapped_key FROM local_store_keys WHERE company_id = $1`, [
+        companyId,
+      ]);
     let found = await select();
     if (found.length === 0) {
       const fresh = randomBytes(32);
@@ -94,10 +106,18 @@ export const localSecretStoreFactory = ({ dataSource, masterKey }: LocalSecretSt
   };
 
   /** Adds version `clientToken` to an existing secret (or confirms it is already there). */
-  const addVersion = async (m: Queryable, key: Buffer, input: SecretRef & { value: string; clientToken: string }, ciphertext: Buffer) => {
+  const addVersion = async (
+    m: Queryable,
+    key: Buffer,
+    input: SecretRef & { value: string; clientToken: string },
+    ciphertext: Buffer,
+  ) => {
     const { companyId, name, clientToken } = input;
     // Row lock: writers of one secret take turns, so seq and current_version_id stay consistent.
-    const secret = await rows(m, `SELECT 1 FROM local_store_secrets WHERE company_id = $1 AND name = $2 FOR UPDATE`, [companyId, name]);
+    const secret = await rows(m, `SELECT 1 FROM local_store_secrets WHERE company_id = $1 AND name = $2 FOR UPDATE`, [
+      companyId,
+      name,
+    ]);
     if (secret.length === 0) return undefined;
     const existing = await rows<{ ciphertext: Buffer }>(
       m,
@@ -106,7 +126,11 @@ export const localSecretStoreFactory = ({ dataSource, masterKey }: LocalSecretSt
     );
     if (existing[0]) {
       if (!sameValue(key, input, clientToken, existing[0].ciphertext, input.value)) {
-        throw new StoreError('Invalid', `clientToken was already used for a different value of ${storePath(input)}`, false);
+        throw new StoreError(
+          'Invalid',
+          `clientToken was already used for a different value of ${storePath(input)}`,
+          false,
+        );
       }
       return { versionId: clientToken };
     }
@@ -194,7 +218,10 @@ export const localSecretStoreFactory = ({ dataSource, masterKey }: LocalSecretSt
     guard('delete', storePath(ref), async () => {
       validateRef(ref);
       // Versions go with it (ON DELETE CASCADE); the company's data key stays for later secrets.
-      await dataSource.query(`DELETE FROM local_store_secrets WHERE company_id = $1 AND name = $2`, [ref.companyId, ref.name]);
+      await dataSource.query(`DELETE FROM local_store_secrets WHERE company_id = $1 AND name = $2`, [
+        ref.companyId,
+        ref.name,
+      ]);
     });
 
   const ping: SecretStore['ping'] = () =>

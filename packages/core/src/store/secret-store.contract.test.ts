@@ -26,17 +26,26 @@ const localHarness = async (): Promise<Harness> => {
   return {
     store: createSecretStore({ driver: 'local', dataSource: ds, masterKey: randomBytes(32) }),
     newCompany: async () => {
-      const [row] = (await ds.query(`INSERT INTO companies (name) VALUES ('contract') RETURNING id`)) as { id: string }[];
+      const [row] = (await ds.query(`INSERT INTO companies (name) VALUES ('contract') RETURNING id`)) as {
+        id: string;
+      }[];
       return row!.id;
     },
     versionIds: async ({ companyId, name }) =>
-      ((await ds.query(`SELECT version_id FROM local_store_versions WHERE company_id = $1 AND name = $2 ORDER BY seq`, [companyId, name])) as {
-        version_id: string;
-      }[]).map((r) => r.version_id),
+      (
+        (await ds.query(
+          `SELECT version_id FROM local_store_versions WHERE company_id = $1 AND name = $2 ORDER BY seq`,
+          [companyId, name],
+        )) as {
+          version_id: string;
+        }[]
+      ).map((r) => r.version_id),
     storedNames: async (companyId) =>
-      ((await ds.query(`SELECT name FROM local_store_secrets WHERE company_id = $1`, [companyId])) as { name: string }[]).map((r) =>
-        storePath({ companyId, name: r.name }),
-      ),
+      (
+        (await ds.query(`SELECT name FROM local_store_secrets WHERE company_id = $1`, [companyId])) as {
+          name: string;
+        }[]
+      ).map((r) => storePath({ companyId, name: r.name })),
     close: async () => {
       await ds.destroy();
       await db.drop();
@@ -57,11 +66,15 @@ const awsHarness = async (): Promise<Harness> => {
     }),
     newCompany: async () => randomUUID(),
     versionIds: async (ref) => {
-      const out = await sdk.send(new ListSecretVersionIdsCommand({ SecretId: storePath(ref), IncludeDeprecated: true }));
+      const out = await sdk.send(
+        new ListSecretVersionIdsCommand({ SecretId: storePath(ref), IncludeDeprecated: true }),
+      );
       return (out.Versions ?? []).map((v) => v.VersionId!);
     },
     storedNames: async (companyId) => {
-      const out = await sdk.send(new ListSecretsCommand({ Filters: [{ Key: 'name', Values: [`nembl/${companyId}/`] }] }));
+      const out = await sdk.send(
+        new ListSecretsCommand({ Filters: [{ Key: 'name', Values: [`nembl/${companyId}/`] }] }),
+      );
       return (out.SecretList ?? []).map((s) => s.Name!);
     },
     close: async () => {
@@ -116,7 +129,9 @@ describe.each([
   it('creates a secret and reads the current value back, the client token being the version id', async () => {
     const r = ref();
     const t = token();
-    await expect(store.create({ ...r, value: 'hunter2', clientToken: t, description: 'db password' })).resolves.toEqual({ versionId: t });
+    await expect(store.create({ ...r, value: 'hunter2', clientToken: t, description: 'db password' })).resolves.toEqual(
+      { versionId: t },
+    );
     await expect(store.getValue(r)).resolves.toEqual({ value: 'hunter2', versionId: t });
   });
 
@@ -180,8 +195,14 @@ describe.each([
     const [t1, t2] = [token(), token()];
     await store.create({ ...r, value: 'canary-first-value', clientToken: t1 });
     await store.putValue({ ...r, value: 'canary-second-value', clientToken: t2 });
-    const put = await expectStoreError(store.putValue({ ...r, value: 'canary-other-value', clientToken: t2 }), 'Invalid');
-    const create = await expectStoreError(store.create({ ...r, value: 'canary-other-value', clientToken: t1 }), 'Invalid');
+    const put = await expectStoreError(
+      store.putValue({ ...r, value: 'canary-other-value', clientToken: t2 }),
+      'Invalid',
+    );
+    const create = await expectStoreError(
+      store.create({ ...r, value: 'canary-other-value', clientToken: t1 }),
+      'Invalid',
+    );
     for (const err of [put, create]) expect(err.message).not.toMatch(/canary/);
     await expect(store.getValue(r)).resolves.toEqual({ value: 'canary-second-value', versionId: t2 });
   });
@@ -243,7 +264,10 @@ describe.each([
   it('rejects tokens outside 32–64 characters and descriptions over 2048 characters as Invalid', async () => {
     await expectStoreError(store.create({ ...ref(), value: 'v', clientToken: 'x'.repeat(31) }), 'Invalid');
     await expectStoreError(store.create({ ...ref(), value: 'v', clientToken: 'x'.repeat(65) }), 'Invalid');
-    await expectStoreError(store.create({ ...ref(), value: 'v', clientToken: token(), description: 'd'.repeat(2049) }), 'Invalid');
+    await expectStoreError(
+      store.create({ ...ref(), value: 'v', clientToken: token(), description: 'd'.repeat(2049) }),
+      'Invalid',
+    );
     const r = ref();
     await store.create({ ...r, value: 'v', clientToken: 'x'.repeat(64), description: 'd'.repeat(2048) });
     await expectStoreError(store.getValue({ ...r, versionId: 'short' }), 'Invalid');

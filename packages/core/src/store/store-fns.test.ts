@@ -49,7 +49,9 @@ describe('store helpers', () => {
 
   it('backs off exponentially with full jitter under a cap', () => {
     const policy = { baseMs: 100, capMs: 1000 };
-    expect([0, 1, 2, 3, 4, 10].map((r) => backoffDelayMs(r, policy, () => 0.999))).toEqual([99, 199, 399, 799, 999, 999]);
+    expect([0, 1, 2, 3, 4, 10].map((r) => backoffDelayMs(r, policy, () => 0.999))).toEqual([
+      99, 199, 399, 799, 999, 999,
+    ]);
     expect(backoffDelayMs(3, policy, () => 0)).toBe(0);
   });
 });

@@ -22,7 +22,8 @@ const TOKEN_CHARS = /^[\x21-\x7e]+$/;
 export const validateRef = (ref: SecretRef): void => {
   if (!COMPANY_ID.test(ref.companyId)) throw invalid('companyId is malformed');
   if (ref.name.length === 0) throw invalid('secret name is empty');
-  if (ref.name.length > STORE_LIMITS.nameMaxChars) throw invalid(`secret name must be at most ${STORE_LIMITS.nameMaxChars} characters`);
+  if (ref.name.length > STORE_LIMITS.nameMaxChars)
+    throw invalid(`secret name must be at most ${STORE_LIMITS.nameMaxChars} characters`);
   const path = storePath(ref);
   if (path.length > STORE_LIMITS.pathMaxChars || !PATH_CHARS.test(path)) {
     throw invalid(`secret path must be at most ${STORE_LIMITS.pathMaxChars} characters of A-Z a-z 0-9 / _ + = . @ -`);
@@ -51,7 +52,9 @@ export const validateDescription = (description: string | undefined): void => {
   }
 };
 
-export const validateWrite = (input: SecretRef & { value: string; clientToken: string; description?: string }): void => {
+export const validateWrite = (
+  input: SecretRef & { value: string; clientToken: string; description?: string },
+): void => {
   validateRef(input);
   validateVersionToken(input.clientToken, 'clientToken');
   validateValue(input.value);
@@ -66,5 +69,8 @@ export interface RetryPolicy {
 }
 
 /** "Full jitter" exponential backoff: uniform in [0, min(cap, base·2^retry)). `retry` counts from 0. */
-export const backoffDelayMs = (retry: number, policy: Pick<RetryPolicy, 'baseMs' | 'capMs'>, random: () => number = Math.random): number =>
-  Math.floor(random() * Math.min(policy.capMs, policy.baseMs * 2 ** retry));
+export const backoffDelayMs = (
+  retry: number,
+  policy: Pick<RetryPolicy, 'baseMs' | 'capMs'>,
+  random: () => number = Math.random,
+): number => Math.floor(random() * Math.min(policy.capMs, policy.baseMs * 2 ** retry));

@@ -18,7 +18,12 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
  * (the level goes negative) and sleeps until that token would have been refilled, so concurrent
  * callers queue up without polling and the long-run rate never exceeds `ratePerSecond`.
  */
-export const createTokenBucket = ({ ratePerSecond, burst, now = Date.now, sleep = defaultSleep }: TokenBucketOptions): TokenBucket => {
+export const createTokenBucket = ({
+  ratePerSecond,
+  burst,
+  now = Date.now,
+  sleep = defaultSleep,
+}: TokenBucketOptions): TokenBucket => {
   if (!(ratePerSecond > 0)) throw new RangeError('ratePerSecond must be positive');
   const capacity = Math.max(1, burst ?? ratePerSecond);
   let level = capacity;
