@@ -4,3 +4,4 @@ export * from './moto.js';
 export * from './aws-fault-proxy.js';
 export * from './tcp-proxy.js';
 export * from './smtp-sink.js';
+export * from './redis-server.js';
