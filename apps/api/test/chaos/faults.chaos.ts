@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { burst, expectInvariants, shape, startSystem, untilRunning, type System } from './system.js';
+import { burst, expectInvariants, shape, startSystem, untilRunning, untilSettled, type System } from './system.js';
 
 /** How long the store stays unreachable (30 s in the full suite; shorter runs may lower it). */
 const STORE_OUTAGE_MS = Number(process.env.CHAOS_STORE_OUTAGE_MS ?? 30_000);
@@ -76,17 +76,19 @@ describe('the store unreachable mid-load', () => {
   it(`retries through a ${STORE_OUTAGE_MS / 1000} s outage and lands every write once it is back`, async () => {
     sys = await startSystem();
     const load = await burst(sys, { prefix: 'outage', secrets: 4, updates: 0 });
+    await untilSettled(sys, load);
     sys.storeLink.pause();
-    const during = await burst(sys, { prefix: 'outage', secrets: 4, updates: 2, create: false, load });
+    await burst(sys, { prefix: 'outage', secrets: 4, updates: 2, create: false, load });
     await expect.poll(() => readyz(sys!.apis[0]!.url!), { timeout: 10_000 }).toBe(503);
     await delay(STORE_OUTAGE_MS);
     sys.storeLink.resume();
-    await expectInvariants(sys, during, 120_000);
+    await expectInvariants(sys, load, 120_000);
   });
 
   it('and a worker killed during the outage: another one finishes its operations', async () => {
     sys = await startSystem();
     const load = await burst(sys, { prefix: 'outage-kill', secrets: 4, updates: 0 });
+    await untilSettled(sys, load);
     sys.storeLink.pause();
     await burst(sys, { prefix: 'outage-kill', secrets: 4, updates: 2, create: false, load });
     await untilRunning(sys, 1);
@@ -103,6 +105,7 @@ describe('Postgres unreachable', () => {
     sys = await startSystem();
     const s = sys;
     const load = await burst(s, { prefix: 'pg', secrets: 4, updates: 0 });
+    await untilSettled(s, load);
     s.pgLink.pause();
     await expect.poll(() => readyz(s.apis[0]!.url!), { timeout: 10_000 }).toBe(503);
     const refused = await s.client(0).post('/api/v1/secrets', { name: 'pg-refused', value: 'pg-refused-canary-value' });
@@ -143,7 +146,9 @@ describe('SIGTERM', () => {
     s.aws.delayNext(10, 1500);
     const load = { accepted: [], refused: [] };
     const writing = burst(s, { prefix: 'drain', secrets: 6, updates: 0, load });
-    await expect.poll(async () => (await s.query<{ n: number }>(`SELECT count(*)::int AS n FROM operations`))[0]!.n).toBeGreaterThan(0);
+    await expect
+      .poll(async () => (await s.query<{ n: number }>(`SELECT count(*)::int AS n FROM operations`))[0]!.n)
+      .toBeGreaterThan(0);
     const stopped = api.terminate();
     await expect.poll(() => readyz(api.url!), { timeout: 1500, interval: 100 }).toBe(503);
     await writing; // every request got its answer (a dropped one would throw)
@@ -159,7 +164,9 @@ describe('SIGTERM', () => {
     await burst(s, { prefix: 'term', secrets: 4, updates: 2, create: false, load });
     await untilRunning(s, 4);
     expect(await s.workers[0]!.terminate()).toEqual({ code: 0, signal: null });
-    const finished = await s.query<{ n: number }>(`SELECT count(*)::int AS n FROM operations WHERE status = 'succeeded'`);
+    const finished = await s.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM operations WHERE status = 'succeeded'`,
+    );
     expect(finished[0]!.n).toBeGreaterThanOrEqual(8);
     await s.startWorker();
     await expectInvariants(s, load);

@@ -5,7 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { GetSecretValueCommand, ListSecretVersionIdsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  GetSecretValueCommand,
+  ListSecretVersionIdsCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
 import { createDataSource } from '@nembl/core';
 import {
   createTestDatabase,
@@ -24,7 +28,10 @@ import { expect } from 'vitest';
 import { ApiClient } from '../harness.js';
 
 const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
-const ENTRY = { api: join(repoRoot, 'apps/api/src/main.ts'), worker: join(repoRoot, 'apps/worker/src/main.ts') } as const;
+const ENTRY = {
+  api: join(repoRoot, 'apps/api/src/main.ts'),
+  worker: join(repoRoot, 'apps/worker/src/main.ts'),
+} as const;
 
 /**
  * How many processes of each kind a case runs: one of each by default, or the scaled-out shape
@@ -99,7 +106,11 @@ const waitUntil = async (what: string, fn: () => Promise<boolean> | boolean, tim
 };
 
 export const startSystem = async (opts: SystemOptions = {}): Promise<System> => {
-  const want = { ...shape(), ...(opts.apis ? { apis: opts.apis } : {}), ...(opts.workers ? { workers: opts.workers } : {}) };
+  const want = {
+    ...shape(),
+    ...(opts.apis ? { apis: opts.apis } : {}),
+    ...(opts.workers ? { workers: opts.workers } : {}),
+  };
   const db = await createTestDatabase();
   const redis = await startOwnRedis();
   const moto = await startMoto();
@@ -179,10 +190,14 @@ export const startSystem = async (opts: SystemOptions = {}): Promise<System> => 
             }
           }
         : () => out.includes('"worker started"');
-    await waitUntil(`${proc.name} to start`, async () => {
-      if (done) throw new Error(`${proc.name} exited during start:\n${out.slice(-2000)}`);
-      return ready();
-    }, 30_000);
+    await waitUntil(
+      `${proc.name} to start`,
+      async () => {
+        if (done) throw new Error(`${proc.name} exited during start:\n${out.slice(-2000)}`);
+        return ready();
+      },
+      30_000,
+    );
     return proc;
   };
 
@@ -256,7 +271,15 @@ export interface Load {
  */
 export const burst = async (
   sys: System,
-  o: { prefix: string; secrets: number; updates: number; create?: boolean; allow?: number[]; load?: Load; onProgress?: (n: number) => void },
+  o: {
+    prefix: string;
+    secrets: number;
+    updates: number;
+    create?: boolean;
+    allow?: number[];
+    load?: Load;
+    onProgress?: (n: number) => void;
+  },
 ): Promise<Load> => {
   const load = o.load ?? { accepted: [], refused: [] };
   const allow = new Set([409, ...(o.allow ?? [])]);
@@ -267,7 +290,10 @@ export const burst = async (
       const c = sys.client(i + attempt);
       let res;
       try {
-        res = kind === 'create' ? await c.post('/api/v1/secrets', { name, value }) : await c.put(`/api/v1/secrets/${name}/value`, { value });
+        res =
+          kind === 'create'
+            ? await c.post('/api/v1/secrets', { name, value })
+            : await c.put(`/api/v1/secrets/${name}/value`, { value });
       } catch (err) {
         throw new Error(`${kind} ${name}: no answer (${(err as Error).message})`);
       }
@@ -312,7 +338,12 @@ export const expectInvariants = async (sys: System, load: Load, timeoutMs = 90_0
   await expect
     .poll(
       async () =>
-        (await sys.query<{ n: number }>(`SELECT count(*)::int AS n FROM operations WHERE id = ANY($1::uuid[]) AND status IN ('queued','running')`, [ids]))[0]!.n,
+        (
+          await sys.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM operations WHERE id = ANY($1::uuid[]) AND status IN ('queued','running')`,
+            [ids],
+          )
+        )[0]!.n,
       { timeout: timeoutMs, interval: 250 },
     )
     .toBe(0);
@@ -356,7 +387,9 @@ export const expectInvariants = async (sys: System, load: Load, timeoutMs = 90_0
       const storeId = `nembl/${sys.companyId}/${name}`;
       const current = await client.send(new GetSecretValueCommand({ SecretId: storeId }));
       expect(current.SecretString, `${name} current value`).toBe(writes.at(-1)!.value);
-      const versions = await client.send(new ListSecretVersionIdsCommand({ SecretId: storeId, IncludeDeprecated: true }));
+      const versions = await client.send(
+        new ListSecretVersionIdsCommand({ SecretId: storeId, IncludeDeprecated: true }),
+      );
       expect(versions.Versions?.length, `${name} store versions`).toBe(writes.length);
     }
   } finally {
@@ -373,7 +406,9 @@ export const expectNoValueAnywhere = async (sys: System, load: Load) => {
   const dump = spawnSync('pg_dump', ['--data-only', sys.dbUrl], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   expect(dump.status, dump.stderr).toBe(0);
   const logs = sys.all.map((p) => p.output()).join('\n');
-  const reasons = (await sys.query<{ m: string }>(`SELECT coalesce(string_agg(error_message, ' '), '') AS m FROM operations`))[0]!.m;
+  const reasons = (
+    await sys.query<{ m: string }>(`SELECT coalesce(string_agg(error_message, ' '), '') AS m FROM operations`)
+  )[0]!.m;
   // The searches look at real content: Redis holds the queues, the dump holds the secrets' rows.
   expect(values.length).toBeGreaterThan(0);
   expect(redisDump).toContain('{nembl}');
@@ -385,6 +420,20 @@ export const expectNoValueAnywhere = async (sys: System, load: Load) => {
     expect(reasons.includes(v), `value in a failure reason`).toBe(false);
   }
 };
+
+/** Waits until every write accepted so far has finished (before a fault that would stall it). */
+export const untilSettled = (sys: System, load: Load, timeoutMs = 30_000) =>
+  waitUntil(
+    'accepted writes to finish',
+    async () =>
+      (
+        await sys.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM operations WHERE id = ANY($1::uuid[]) AND status IN ('queued','running')`,
+          [load.accepted.map((a) => a.operationId)],
+        )
+      )[0]!.n === 0,
+    timeoutMs,
+  );
 
 /** Waits until `n` operations of the company are `running` (workers are inside the store call). */
 export const untilRunning = (sys: System, n: number, timeoutMs = 20_000) =>
