@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, describe, it } from 'vitest';
-import { burst, expectInvariants, shape, startSystem, untilRunning, type System } from './system.js';
+import { burst, expectInvariants, shape, startSystem, untilRunning, untilSettled, type System } from './system.js';
 
 let sys: System | undefined;
 afterEach(async () => {
@@ -34,21 +34,21 @@ describe('workers killed and Redis lost at random points', () => {
     const s = sys;
     const rounds = Number(process.env.CHAOS_ROUNDS ?? 3);
     const load = await burst(s, { prefix: 'random', secrets: 5, updates: 0 });
+    await untilSettled(s, load);
     const random = (max: number) => Math.floor(Math.random() * max);
     for (let round = 0; round < rounds; round++) {
       s.aws.delayNext(random(40), random(2000));
       const writing = burst(s, { prefix: 'random', secrets: 5, updates: 3, create: false, load });
       await delay(random(1500));
       const fault = random(3);
-      const victims = s.workers.filter((w) => w.alive());
-      const victim = victims[random(victims.length)]!;
-      if (fault === 0 || fault === 2) await victim.kill9();
+      const alive = s.workers.filter((w) => w.alive());
+      if (fault === 0 || fault === 2) await alive[random(alive.length)]!.kill9();
       if (fault === 2) await delay(random(1000));
       if (fault === 1 || fault === 2) await s.redis.restartEmpty();
-      await writing;
-      // Back to full strength, whatever was killed.
-      while (s.workers.filter((w) => w.alive()).length < shape().workers) await s.startWorker();
+      // Back to full strength, as an orchestrator restarts a dead process.
       s.workers.splice(0, s.workers.length, ...s.workers.filter((w) => w.alive()));
+      while (s.workers.length < shape().workers) await s.startWorker();
+      await writing;
     }
     s.aws.reset();
     await expectInvariants(s, load, 60_000);
