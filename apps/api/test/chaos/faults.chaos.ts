@@ -54,6 +54,7 @@ describe('Redis restarted with its data lost', () => {
   it('while operations are running: they finish, and the ones behind them follow', async () => {
     sys = await startSystem();
     const load = await burst(sys, { prefix: 'running', secrets: 4, updates: 0 });
+    await untilSettled(sys, load);
     sys.aws.delayNext(8, 2500);
     await burst(sys, { prefix: 'running', secrets: 4, updates: 1, create: false, load });
     await untilRunning(sys, 4);
@@ -64,6 +65,7 @@ describe('Redis restarted with its data lost', () => {
   it('while some run and others are queued behind them', async () => {
     sys = await startSystem();
     const load = await burst(sys, { prefix: 'both', secrets: 4, updates: 0 });
+    await untilSettled(sys, load);
     sys.aws.delayNext(8, 2500);
     await burst(sys, { prefix: 'both', secrets: 4, updates: 3, create: false, load });
     await untilRunning(sys, 4);
@@ -160,6 +162,7 @@ describe('SIGTERM', () => {
     sys = await startSystem({ workers: 1 });
     const s = sys;
     const load = await burst(s, { prefix: 'term', secrets: 4, updates: 0 });
+    await untilSettled(s, load);
     s.aws.delayNext(4, 2000);
     await burst(s, { prefix: 'term', secrets: 4, updates: 2, create: false, load });
     await untilRunning(s, 4);
@@ -178,6 +181,7 @@ describe('two workers, one killed', () => {
     sys = await startSystem({ workers: Math.max(2, shape().workers) });
     const s = sys;
     const load = await burst(s, { prefix: 'pair', secrets: 6, updates: 0 });
+    await untilSettled(s, load);
     s.aws.delayNext(12, 2000);
     await burst(s, { prefix: 'pair', secrets: 6, updates: 2, create: false, load });
     await untilRunning(s, 2);
