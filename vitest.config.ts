@@ -12,7 +12,7 @@ const alias = {
   '@nembl/testkit': here('./packages/testkit/src/index.ts'),
 };
 
-const project = (name: string, dir: string, extra: { globalSetup?: string[] } = {}) => ({
+const project = (name: string, dir: string, extra: { globalSetup?: string[]; include?: string[]; testTimeout?: number } = {}) => ({
   resolve: { alias },
   test: {
     name,
@@ -26,6 +26,13 @@ const project = (name: string, dir: string, extra: { globalSetup?: string[] } = 
 
 const withDb = { globalSetup: [here('./packages/testkit/src/global-setup.ts')] };
 
+/**
+ * Fault tests on real api and worker processes (apps/api/test/chaos). `npm test` runs the fast
+ * subset named here; `npm run test:chaos` (vitest.chaos.config.ts) runs every case.
+ */
+export const chaosProject = (name: string, include: string[]) =>
+  project(name, './apps/api', { ...withDb, include, testTimeout: 180_000 });
+
 export default defineConfig({
   test: {
     projects: [
@@ -36,6 +43,7 @@ export default defineConfig({
       project('cli', './apps/cli', { globalSetup: [...withDb.globalSetup, here('./apps/cli/test/build-cli.ts')] }),
       // Repository-level checks: deployment files (Compose Specification, Dockerfile).
       { test: { name: 'deploy', root: here('.'), include: ['test/**/*.test.ts'] } },
+      chaosProject('chaos-fast', ['test/chaos/lease-recovery.chaos.ts']),
     ],
   },
 });

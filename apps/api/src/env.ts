@@ -23,6 +23,9 @@ export const apiEnvSchema = sharedEnvSchema.extend({
   NEMBL_CONNECTOR_TEST_MAX_BYTES: intEnv(1, 1024 * 1024 * 1024)
     .default(1024 * 1024)
     .describe('bytes of a connector test response read before the call is answered with its status'),
+  NEMBL_SHUTDOWN_DRAIN_MS: intEnv(0, 300_000)
+    .default(5000)
+    .describe('after SIGTERM, how long /readyz answers 503 (while requests are still served) before the server stops accepting'),
   NEMBL_TRUST_PROXY: z
     .string()
     .default('loopback')

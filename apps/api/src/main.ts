@@ -54,16 +54,20 @@ const main = async () => {
     }
   }
 
-  const app = createServer(composed.serverDeps);
+  // While draining, /readyz answers 503 so the load balancer stops sending new requests here.
+  let draining = false;
+  const serving = {
+    name: 'serving',
+    check: async () => {
+      if (draining) throw new Error('shutting down');
+    },
+  };
+  const app = createServer({ ...composed.serverDeps, readiness: [...composed.serverDeps.readiness, serving] });
   const server = app.listen(env.PORT, () => logger.info({ port: env.PORT, url: env.NEMBL_PUBLIC_URL }, 'api listening'));
   server.keepAliveTimeout = 65_000;
 
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), 10_000);
+  const stop = () => {
+    const force = setTimeout(() => process.exit(1), env.NEMBL_WRITE_WAIT_MS + 10_000);
     force.unref();
     server.close(async () => {
       clearInterval(sweep);
@@ -77,6 +81,18 @@ const main = async () => {
     server.closeIdleConnections();
     const sweep = setInterval(() => server.closeIdleConnections(), 200);
     setTimeout(() => server.closeAllConnections(), env.NEMBL_WRITE_WAIT_MS + 2000).unref();
+  };
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    draining = true;
+    // SIGTERM comes from an orchestrator: keep serving until its health checks have seen 503.
+    // Ctrl-C (SIGINT) in a terminal stops at once.
+    const drainMs = signal === 'SIGTERM' ? env.NEMBL_SHUTDOWN_DRAIN_MS : 0;
+    logger.info({ signal, drainMs }, 'shutting down: draining, then finishing requests in flight');
+    setTimeout(stop, drainMs);
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

@@ -17,6 +17,7 @@ import { operationProcessorFactory } from './operations/operation-processor.js';
 import { operationRepositoryFactory } from './operations/operation-repository.js';
 import { outboxRelayFactory } from './operations/outbox-relay.js';
 import { createWorkers, type WorkerSet } from './workers.js';
+import { jobSchedulesFactory } from './job-schedules.js';
 import { auditWorkerFactory } from './audit/audit-worker.js';
 import { reminderEmailProcessorFactory } from './reminders/reminder-email-processor.js';
 import { smtpMailerFactory, type Mailer } from './reminders/reminder-mailer.js';
@@ -33,6 +34,7 @@ export interface WorkerInfra {
   now?: () => Date;
   /** Overrides for tests that need faster timing (stall detection, relay interval). */
   timing?: {
+    leaseMs?: number;
     relayEveryMs?: number;
     stalledIntervalMs?: number;
     lockDurationMs?: number;
@@ -89,6 +91,8 @@ export const composeWorker = (infra: WorkerInfra) => {
     now,
     ...(timing.queuedGraceMs !== undefined ? { queuedGraceMs: timing.queuedGraceMs } : {}),
   });
+  // A crashed worker's operations are taken over once their lease (and their BullMQ lock) ends.
+  const leaseMs = timing.leaseMs ?? env.NEMBL_OPERATION_LEASE_MS;
   const process = operationProcessorFactory({
     operations,
     store,
@@ -96,6 +100,7 @@ export const composeWorker = (infra: WorkerInfra) => {
     audit,
     logger,
     now,
+    leaseMs,
     ...(timing.orderingDelayMs !== undefined ? { orderingDelayMs: timing.orderingDelayMs } : {}),
   });
 
@@ -138,6 +143,23 @@ export const composeWorker = (infra: WorkerInfra) => {
     now,
   });
 
+  const relayEveryMs = timing.relayEveryMs ?? 5000;
+  // Job schedulers, not repeatable adds: restarts and extra workers upsert the same ones.
+  const schedules = jobSchedulesFactory({
+    logger,
+    checkEveryMs: relayEveryMs,
+    schedules: [
+      { queue: relayQueue, id: 'outbox-relay', every: relayEveryMs, template: { name: QueueName.OutboxRelay, data: {} } },
+      {
+        queue: scanQueue,
+        id: 'reminder-scan',
+        every: timing.reminderScanEveryMs ?? env.NEMBL_REMINDER_SCAN_EVERY_MS,
+        template: { name: QueueName.ReminderScan, data: {} },
+      },
+      auditWorker.schedule,
+    ],
+  });
+
   let set: WorkerSet | undefined;
   return {
     store,
@@ -145,26 +167,17 @@ export const composeWorker = (infra: WorkerInfra) => {
     operationQueue,
     auditWorker,
     reminders,
+    schedules,
     start: async (): Promise<WorkerSet> => {
-      // A job scheduler, not a repeatable add: restarts and extra workers upsert the same one.
-      await relayQueue.upsertJobScheduler(
-        'outbox-relay',
-        { every: timing.relayEveryMs ?? 5000 },
-        { name: QueueName.OutboxRelay, data: {} },
-      );
-      await scanQueue.upsertJobScheduler(
-        'reminder-scan',
-        { every: timing.reminderScanEveryMs ?? env.NEMBL_REMINDER_SCAN_EVERY_MS },
-        { name: QueueName.ReminderScan, data: {} },
-      );
+      await schedules.start();
       set = createWorkers({
         logger,
         starters: [
           () =>
             startWorker(QueueName.SecretOperations, process, infra.queue, {
               concurrency: env.NEMBL_WORKER_CONCURRENCY,
-              stalledInterval: timing.stalledIntervalMs ?? 30_000,
-              lockDuration: timing.lockDurationMs ?? 30_000,
+              stalledInterval: timing.stalledIntervalMs ?? leaseMs,
+              lockDuration: timing.lockDurationMs ?? leaseMs,
               maxStalledCount: 5,
             }),
           () => startWorker(QueueName.OutboxRelay, async () => relay(), infra.queue, { concurrency: 1 }),
@@ -192,6 +205,7 @@ export const composeWorker = (infra: WorkerInfra) => {
     },
     /** Graceful by default; `force` abandons jobs in flight, as a crash would (they stall and are retried). */
     close: async (opts: { force?: boolean } = {}) => {
+      schedules.stop();
       await (opts.force ? Promise.allSettled(set?.workers.map((w) => w.close(true)) ?? []) : set?.close());
       await Promise.allSettled([
         operationQueue.close(),

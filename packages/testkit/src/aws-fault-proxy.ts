@@ -14,6 +14,13 @@ export interface AwsFaultProxy {
   endpoint: string;
   /** The next `n` requests answer 400 ThrottlingException "Rate exceeded". */
   throttleNext(n: number): void;
+  /**
+   * From now on, each write (CreateSecret, PutSecretValue) answers ThrottlingException with
+   * probability `p`, as AWS does above the region's write quota. 0 turns it off.
+   */
+  throttleWrites(p: number): void;
+  /** How many requests were throttled so far. */
+  throttled(): number;
   /** The next `n` requests answer `status` (default 500) with an AWS error body. */
   failNext(n: number, status?: number): void;
   /**
@@ -74,6 +81,8 @@ export const startAwsFaultProxy = async (target: string): Promise<AwsFaultProxy>
   const upstream = new URL(target);
   const agent = new Agent({ keepAlive: true });
   let throttle = 0;
+  let throttleWriteShare = 0;
+  let throttledCount = 0;
   let fail = { n: 0, status: 500 };
   let slow = { n: 0, ms: 0 };
   let deleteDelayMs = 0;
@@ -129,9 +138,11 @@ export const startAwsFaultProxy = async (target: string): Promise<AwsFaultProxy>
       // Forwarded even if the client gave up meanwhile: like AWS, the call may still take effect.
       await delay(slow.ms);
     }
-    if (throttle > 0 || overQuota(op)) {
+    const isWrite = op.endsWith('.CreateSecret') || op.endsWith('.PutSecretValue');
+    if (throttle > 0 || overQuota(op) || (isWrite && throttleWriteShare > 0 && Math.random() < throttleWriteShare)) {
       if (throttle > 0) throttle -= 1;
       entry.throttled = true;
+      throttledCount += 1;
       return sendAwsError(res, 400, 'ThrottlingException', 'Rate exceeded');
     }
     if (fail.n > 0) {
@@ -182,6 +193,10 @@ export const startAwsFaultProxy = async (target: string): Promise<AwsFaultProxy>
     throttleNext: (n) => {
       throttle = n;
     },
+    throttleWrites: (p) => {
+      throttleWriteShare = p;
+    },
+    throttled: () => throttledCount,
     failNext: (n, status = 500) => {
       fail = { n, status };
     },
@@ -198,6 +213,8 @@ export const startAwsFaultProxy = async (target: string): Promise<AwsFaultProxy>
     requests: () => [...log],
     reset: () => {
       throttle = 0;
+      throttleWriteShare = 0;
+      throttledCount = 0;
       fail = { n: 0, status: 500 };
       slow = { n: 0, ms: 0 };
       deleteDelayMs = 0;

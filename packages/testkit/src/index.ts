@@ -5,3 +5,4 @@ export * from './aws-fault-proxy.js';
 export * from './tcp-proxy.js';
 export * from './smtp-sink.js';
 export * from './redis-cluster.js';
+export * from './redis-server.js';

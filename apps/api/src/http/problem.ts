@@ -1,6 +1,7 @@
 import { AppError, RateLimitedError, UnavailableError, type FieldError } from '@nembl/core';
 import type { ErrorRequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
+import { isDatabaseUnreachable } from './pg-errors.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -25,11 +26,13 @@ const problemType = (kind: string) => `/problems/${kind}`;
 /** The one place errors become HTTP responses. Never a stack trace, never a value. */
 export const problemMiddleware =
   (logger: Logger): ErrorRequestHandler =>
-  (err: unknown, req, res, _next) => {
+  (thrown: unknown, req, res, _next) => {
     if (res.headersSent) {
       res.destroy();
       return;
     }
+    // Nothing was written (each write is one transaction): the client may simply retry.
+    const err = isDatabaseUnreachable(thrown) ? new UnavailableError('The database is unreachable; try again shortly', 5) : thrown;
     if (err instanceof AppError) {
       if (err instanceof RateLimitedError || err instanceof UnavailableError) {
         res.setHeader('Retry-After', String(err.retryAfterSeconds));

@@ -38,13 +38,14 @@ export const auditWorkerFactory = (deps: {
     queue,
     /** For `createWorkers`. Concurrency is the batch size, so a full batch can gather. */
     starter: () => startWorker(QueueName.Audit, process, deps.queue, { ...deps.workerOptions, concurrency: AUDIT_BATCH_MAX_EVENTS }),
+    /** The drain schedule, for the worker's job schedules (which restore it if Redis loses it). */
+    schedule: {
+      queue,
+      id: AUDIT_DRAIN_SCHEDULER_ID,
+      every: deps.drainEveryMs ?? 1000,
+      template: { name: QueueName.Audit, data: { kind: 'drain' as const }, opts: { removeOnComplete: true, removeOnFail: { count: 100 } } },
+    },
     start: async (): Promise<void> => {
-      // A job scheduler, not a repeatable add: restarts and extra workers upsert the same one.
-      await queue.upsertJobScheduler(
-        AUDIT_DRAIN_SCHEDULER_ID,
-        { every: deps.drainEveryMs ?? 1000 },
-        { name: QueueName.Audit, data: { kind: 'drain' }, opts: { removeOnComplete: true, removeOnFail: { count: 100 } } },
-      );
       await listener?.start();
       await drainer.run().catch((err: Error) => logger.warn({ err: { message: err.message } }, 'initial audit outbox drain failed'));
     },

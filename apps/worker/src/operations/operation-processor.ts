@@ -21,6 +21,8 @@ export interface OperationProcessorDeps {
   now: () => Date;
   /** How long to wait before looking again when an earlier operation is still open. */
   orderingDelayMs?: number;
+  /** How long a claimed operation stays claimed without a heartbeat (extended every third of it). */
+  leaseMs: number;
 }
 
 const errorOf = (err: unknown): { code: string; message: string; retryable: boolean } => {
@@ -37,6 +39,20 @@ const errorOf = (err: unknown): { code: string; message: string; retryable: bool
 export const operationProcessorFactory = (deps: OperationProcessorDeps) => {
   const { operations, store, sealer, audit, logger, now } = deps;
   const orderingDelay = deps.orderingDelayMs ?? 250;
+  const { leaseMs } = deps;
+
+  /** Extends the lease while `work` runs, so only a worker that is gone lets it expire. */
+  const leased = async <T>(id: string, work: () => Promise<T>): Promise<T> => {
+    await operations.markRunning(id, leaseMs);
+    const heartbeat = setInterval(() => {
+      operations.extendLease(id, leaseMs).catch((err: Error) => logger.warn({ operationId: id, err: { message: err.message } }, 'lease not extended'));
+    }, Math.max(50, Math.floor(leaseMs / 3)));
+    try {
+      return await work();
+    } finally {
+      clearInterval(heartbeat);
+    }
+  };
 
   const audited = (em: EntityManager, op: OperationRow, outcome: 'succeeded' | 'failed', reason: string) =>
     audit.record(
@@ -78,7 +94,7 @@ export const operationProcessorFactory = (deps: OperationProcessorDeps) => {
         );
       }
       await em.query(
-        `UPDATE operations SET status = 'succeeded', finished_at = $2, sealed_payload = NULL, error_code = NULL, error_message = NULL WHERE id = $1`,
+        `UPDATE operations SET status = 'succeeded', finished_at = $2, lease_until = NULL, sealed_payload = NULL, error_code = NULL, error_message = NULL WHERE id = $1`,
         [op.id, t],
       );
       await audited(em, op, 'succeeded', versionId ? `store_version=${versionId}` : 'deleted');
@@ -94,26 +110,13 @@ export const operationProcessorFactory = (deps: OperationProcessorDeps) => {
         await em.query(`UPDATE secrets SET status = 'active', updated_at = $2 WHERE id = $1 AND status = 'deleting'`, [secret.id, t]);
       }
       await em.query(
-        `UPDATE operations SET status = 'failed', finished_at = $2, sealed_payload = NULL, error_code = $3, error_message = $4 WHERE id = $1`,
+        `UPDATE operations SET status = 'failed', finished_at = $2, lease_until = NULL, sealed_payload = NULL, error_code = $3, error_message = $4 WHERE id = $1`,
         [op.id, t, code, message.slice(0, 500)],
       );
       await audited(em, op, 'failed', code);
     });
 
-  return async (job: Job<{ operationId: string }>, token?: string): Promise<string> => {
-    const loaded = await operations.load(job.data.operationId);
-    if (!loaded) return 'missing';
-    const { op, secret } = loaded;
-    if (op.status === 'succeeded' || op.status === 'failed') return op.status;
-
-    const earlier = await operations.earlierOpen(op.secretId, op.seq);
-    if (earlier) {
-      // Per-secret ordering: try again shortly, without spending an attempt.
-      await job.moveToDelayed(Date.now() + orderingDelay, token);
-      throw new DelayedError(`waiting for operation ${earlier}`);
-    }
-
-    await operations.markRunning(op.id);
+  const apply = async (job: Job<{ operationId: string }>, op: OperationRow, secret: SecretRow): Promise<string> => {
     const ref = { companyId: op.companyId, name: op.secretName };
     try {
       let versionId: string | null = null;
@@ -146,5 +149,21 @@ export const operationProcessorFactory = (deps: OperationProcessorDeps) => {
       logger.info({ operationId: op.id, code: e.code, attempt: job.attemptsMade + 1 }, 'operation will be retried');
       throw new Error(`${e.code}: ${e.message}`, { cause: err });
     }
+  };
+
+  return async (job: Job<{ operationId: string }>, token?: string): Promise<string> => {
+    const loaded = await operations.load(job.data.operationId);
+    if (!loaded) return 'missing';
+    const { op, secret } = loaded;
+    if (op.status === 'succeeded' || op.status === 'failed') return op.status;
+
+    const earlier = await operations.earlierOpen(op.secretId, op.seq);
+    if (earlier) {
+      // Per-secret ordering: try again shortly, without spending an attempt.
+      await job.moveToDelayed(Date.now() + orderingDelay, token);
+      throw new DelayedError(`waiting for operation ${earlier}`);
+    }
+
+    return leased(op.id, () => apply(job, op, secret));
   };
 };

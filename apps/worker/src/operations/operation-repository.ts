@@ -27,11 +27,20 @@ export const operationRepositoryFactory = ({ dataSource }: { dataSource: DataSou
     return rows[0]?.id ?? null;
   },
 
-  markRunning: (id: string) =>
+  /** Claims the operation for `leaseMs` (database time, so every worker's clock agrees). */
+  markRunning: (id: string, leaseMs: number) =>
     dataSource.query(
-      `UPDATE operations SET status = 'running', attempts = attempts + 1, started_at = COALESCE(started_at, now())
+      `UPDATE operations SET status = 'running', attempts = attempts + 1, started_at = COALESCE(started_at, now()),
+              lease_until = now() + make_interval(secs => $2::double precision / 1000)
         WHERE id = $1 AND status IN ('queued','running')`,
-      [id],
+      [id, leaseMs],
+    ),
+
+  /** Keeps the claim alive while the worker is still applying the operation. */
+  extendLease: (id: string, leaseMs: number) =>
+    dataSource.query(
+      `UPDATE operations SET lease_until = now() + make_interval(secs => $2::double precision / 1000) WHERE id = $1 AND status = 'running'`,
+      [id, leaseMs],
     ),
 
   /**
@@ -48,13 +57,17 @@ export const operationRepositoryFactory = ({ dataSource }: { dataSource: DataSou
       return true;
     }),
 
-  /** Operations accepted but not in the queue: queued for a while, or running for too long. */
-  stranded: async (queuedOlderThan: Date, runningOlderThan: Date, limit: number): Promise<string[]> => {
+  /**
+   * Operations that may have no job to carry them: queued for a while (the enqueue after commit
+   * failed, or the job was lost with Redis), or running with an expired lease (the worker that
+   * claimed them is gone). The relay checks the queue for each.
+   */
+  stranded: async (queuedOlderThan: Date, limit: number): Promise<string[]> => {
     const rows: Array<{ id: string }> = await dataSource.query(
       `SELECT id FROM operations
-        WHERE (status = 'queued' AND created_at < $1) OR (status = 'running' AND started_at < $2)
-        ORDER BY created_at LIMIT $3`,
-      [queuedOlderThan, runningOlderThan, limit],
+        WHERE (status = 'queued' AND created_at < $1) OR (status = 'running' AND lease_until < now())
+        ORDER BY created_at LIMIT $2`,
+      [queuedOlderThan, limit],
     );
     return rows.map((r) => r.id);
   },

@@ -1,11 +1,16 @@
 import { enqueue, OPERATION_JOB_OPTIONS, type Logger, type TypedQueue, type QueueName } from '@nembl/core';
 import type { OperationRepository } from './operation-repository.js';
 
+/** Job states in which a job will still run (or is running) on its own. */
+const LIVE_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
+
 /**
- * Re-enqueues operations Postgres says are accepted but Redis does not hold: a write accepted
- * while Redis was down, or a job lost with Redis. A job that still exists is left alone unless
- * it already completed or failed while the operation stayed open (then it is replaced, since
- * BullMQ ignores an add with an existing id).
+ * Re-enqueues operations Postgres says are open but Redis does not carry: a write accepted
+ * while Redis was down, a job lost with Redis's data, or a running operation whose lease
+ * expired (its worker died) and whose job is gone. A job that will still run is left alone;
+ * one that already completed or failed while the operation stayed open is removed first,
+ * since BullMQ ignores an add with an existing id. The operation id is the store's client
+ * token, so a re-run never makes a second version.
  */
 export const outboxRelayFactory = (deps: {
   operations: Pick<OperationRepository, 'stranded'>;
@@ -13,19 +18,16 @@ export const outboxRelayFactory = (deps: {
   logger: Logger;
   now: () => Date;
   queuedGraceMs?: number;
-  runningGraceMs?: number;
 }) => {
   const queuedGrace = deps.queuedGraceMs ?? 5000;
-  const runningGrace = deps.runningGraceMs ?? 5 * 60_000;
   return async (): Promise<number> => {
     const t = deps.now().getTime();
-    const ids = await deps.operations.stranded(new Date(t - queuedGrace), new Date(t - runningGrace), 500);
+    const ids = await deps.operations.stranded(new Date(t - queuedGrace), 500);
     let requeued = 0;
     for (const id of ids) {
       const job = await deps.queue.getJob(id);
       if (job) {
-        const state = await job.getState();
-        if (state !== 'completed' && state !== 'failed' && state !== 'unknown') continue;
+        if (LIVE_STATES.has(await job.getState())) continue;
         await job.remove().catch(() => undefined);
       }
       await enqueue(deps.queue, { operationId: id }, { jobId: id, ...OPERATION_JOB_OPTIONS });

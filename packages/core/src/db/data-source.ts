@@ -17,6 +17,7 @@ import { Bindings1732870500000 } from './migrations/1732870500000-bindings.js';
 import { Reminders1732870600000 } from './migrations/1732870600000-reminders.js';
 import { TokenLineage1732870790000 } from './migrations/1732870790000-token-lineage.js';
 import { IdentityNotify1732870900000 } from './migrations/1732870900000-identity-notify.js';
+import { OperationLease1732871100000 } from './migrations/1732871100000-operation-lease.js';
 
 export const ENTITIES = [
   CompanyEntity,
@@ -41,6 +42,7 @@ export const MIGRATIONS: Array<new () => MigrationInterface> = [
   Reminders1732870600000,
   TokenLineage1732870790000,
   IdentityNotify1732870900000,
+  OperationLease1732871100000,
 ];
 
 export interface DataSourceOptions {

@@ -27,6 +27,8 @@ export interface OperationRow {
   createdAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
+  /** While `running`: until when the worker applying it holds it (it extends this as it works). */
+  leaseUntil: Date | null;
 }
 
 export const OperationEntity = new EntitySchema<OperationRow>({
@@ -49,6 +51,7 @@ export const OperationEntity = new EntitySchema<OperationRow>({
     createdAt: { type: 'timestamptz', name: 'created_at' },
     startedAt: { type: 'timestamptz', name: 'started_at', nullable: true },
     finishedAt: { type: 'timestamptz', name: 'finished_at', nullable: true },
+    leaseUntil: { type: 'timestamptz', name: 'lease_until', nullable: true },
   },
 });
 
@@ -69,6 +72,7 @@ interface OperationSqlRow {
   created_at: Date;
   started_at: Date | null;
   finished_at: Date | null;
+  lease_until: Date | null;
 }
 
 export const operationRowFromSql = (raw: Record<string, unknown>): OperationRow => {
@@ -90,6 +94,7 @@ export const operationRowFromSql = (raw: Record<string, unknown>): OperationRow 
     createdAt: r.created_at,
     startedAt: r.started_at,
     finishedAt: r.finished_at,
+    leaseUntil: r.lease_until ?? null,
   };
 };
 
