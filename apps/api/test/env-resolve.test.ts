@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ApiClient, startTestApi, type TestApi } from './harness.js';
 
 let t: TestApi;
@@ -40,8 +40,16 @@ describe('POST /env/resolve (ad-hoc references for nembl run)', () => {
     expect(second.body.env.DEPLOY_TOKEN).toBe('adhoc-canary-v2');
     expect(second.body.versions.DEPLOY_TOKEN.version).toBe(2);
 
-    const audit = await admin.get('/api/v1/audit?action=secrets:read_value&secret=deploy-api-token');
-    // Repeats within the collapse window may be folded into one event.
+    // Value reads commit to the audit outbox before answering; the worker then chains them into
+    // the log, so the log shows them a moment later.
+    const audit = await vi.waitFor(
+      async () => {
+        const res = await admin.get('/api/v1/audit?action=secrets:read_value&secret=deploy-api-token');
+        if (res.body.items.length === 0) throw new Error('value reads not in the audit log yet');
+        return res;
+      },
+      { timeout: 10_000, interval: 50 },
+    );
     expect(audit.body.items[0]).toMatchObject({
       decision: 'allow',
       reason: expect.stringContaining('env:resolve version='),
