@@ -21,13 +21,14 @@ import {
 } from '@nembl/core';
 import { ACTIONS, CONDITION_OPERATORS, MAX_STATEMENTS } from '@nembl/policy';
 import { z } from 'zod';
-import { auditListQuery } from '../audit/audit-types.js';
+import { auditExportQuery, auditListQuery } from '../audit/audit-types.js';
+import { permissionChecksSchema } from '../permissions/permission-types.js';
 import { SESSION_COOKIE } from '../auth/auth-middleware.js';
 import { changePasswordSchema, loginSchema, signupSchema } from '../auth/auth-router.js';
 import { configSchemas, CONNECTOR_KINDS, createConnectorSchema, patchConnectorSchema } from '../connectors/connector-types.js';
 import { DEFAULT_LIMIT } from '../http/pagination.js';
 import { simulateSchema } from '../policies/policy-router.js';
-import { deleteBody, listQuery } from '../secrets/secret-router.js';
+import { deleteBody, listQuery, operationListQuery } from '../secrets/secret-router.js';
 import {
   createSecretSchema,
   nameParams,
@@ -372,6 +373,7 @@ const schemas: Record<string, Json> = {
     ['id', 'kind', 'secretName', 'status', 'createdAt', 'finishedAt'],
     { description: 'An asynchronous write to the secret store.' },
   ),
+  OperationPage: { allOf: [ref('Page'), object({ items: { type: 'array', items: ref('Operation') } })] },
   SecretWrite: object({ secret: ref('Secret'), operation: ref('Operation') }),
   SecretDelete: object({ operation: ref('Operation') }),
 
@@ -424,6 +426,7 @@ const schemas: Record<string, Json> = {
   DeleteSecretRequest: fromZod(deleteBody),
   ReminderRequest: fromZod(reminderSchema),
   SimulateRequest: fromZod(simulateSchema),
+  PermissionsRequest: fromZod(permissionChecksSchema),
 
   // --- audit ---
   AuditEvent: object(
@@ -450,6 +453,21 @@ const schemas: Record<string, Json> = {
     ['id', 'at', 'actor', 'action', 'resource', 'decision', 'reason', 'count', 'requestId', 'ip', 'userAgent', 'hash', 'prevHash'],
     { description: 'An audit event (never a value). `operationId` only when the event belongs to a secret write.' },
   ),
+  PermissionResults: object({
+    results: {
+      type: 'array',
+      description: 'One result per check, in the order of the checks.',
+      items: object(
+        {
+          action: { type: 'string' },
+          secret: { type: 'string', description: 'Echoes the check\'s `secret`, when it named one.' },
+          allowed: { type: 'boolean' },
+          reason: { type: 'string', enum: ['explicit_allow', 'explicit_deny', 'implicit_deny'] },
+        },
+        ['action', 'allowed', 'reason'],
+      ),
+    },
+  }),
   AuditVerification: object({
     ok: { type: 'boolean' },
     checked: { type: 'integer', minimum: 0 },
@@ -654,6 +672,8 @@ const security: Record<Access, Json[]> = {
 interface Success {
   description: string;
   schema?: Json;
+  /** Instead of `schema`: content types other than JSON. */
+  content?: Json;
   headers?: Json;
 }
 
@@ -691,7 +711,7 @@ const operation = (op: Op): Json => {
     out[status] = {
       description: s.description,
       headers: { ...requestIdHeader, ...(s.headers ?? {}) },
-      ...(s.schema ? { content: json(s.schema) } : {}),
+      ...(s.schema ? { content: json(s.schema) } : s.content ? { content: s.content } : {}),
     };
   }
   for (const status of [...errs].sort((a, b) => a - b)) {
@@ -763,6 +783,26 @@ const auditListParameters = queryParameters(auditListQuery, {
   to: { description: 'Exclusive upper bound on `at`; not before `from` (else 400).' },
 });
 
+const auditExportParameters = queryParameters(auditExportQuery, {
+  action: { description: 'Action name, e.g. `secrets:read`.' },
+  actor: { description: 'Actor id or label.' },
+  secret: { description: 'Secret name.' },
+  decision: { description: 'Only allowed or only denied requests.' },
+  from: { description: 'Inclusive lower bound on `at`.' },
+  to: { description: 'Exclusive upper bound on `at`; not before `from` (else 400).' },
+  format: { description: '`csv` (text/csv) or `jsonl` (JSON Lines, application/x-ndjson).' },
+});
+
+const operationListParameters = queryParameters(operationListQuery, {
+  status: {
+    description: 'Only operations in these states; repeat for OR.',
+    schema: { type: 'array', items: { type: 'string', enum: ['queued', 'running', 'succeeded', 'failed'] } },
+    style: 'form',
+    explode: true,
+  },
+  secret: { description: 'Only operations on the secret with this name.' },
+});
+
 const secretNameParam = [param('SecretName')];
 
 const paths: Record<string, Record<string, Op>> = {
@@ -820,6 +860,22 @@ const paths: Record<string, Record<string, Op>> = {
       tag: 'Auth',
       access: 'read',
       success: { 200: { description: 'The caller.', schema: ref('Me') } },
+      errors: [],
+    },
+  },
+  '/me/permissions': {
+    post: {
+      operationId: 'checkMyPermissions',
+      summary: 'What the caller may do, decided by the engine enforcement uses',
+      description:
+        '1–200 checks `{ action, secret?, tags? }`, answered in order. `secrets:create` is asked about the name and tags given; other ' +
+        '`secrets:*` actions about the named secret as it is (with `tags`: as it is and as it would be, like PATCH), or a ' +
+        'hypothetical one with `tags`. A secret the caller may not `secrets:read` answers `allowed: false, reason: implicit_deny`, ' +
+        'exactly like a missing one. Not audited.',
+      tag: 'Auth',
+      access: 'write',
+      body: { schema: ref('PermissionsRequest') },
+      success: { 200: { description: 'The answers.', schema: ref('PermissionResults') } },
       errors: [],
     },
   },
@@ -1067,6 +1123,18 @@ const paths: Record<string, Record<string, Op>> = {
       errors: [400, 404, 409],
     },
   },
+  '/operations': {
+    get: {
+      operationId: 'listOperations',
+      summary: 'Secret write operations, newest first',
+      description: 'Only operations on secrets the caller may `secrets:read` (deleted secrets included, judged by their last attributes).',
+      tag: 'Secrets',
+      access: 'read',
+      parameters: operationListParameters,
+      success: { 200: { description: 'A page of operations.', schema: ref('OperationPage') } },
+      errors: [400],
+    },
+  },
   '/operations/{id}': {
     get: {
       operationId: 'getOperation',
@@ -1163,6 +1231,32 @@ const paths: Record<string, Record<string, Op>> = {
       action: 'audit:read',
       parameters: auditListParameters,
       success: { 200: { description: 'A page of events.', schema: ref('AuditEventPage') } },
+      errors: [400, 403],
+    },
+  },
+  '/audit/export': {
+    get: {
+      operationId: 'exportAuditEvents',
+      summary: 'Download every matching audit event, oldest first',
+      description:
+        'The filters of `GET /audit`, no pagination: a streamed attachment (`Content-Disposition: attachment`) of every matching ' +
+        'event up to the chain head at the start, with the hash-chain fields. CSV has a header row and one row per event ' +
+        '(nested fields as `actor.type` …); a cell starting with `= + - @`, tab or CR is prefixed with `\'` so spreadsheets ' +
+        'do not run it. The export is itself audited (`audit:export`).',
+      tag: 'Audit',
+      access: 'read',
+      action: 'audit:read',
+      parameters: auditExportParameters,
+      success: {
+        200: {
+          description: 'The file.',
+          headers: { 'Content-Disposition': { description: '`attachment; filename="nembl-audit-<time>.<format>"`', schema: { type: 'string' } } },
+          content: {
+            'text/csv': { schema: { type: 'string' } },
+            'application/x-ndjson': { schema: { type: 'string', description: 'One `AuditEvent` JSON object per line.' } },
+          },
+        },
+      },
       errors: [400, 403],
     },
   },

@@ -2,7 +2,8 @@ import { EntitySchema } from 'typeorm';
 
 export const OPERATION_KINDS = ['create', 'update_value', 'delete'] as const;
 export type OperationKind = (typeof OPERATION_KINDS)[number];
-export type OperationStatus = 'queued' | 'running' | 'succeeded' | 'failed';
+export const OPERATION_STATUSES = ['queued', 'running', 'succeeded', 'failed'] as const;
+export type OperationStatus = (typeof OPERATION_STATUSES)[number];
 
 export interface OperationActor {
   type: 'user' | 'token' | 'system';
