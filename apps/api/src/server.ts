@@ -18,7 +18,8 @@ import { problemMiddleware } from './http/problem.js';
 import type { RateLimiter } from './http/rate-limit.js';
 import { jsonBody, wellFormedUri } from './http/request-decoding.js';
 import { requestIdMiddleware } from './http/request-id.js';
-import { buildOpenApiDocument } from './openapi/openapi-document.js';
+import { responseSerializer } from './http/response-serializer.js';
+import { API_OPERATIONS } from './openapi/api-operations.js';
 import { openapiRouter } from './openapi/openapi-router.js';
 import { permissionRouter } from './permissions/permission-router.js';
 import type { PermissionService } from './permissions/permission-service.js';
@@ -108,7 +109,7 @@ export const createServer = (deps: ServerDeps): Express => {
   );
   app.use(deps.metrics.middleware);
   // Path parameters are named from the documented paths, so a bad one is reported by its name.
-  const documented = Object.keys((buildOpenApiDocument() as { paths: Record<string, unknown> }).paths);
+  const documented = Object.keys(API_OPERATIONS);
   app.use(wellFormedUri(documented.map((p) => `/api/v1${p}`)));
   app.use(healthRouter({ checks: deps.readiness, metrics: deps.metrics }));
 
@@ -118,6 +119,7 @@ export const createServer = (deps: ServerDeps): Express => {
     res.setHeader('Cache-Control', 'no-store');
     next();
   });
+  api.use(responseSerializer(API_OPERATIONS, deps.logger));
   api.post(['/auth/signup', '/auth/login', '/auth/logout'], json);
   api.post('/auth/logout', invalidatePrincipalsOnWrite(deps.principalCache, deps.identityBarrier));
   api.use(publicAuthRouter(deps.authRoutes));

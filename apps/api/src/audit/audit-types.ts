@@ -1,5 +1,6 @@
 import { lineText, type ChainedAuditRecord } from '@nembl/core';
 import { z } from 'zod';
+import { dateTimeOut, idOut, pageOf } from '../http/response-schemas.js';
 
 const isoDateTime = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time, e.g. 2024-05-01T00:00:00Z' });
 
@@ -51,8 +52,33 @@ export interface AuditListFilter {
   to?: Date | undefined;
 }
 
+export const auditEventSchema = z
+  .object({
+    id: idOut,
+    at: dateTimeOut,
+    actor: z.object({ type: z.enum(['user', 'token', 'system']), id: z.string().nullable(), label: z.string() }),
+    action: z.string(),
+    resource: z.object({ kind: z.string(), name: z.string().nullable() }),
+    decision: z.enum(['allow', 'deny']),
+    reason: z.string(),
+    count: z.int().min(1).meta({ description: 'More than 1 when repeats within a short window were collapsed.' }),
+    operationId: idOut.optional().meta({ description: 'Only when the event belongs to a secret write.' }),
+    requestId: z.string(),
+    ip: z.string().nullable(),
+    userAgent: z.string().nullable(),
+    hash: z.string().meta({ description: "SHA-256 (hex) of `prevHash` and the event: a link of the company's hash chain." }),
+    prevHash: z.string().meta({ description: "The previous event's `hash` (64 zeros for the first event)." }),
+  })
+  .meta({ id: 'AuditEvent', description: 'An audit event (never a value).' });
+
+export const auditEventPageSchema = pageOf(auditEventSchema, 'AuditEventPage');
+
+export const auditVerificationSchema = z
+  .object({ ok: z.boolean(), checked: z.int().min(0), firstBadEventId: idOut.nullable() })
+  .meta({ id: 'AuditVerification' });
+
 /** The contract's event shape. */
-export const auditEventJson = (r: ChainedAuditRecord) => ({
+export const auditEventJson = (r: ChainedAuditRecord): z.infer<typeof auditEventSchema> => ({
   id: r.id,
   at: r.at,
   actor: { type: r.actorType, id: r.actorId, label: r.actorLabel },

@@ -1,6 +1,7 @@
 import { secretNameSchema, tagsSchema } from '@nembl/core';
 import { ACTIONS, type ResourceKind } from '@nembl/policy';
 import { z } from 'zod';
+import { decisionReasonOut } from '../http/response-schemas.js';
 
 export const MAX_PERMISSION_CHECKS = 200;
 
@@ -29,6 +30,21 @@ export const permissionChecksSchema = z.strictObject({
 });
 
 export type PermissionCheck = z.infer<typeof permissionCheckSchema>;
+
+export const permissionResultsSchema = z
+  .object({
+    results: z
+      .array(
+        z.object({
+          action: z.string(),
+          secret: z.string().optional().meta({ description: "Echoes the check's `secret`, when it named one." }),
+          allowed: z.boolean(),
+          reason: decisionReasonOut,
+        }),
+      )
+      .meta({ description: 'One result per check, in the order of the checks.' }),
+  })
+  .meta({ id: 'PermissionResults' });
 
 /** The resource kind an action is about: `secrets:update` → `secret`, `audit:read` → `audit`. */
 const KIND_BY_PREFIX: Record<string, ResourceKind> = {
