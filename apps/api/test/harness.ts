@@ -167,7 +167,8 @@ export interface ApiResponse<T = any> {
   text: string;
 }
 
-let validator: ReturnType<typeof openapiResponseValidator> | undefined;
+// Built once per test file, at import: not inside the first request (a test's timing would pay for it).
+const validator = openapiResponseValidator();
 
 /**
  * A minimal HTTP client like a browser or a machine would be: a cookie jar for the session,
@@ -211,7 +212,6 @@ export class ApiClient {
     } catch {
       // not JSON
     }
-    validator ??= openapiResponseValidator();
     const problem = validator(method, this.base + path, res.status, res.headers.get('content-type'), text === '' ? undefined : parsed);
     if (problem) throw new Error(`response off the OpenAPI document: ${problem}`);
     return { status: res.status, headers: res.headers, body: parsed as T, text };

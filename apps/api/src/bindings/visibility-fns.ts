@@ -12,8 +12,11 @@ export const hiddenReference = <K extends string>(kind: K): HiddenReference<K> =
 
 /** A secret reference the caller may not read (a connector's `authSecret`, a workflow env value). */
 export const hiddenSecretSchema = z
-  .object({ kind: z.literal('secret'), hidden: z.literal(true) })
-  .meta({ id: 'HiddenSecret', description: 'A secret the caller may not read: its name is not shown.' });
+  .object({ kind: z.enum(['secret']), hidden: z.literal(true) })
+  .meta({ title: 'Hidden', description: 'A secret the caller may not `secrets:read`: its name is not shown.' });
+
+/** A secret named in a response: its name, or hidden. */
+export const secretReferenceSchema = z.union([z.string(), hiddenSecretSchema]);
 
 export type BoundResourceView = BoundResource | HiddenReference<BoundResource['kind']>;
 

@@ -1,6 +1,6 @@
 import { lineText, secretNameSchema } from '@nembl/core';
 import { z } from 'zod';
-import { hiddenReference, hiddenSecretSchema } from '../bindings/visibility-fns.js';
+import { hiddenReference, secretReferenceSchema } from '../bindings/visibility-fns.js';
 import { dateTimeOut, idOut, pageOf } from '../http/response-schemas.js';
 
 export const CONNECTOR_KINDS = ['github', 'slack', 'jira', 'http'] as const;
@@ -93,9 +93,9 @@ export const connectorSchema = z
       header: z.string().optional().meta({ description: 'http: credential header (default `Authorization`).' }),
       scheme: z.string().optional().meta({ description: 'http: credential scheme (default `Bearer`).' }),
     }),
-    authSecret: z
-      .union([z.string(), hiddenSecretSchema])
-      .meta({ description: 'Name of the secret injected as the credential; hidden when the caller may not read it.' }),
+    authSecret: secretReferenceSchema.meta({
+      description: 'Name of the secret injected as the credential; hidden when the caller may not read it.',
+    }),
     createdAt: dateTimeOut,
     updatedAt: dateTimeOut,
   })

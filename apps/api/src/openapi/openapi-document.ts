@@ -9,6 +9,7 @@ import { ACTIONS, CONDITION_OPERATORS, MAX_STATEMENTS } from '@nembl/policy';
 import { z } from 'zod';
 import { createDocument, type ZodOpenApiObject } from 'zod-openapi';
 import { SESSION_COOKIE } from '../auth/auth-middleware.js';
+import { secretReferenceSchema } from '../bindings/visibility-fns.js';
 import { meSchema } from '../auth/auth-router.js';
 import { DEFAULT_LIMIT } from '../http/pagination.js';
 import { problemSchema } from '../http/problem.js';
@@ -52,6 +53,12 @@ const refinedBodies = new Set<unknown>(
   ),
 );
 
+/** The same schema, or a copy of it made by `.meta()` (which shares the definition). */
+const sameSchema = (a: unknown, b: z.ZodType): boolean =>
+  a === b || (a as z.ZodType | undefined)?._zod?.def === b._zod.def;
+/** Unions whose shapes exclude each other, documented as `oneOf`. */
+const EXCLUSIVE_UNIONS: z.ZodType[] = [meSchema, boundResourceViewSchema, secretReferenceSchema];
+
 /**
  * What JSON Schema cannot say by itself: refinements (byte limits, "nothing to change", tag count)
  * and normalizing transforms. Matched by schema identity, so it follows the shared schemas.
@@ -62,7 +69,7 @@ const annotate = (ctx: { zodSchema: unknown; jsonSchema: Json; io: 'input' | 'ou
   // The formats say it; zod's long regular expressions for them only clutter the document.
   if (typeof js.format === 'string' && ['date-time', 'uuid', 'email'].includes(js.format)) delete js.pattern;
   // Unions whose shapes exclude each other (`user` is null for a token; a hidden item has no id).
-  if ((s === meSchema || s === boundResourceViewSchema) && Array.isArray(js.anyOf)) {
+  if (EXCLUSIVE_UNIONS.some((u) => sameSchema(s, u)) && Array.isArray(js.anyOf)) {
     js.oneOf = js.anyOf;
     delete js.anyOf;
   }

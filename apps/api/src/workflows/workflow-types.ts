@@ -1,6 +1,6 @@
 import { ENV_NAME_PATTERN, lineText, multilineText, parseEnvSource } from '@nembl/core';
 import { z } from 'zod';
-import { hiddenSecretSchema, presentEnv } from '../bindings/visibility-fns.js';
+import { secretReferenceSchema, presentEnv } from '../bindings/visibility-fns.js';
 import { dateTimeOut, idOut, pageOf } from '../http/response-schemas.js';
 
 export const phaseNameSchema = lineText
@@ -50,11 +50,9 @@ export const workflowOutSchema = z
     phases: z.array(
       z.object({
         name: z.string(),
-        env: z
-          .record(z.string(), z.union([z.string(), hiddenSecretSchema]))
-          .meta({
-            description: 'A literal, `secret:<name>`, or a hidden reference to a secret the caller may not read.',
-          }),
+        env: z.record(z.string(), secretReferenceSchema).meta({
+          description: 'A literal, `secret:<name>`, or a hidden reference to a secret the caller may not read.',
+        }),
       }),
     ),
     createdAt: dateTimeOut,
