@@ -35,6 +35,8 @@ export interface SystemOptions {
   /** Start a worker in this process (default true). */
   worker?: boolean;
   workerTiming?: Parameters<typeof composeWorker>[0]['timing'];
+  /** Built console to serve at `/` (default: none, the API's placeholder). */
+  webRoot?: string;
 }
 
 export interface TestApi {
@@ -85,7 +87,7 @@ export const startTestApi = async (env: Record<string, string> = {}, opts: Syste
     sessionSecret: randomBytes(32),
     masterKey,
     ...(opts.store ? { store: opts.store } : {}),
-    webRoot: '/nonexistent',
+    webRoot: opts.webRoot ?? '/nonexistent',
     databaseUrl: db.url,
     now: clock.now,
   });
