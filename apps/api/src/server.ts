@@ -78,13 +78,15 @@ export const createServer = (deps: ServerDeps): Express => {
     helmet({
       // Strict CSP for the console and the API alike: scripts, styles, fetches and fonts only from
       // this origin, no inline scripts, no framing (clickjacking), no plugins, no <base> rewrites.
+      // Inline *styles* are allowed: the dialogs' scroll lock (Radix) and the policy editor
+      // (CodeMirror) inject <style> elements; styles cannot run code.
       contentSecurityPolicy: {
         useDefaults: false,
         directives: {
           defaultSrc: ["'self'"],
           scriptSrc: ["'self'"],
           scriptSrcAttr: ["'none'"],
-          styleSrc: ["'self'"],
+          styleSrc: ["'self'", "'unsafe-inline'"],
           imgSrc: ["'self'", 'data:'],
           fontSrc: ["'self'"],
           connectSrc: ["'self'"],

@@ -18,7 +18,8 @@ const SAFE = new Set(['GET', 'HEAD']);
 const NO_CSRF = new Set([`${BASE}/auth/login`, `${BASE}/auth/signup`]);
 
 const fetchCsrf = async (): Promise<string> => {
-  const res = await fetch(`${BASE}/auth/csrf`, { credentials: 'same-origin', headers: { Accept: 'application/json' } });
+  const res = await fetch(new URL(`${BASE}/auth/csrf`, window.location.origin), { credentials: 'same-origin', headers: { Accept: 'application/json' } });
+  if (res.status === 401) onSessionExpired();
   if (!res.ok) throw new ApiError(await problemFrom(res));
   return ((await res.json()) as { token: string }).token;
 };
@@ -79,7 +80,8 @@ const errors: Middleware = {
   },
 };
 
-export const api = createClient<paths & V11Paths>({ baseUrl: BASE, credentials: 'same-origin' });
+// Absolute (this origin), so the same client also runs where Request needs a full URL (jsdom tests).
+export const api = createClient<paths & V11Paths>({ baseUrl: new URL(BASE, window.location.origin).href, credentials: 'same-origin' });
 api.use(csrf, errors);
 
 /** Unwraps an openapi-fetch result: errors were already thrown by the middleware. */

@@ -12,6 +12,7 @@ export const createRouter = (_qc: QueryClient) =>
     {
       element: <SignedInLayout />,
       errorElement: <RouteError />,
+      hydrateFallbackElement: <p role="status">Loading…</p>,
       children: [
         { index: true, element: <Navigate to="/settings/secrets" replace /> },
         { path: 'settings', element: <Navigate to="/settings/secrets" replace /> },

@@ -6,7 +6,7 @@ import { problemOf, type FieldError, type Problem } from '../api/problem';
 import { PermButton, usePermissions } from '../app/permissions';
 import { useSecretNames, useUsers } from '../secrets/secret-queries';
 import { SelectField, TextField } from '../ui/field';
-import { formatDateTime, splitList } from '../ui/format';
+import { formatDate, splitList } from '../ui/format';
 import { ProblemAlert } from '../ui/problem-alert';
 import { PolicyEditor } from './policy-editor';
 import { describePath } from './policy-locate';
@@ -53,7 +53,23 @@ export function PoliciesPage() {
         </p>
       )}
       {list.isError && <ProblemAlert problem={problemOf(list.error)} onRetry={() => void list.refetch()} />}
-      <div className="split">
+      <div className="policies-layout">
+        <div>
+        {editing && (
+          <PolicyForm
+            key={editing.id ?? 'new'}
+            editing={editing}
+            problem={problem}
+            setProblem={setProblem}
+            onSaved={(name) => {
+              setEditing(null);
+              setNotice(`Saved ${name}.`);
+              void qc.invalidateQueries({ queryKey: ['policies'] });
+              void qc.invalidateQueries({ queryKey: ['permissions'] });
+            }}
+            onCancel={() => setEditing(null)}
+          />
+        )}
         <section aria-labelledby="policy-list-heading">
           <h2 id="policy-list-heading">Company policies</h2>
           <table>
@@ -75,7 +91,7 @@ export function PoliciesPage() {
                     {p.description && <div className="muted">{p.description}</div>}
                   </td>
                   <td className="num">{p.statements.length}</td>
-                  <td>{formatDateTime(p.updatedAt)}</td>
+                  <td>{formatDate(p.updatedAt)}</td>
                   <td className="row-actions">
                     <button
                       type="button"
@@ -94,23 +110,9 @@ export function PoliciesPage() {
             </tbody>
           </table>
         </section>
-        {editing && (
-          <PolicyForm
-            key={editing.id ?? 'new'}
-            editing={editing}
-            problem={problem}
-            setProblem={setProblem}
-            onSaved={(name) => {
-              setEditing(null);
-              setNotice(`Saved ${name}.`);
-              void qc.invalidateQueries({ queryKey: ['policies'] });
-              void qc.invalidateQueries({ queryKey: ['permissions'] });
-            }}
-            onCancel={() => setEditing(null)}
-          />
-        )}
+        </div>
+        <Simulator canListUsers={perms.can('users:read').allowed} />
       </div>
-      <Simulator canListUsers={perms.can('users:read').allowed} />
     </>
   );
 }
@@ -242,11 +244,10 @@ function Simulator({ canListUsers }: { canListUsers: boolean }) {
   };
 
   return (
-    <section aria-labelledby="simulate-heading" className="card">
+    <section aria-labelledby="simulate-heading" className="card simulator">
       <h2 id="simulate-heading">Simulate</h2>
       <p className="muted">What enforcement would decide, and the statements that decided it.</p>
       <form
-        className="row wrap"
         onSubmit={(e) => {
           e.preventDefault();
           void simulate();

@@ -1,7 +1,10 @@
 import * as D from '@radix-ui/react-dialog';
-import type { ReactNode } from 'react';
+import { useRef, type ReactNode } from 'react';
 
-/** A modal dialog (Radix): traps focus, closes on Escape, returns focus to the control that opened it. */
+/**
+ * A modal dialog (Radix): traps focus, closes on Escape, and returns focus to the control that
+ * opened it (the dialogs are opened from state, not a Radix trigger, so the opener is remembered here).
+ */
 export function Dialog({
   open,
   onOpenChange,
@@ -17,11 +20,23 @@ export function Dialog({
   children: ReactNode;
   wide?: boolean;
 }) {
+  const opener = useRef<HTMLElement | null>(null);
   return (
     <D.Root open={open} onOpenChange={onOpenChange}>
       <D.Portal>
         <D.Overlay className="overlay" />
-        <D.Content className={`dialog ${wide ? 'dialog-wide' : ''}`} aria-describedby={description ? undefined : undefined}>
+        <D.Content
+          className={`dialog ${wide ? 'dialog-wide' : ''}`}
+          onOpenAutoFocus={() => {
+            opener.current = document.activeElement instanceof HTMLElement && document.activeElement !== document.body ? document.activeElement : null;
+          }}
+          onCloseAutoFocus={(e) => {
+            if (opener.current?.isConnected) {
+              e.preventDefault();
+              opener.current.focus();
+            }
+          }}
+        >
           <D.Title className="dialog-title">{title}</D.Title>
           {description ? <D.Description className="muted">{description}</D.Description> : <D.Description className="sr-only">{title}</D.Description>}
           {children}
