@@ -41,7 +41,7 @@ export default defineConfig({
       {
         plugins: [react()],
         resolve: { alias },
-        test: { name: 'web', root: here('./apps/web'), include: ['test/**/*.test.{ts,tsx}'], environment: 'jsdom', testTimeout: 30_000 },
+        test: { name: 'web', root: here('./apps/web'), include: ['test/**/*.test.{ts,tsx}'], environment: 'jsdom', setupFiles: ['./test/setup.ts'], testTimeout: 30_000 },
       },
       {
         resolve: { alias },

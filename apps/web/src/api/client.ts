@@ -81,7 +81,12 @@ const errors: Middleware = {
 };
 
 // Absolute (this origin), so the same client also runs where Request needs a full URL (jsdom tests).
-export const api = createClient<paths & V11Paths>({ baseUrl: new URL(BASE, window.location.origin).href, credentials: 'same-origin' });
+export const api = createClient<paths & V11Paths>({
+  baseUrl: new URL(BASE, window.location.origin).href,
+  credentials: 'same-origin',
+  // Looked up per call rather than captured once, so whatever `fetch` the page has is the one used.
+  fetch: (request) => globalThis.fetch(request),
+});
 api.use(csrf, errors);
 
 /** Unwraps an openapi-fetch result: errors were already thrown by the middleware. */
