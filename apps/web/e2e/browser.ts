@@ -30,11 +30,14 @@ export const watchedPage = async (browser: Browser, baseURL: string): Promise<Wa
   const messages: string[] = [];
   page.on('console', (m: ConsoleMessage) => messages.push(`${m.type()}: ${m.text()}`));
   page.on('pageerror', (e) => messages.push(`pageerror: ${e.message}`));
+  page.on('response', (r) => {
+    if (r.status() >= 400) messages.push(`http ${r.status()} ${r.request().method()} ${new URL(r.url()).pathname}`);
+  });
   return { page, context, messages };
 };
 
 /** Nothing of the canary in the page's HTML, URL, local/session storage or console; no console errors or warnings. */
-export const assertClean = async (w: Watched, canaries: string[], step: string) => {
+export const assertClean = async (w: Watched, canaries: string[], step: string, allow: RegExp[] = []) => {
   const html = await w.page.content();
   const storage = await w.page.evaluate(() => JSON.stringify({ local: { ...localStorage }, session: { ...sessionStorage } }));
   const url = w.page.url();
@@ -44,9 +47,15 @@ export const assertClean = async (w: Watched, canaries: string[], step: string) 
     expect(url.includes(canary), `${step}: canary in the URL`).toBe(false);
     expect(w.messages.some((m) => m.includes(canary)), `${step}: canary in the console`).toBe(false);
   }
-  // The 401 of the session probe while signed out and the 400 of the invalid policy the test saves on purpose: Chromium logs
-  // failed fetches as "Failed to load resource"; those are answers, not console errors of the app.
-  const problems = w.messages.filter((m) => /^(error|warning|pageerror)/.test(m) && !/Failed to load resource: the server responded with a status of (400|401|404)/.test(m));
+  // Chromium logs every failed fetch as "Failed to load resource"; the `http …` lines say which
+  // request it was. Expected answers: the session probe (and CSRF token) without a session, the invalid policy
+  // the test saves on purpose. Anything else is an error of the console.
+  const expected = [/^http 401 GET \/api\/v1\/(me|auth\/csrf)$/, /^http 400 POST \/api\/v1\/policies$/, ...allow];
+  const problems = w.messages.filter(
+    (m) => (/^(error|warning|pageerror|http)/.test(m) && !/Failed to load resource/.test(m) && !expected.some((e) => e.test(m))),
+  );
+  // Each step answers for the messages since the previous one.
+  w.messages.length = 0;
   expect(problems, `${step}: console errors or warnings`).toEqual([]);
 };
 

@@ -4,7 +4,6 @@
 import createClient, { type Middleware } from 'openapi-fetch';
 import { ApiError, NETWORK_PROBLEM, type Problem } from './problem';
 import type { components, paths } from './schema.gen';
-import type { V11Paths } from './v11-paths';
 
 export type Schemas = components['schemas'];
 export type Secret = Schemas['Secret'];
@@ -81,7 +80,7 @@ const errors: Middleware = {
 };
 
 // Absolute (this origin), so the same client also runs where Request needs a full URL (jsdom tests).
-export const api = createClient<paths & V11Paths>({
+export const api = createClient<paths>({
   baseUrl: new URL(BASE, window.location.origin).href,
   credentials: 'same-origin',
   // Looked up per call rather than captured once, so whatever `fetch` the page has is the one used.

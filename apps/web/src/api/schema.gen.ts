@@ -21,6 +21,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/audit/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download every matching audit event, oldest first
+         * @description The filters of `GET /audit`, no pagination: a streamed attachment (`Content-Disposition: attachment`) of every matching event up to the chain head at the start, with the hash-chain fields. CSV has a header row and one row per event (nested fields as `actor.type` …); a cell starting with `= + - @`, tab or CR is prefixed with `'` so spreadsheets do not run it. The export is itself audited (`audit:export`).
+         */
+        get: operations["exportAuditEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/audit/verify": {
         parameters: {
             query?: never;
@@ -231,6 +251,46 @@ export interface paths {
          * @description Ends the user's other sessions. Service tokens have no password (→ 403).
          */
         put: operations["changePassword"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/permissions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * What the caller may do, decided by the engine enforcement uses
+         * @description 1–200 checks `{ action, secret?, tags? }`, answered in order. `secrets:create` is asked about the name and tags given; other `secrets:*` actions about the named secret as it is (with `tags`: as it is and as it would be, like PATCH), or a hypothetical one with `tags`. A secret the caller may not `secrets:read` answers `allowed: false, reason: implicit_deny`, exactly like a missing one. Not audited.
+         */
+        post: operations["checkMyPermissions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/operations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Secret write operations, newest first
+         * @description Only operations on secrets the caller may `secrets:read` (deleted secrets included, judged by their last attributes).
+         */
+        get: operations["listOperations"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -872,6 +932,9 @@ export interface components {
             /** @enum {string} */
             status: "queued" | "running" | "succeeded" | "failed";
         };
+        OperationPage: components["schemas"]["Page"] & {
+            items: components["schemas"]["Operation"][];
+        };
         /** @description A page of results (`?limit=` 1–200, default 50; opaque `?cursor=`). */
         Page: {
             items: unknown[];
@@ -899,6 +962,28 @@ export interface components {
             };
             /** @enum {string} */
             type?: "api_key" | "oauth_token" | "password" | "certificate" | "custom";
+        };
+        PermissionResults: {
+            /** @description One result per check, in the order of the checks. */
+            results: {
+                action: string;
+                allowed: boolean;
+                /** @enum {string} */
+                reason: "explicit_allow" | "explicit_deny" | "implicit_deny";
+                /** @description Echoes the check's `secret`, when it named one. */
+                secret?: string;
+            }[];
+        };
+        PermissionsRequest: {
+            checks: {
+                /** @enum {string} */
+                action: "secrets:create" | "secrets:read" | "secrets:use" | "secrets:read_value" | "secrets:update" | "secrets:delete" | "connectors:create" | "connectors:read" | "connectors:update" | "connectors:delete" | "workflows:create" | "workflows:read" | "workflows:update" | "workflows:delete" | "workflows:run" | "policies:read" | "policies:write" | "users:read" | "users:write" | "tokens:read" | "tokens:write" | "audit:read";
+                secret?: string;
+                /** @description At most 50 user tags. Keys are 1–128 chars of lowercase letters, digits and `_ . / -` (no `:`), and may not start with `aws`; values are 0–256 chars. */
+                tags?: {
+                    [key: string]: string;
+                };
+            }[];
         };
         Policy: {
             /** Format: date-time */
@@ -1386,6 +1471,51 @@ export interface operations {
             default: components["responses"]["InternalError"];
         };
     };
+    exportAuditEvents: {
+        parameters: {
+            query?: {
+                /** @description Action name, e.g. `secrets:read`. */
+                action?: string;
+                /** @description Actor id or label. */
+                actor?: string;
+                /** @description Only allowed or only denied requests. */
+                decision?: "allow" | "deny";
+                /** @description `csv` (text/csv) or `jsonl` (JSON Lines, application/x-ndjson). */
+                format?: "csv" | "jsonl";
+                /** @description Inclusive lower bound on `at`. */
+                from?: string;
+                /** @description Secret name. */
+                secret?: string;
+                /** @description Exclusive upper bound on `at`; not before `from` (else 400). */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file. */
+            200: {
+                headers: {
+                    /** @description `attachment; filename="nembl-audit-<time>.<format>"` */
+                    "Content-Disposition"?: string;
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": string;
+                    "text/csv": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["InternalError"];
+        };
+    };
     verifyAuditChain: {
         parameters: {
             query?: never;
@@ -1808,6 +1938,73 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["InternalError"];
+        };
+    };
+    checkMyPermissions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PermissionsRequest"];
+            };
+        };
+        responses: {
+            /** @description The answers. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PermissionResults"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["InternalError"];
+        };
+    };
+    listOperations: {
+        parameters: {
+            query?: {
+                /** @description Opaque cursor from `nextCursor`; invalid → 400. */
+                cursor?: components["parameters"]["Cursor"];
+                /** @description Page size, 1–200 (default 50); outside → 400. */
+                limit?: components["parameters"]["Limit"];
+                /** @description Only operations on the secret with this name. */
+                secret?: string;
+                /** @description Only operations in these states; repeat for OR. */
+                status?: ("queued" | "running" | "succeeded" | "failed")[];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of operations. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperationPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
             default: components["responses"]["InternalError"];

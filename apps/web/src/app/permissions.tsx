@@ -1,7 +1,9 @@
 import { useQuery } from '@tanstack/react-query';
 import { useId, type ButtonHTMLAttributes, type ReactNode } from 'react';
-import { api } from '../api/client';
-import type { PermissionCheck, PermissionResult } from '../api/v11-paths';
+import { api, type Schemas } from '../api/client';
+
+export type PermissionCheck = Schemas['PermissionsRequest']['checks'][number];
+type PermissionResult = Schemas['PermissionResults']['results'][number];
 
 export interface Permission {
   allowed: boolean;

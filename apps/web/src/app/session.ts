@@ -18,9 +18,12 @@ export const fetchMe = async (): Promise<Me | null> => {
 export const useMe = () => useQuery({ queryKey: ME_KEY, queryFn: fetchMe, staleTime: Infinity, retry: false });
 
 /** After sign-in/up: a new session, so a new CSRF token and a fresh cache. */
+/** Everything cached but the session itself (whose observers must see it change, not vanish). */
+const notMe = { predicate: (q: { queryKey: readonly unknown[] }) => q.queryKey[0] !== ME_KEY[0] };
+
 export const startSession = async (qc: QueryClient): Promise<Me | null> => {
   forgetCsrf();
-  qc.removeQueries();
+  qc.removeQueries(notMe);
   const me = await fetchMe();
   qc.setQueryData(ME_KEY, me);
   return me;
@@ -28,8 +31,8 @@ export const startSession = async (qc: QueryClient): Promise<Me | null> => {
 
 export const endSession = (qc: QueryClient) => {
   forgetCsrf();
-  qc.removeQueries();
   qc.setQueryData(ME_KEY, null);
+  qc.removeQueries(notMe);
 };
 
 /** Only same-origin paths are accepted as a return address (no `//host` or `https:` open redirect). */

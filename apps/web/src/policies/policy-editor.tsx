@@ -33,6 +33,9 @@ export function PolicyEditor({
         extensions: [
           basicSetup,
           json(),
+          // Wrapped lines and no height cap: the editor grows with the document instead of being
+          // a scroll region of its own (which keyboard users could not scroll).
+          EditorView.lineWrapping,
           lintGutter(),
           EditorView.contentAttributes.of({ 'aria-label': 'Policy document', ...(describedBy ? { 'aria-describedby': describedBy } : {}) }),
           EditorView.updateListener.of((u) => {

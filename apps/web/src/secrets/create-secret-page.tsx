@@ -2,7 +2,7 @@ import { zodResolver } from '@hookform/resolvers/zod';
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { useForm, type Path } from 'react-hook-form';
-import { Link, useNavigate, useSearchParams } from 'react-router';
+import { useNavigate, useSearchParams } from 'react-router';
 import { secretNameSchema } from '@nembl/core/schemas';
 import { api, withStatus, type Operation } from '../api/client';
 import { problemOf, splitFieldErrors, type Problem } from '../api/problem';
@@ -97,9 +97,6 @@ export function CreateSecretPage() {
   const meId = me.data?.user?.id;
   return (
     <>
-      <p className="crumbs">
-        <Link to="/settings/secrets">Secrets</Link> /
-      </p>
       <h1>Create Secret</h1>
       <form onSubmit={onSubmit} noValidate className="card form" aria-busy={isSubmitting} autoComplete="off">
         <ProblemAlert problem={problem} other={problem?.errors} onRetry={() => void onSubmit()} />

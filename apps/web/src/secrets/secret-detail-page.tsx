@@ -1,6 +1,6 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { Link, useLocation, useNavigate, useParams } from 'react-router';
+import { useLocation, useNavigate, useParams } from 'react-router';
 import { api, unwrap, type Operation, type Schemas } from '../api/client';
 import { problemOf } from '../api/problem';
 import { PermButton, usePermissions } from '../app/permissions';
@@ -17,6 +17,8 @@ export function SecretDetailPage() {
   const navigate = useNavigate();
   const qc = useQueryClient();
   const [open, setOpen] = useState<Dialogs>(null);
+  // Once deleted, nothing on this page may ask for the secret again (it would be a 404).
+  const [deleted, setDeleted] = useState(false);
   const [notice, setNotice] = useState<string | null>((location.state as { created?: boolean } | null)?.created ? 'Secret created.' : null);
   const perms = usePermissions([
     { action: 'secrets:update', secret: name },
@@ -27,6 +29,7 @@ export function SecretDetailPage() {
   const detail = useQuery({
     queryKey: ['secret', name],
     queryFn: () => unwrap(api.GET('/secrets/{name}', { params: { path: { name } } })),
+    enabled: !deleted,
     refetchInterval: (q) => (q.state.data && ['pending', 'deleting'].includes(q.state.data.secret.status) ? 1000 : false),
   });
   const operations = useQuery({
@@ -35,12 +38,13 @@ export function SecretDetailPage() {
       (await unwrap(api.GET('/operations', { params: { query: { secret: name, status: ['queued', 'running', 'failed'], limit: 10 } } }))).items,
     refetchInterval: (q) => ((q.state.data ?? []).some((o) => o.status === 'queued' || o.status === 'running') ? 1000 : false),
     retry: false,
+    enabled: !deleted,
   });
   const canAudit = perms.can('audit:read').allowed;
   const audit = useQuery({
     queryKey: ['audit', 'secret', name],
     queryFn: async () => (await unwrap(api.GET('/audit', { params: { query: { secret: name, limit: 20 } } }))).items,
-    enabled: canAudit,
+    enabled: canAudit && !deleted,
   });
 
   const refresh = () => {
@@ -56,9 +60,6 @@ export function SecretDetailPage() {
       <>
         <h1>{name}</h1>
         <ProblemAlert problem={problemOf(detail.error)} onRetry={() => void detail.refetch()} />
-        <p>
-          <Link to="/settings/secrets">Back to Secrets</Link>
-        </p>
       </>
     );
   const { secret, versions } = detail.data;
@@ -68,9 +69,6 @@ export function SecretDetailPage() {
 
   return (
     <>
-      <p className="crumbs">
-        <Link to="/settings/secrets">Secrets</Link> /
-      </p>
       <div className="page-head">
         <h1>{secret.name}</h1>
         <span className={`badge badge-${secret.status}`}>{secret.status}</span>
@@ -263,9 +261,11 @@ export function SecretDetailPage() {
         open={open === 'delete'}
         onOpenChange={(o) => setOpen(o ? 'delete' : null)}
         onDeleted={() => {
+          setDeleted(true);
+          qc.removeQueries({ queryKey: ['secret', name] });
+          qc.removeQueries({ queryKey: ['operations', name] });
           void qc.invalidateQueries({ queryKey: ['secrets'] });
           void qc.invalidateQueries({ queryKey: ['secret-names'] });
-          qc.removeQueries({ queryKey: ['secret', name] });
           void navigate('/settings/secrets', { state: { deleted: name } });
         }}
       />
