@@ -136,9 +136,9 @@ describe('the console in Chromium', () => {
     for (const header of ['Name', 'Description', 'Tags', 'Type', 'Created', 'Last rotated', 'Bound resources', 'Rotation due'])
       await table.getByRole('columnheader', { name: header }).waitFor();
     await assertAccessible(page, 'secrets list');
+    await shot(page, 'list');
     const stops = await tabStops(page, 20);
     for (const name of ['Secrets', 'Audit log', 'Sign out', 'Create Secret', 'Search secrets']) expect(stops).toContain(name);
-    await shot(page, 'list');
 
     await page.getByLabel('Search secrets').fill('github');
     await expect.poll(() => table.getByRole('link', { name: 'slack-bot-token' }).count()).toBe(0);

@@ -1,6 +1,6 @@
 import { keepPreviousData, useInfiniteQuery } from '@tanstack/react-query';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { api, unwrap, type Secret } from '../api/client';
 import { problemOf } from '../api/problem';
@@ -9,6 +9,8 @@ import { SelectField, TextField } from '../ui/field';
 import { formatDate, isOverdue, SECRET_TYPE_LABELS } from '../ui/format';
 import { ProblemAlert } from '../ui/problem-alert';
 
+// A small first page paints sooner; later pages are large so scrolling fetches rarely.
+const FIRST_PAGE = 50;
 const PAGE = 200;
 const ROW_HEIGHT = 44;
 const TYPE_OPTIONS = [{ value: '', label: 'All types' }, ...Object.entries(SECRET_TYPE_LABELS).map(([value, label]) => ({ value, label }))];
@@ -61,7 +63,7 @@ export function SecretsListPage() {
         api.GET('/secrets', {
           params: {
             query: {
-              limit: PAGE,
+              limit: pageParam ? PAGE : FIRST_PAGE,
               ...(q ? { q } : {}),
               ...(type ? { type: type as SecretType } : {}),
               ...(tag ? { tag: [tag] } : {}),
@@ -130,7 +132,8 @@ function SecretsTable({ rows, loading, hasMore, loadMore }: { rows: Secret[]; lo
   useEffect(() => {
     if (last && hasMore && last.index >= rows.length - 40) loadMore();
   }, [last, hasMore, rows.length, loadMore]);
-  const now = Date.now();
+  // Minute resolution, so rows re-render while scrolling only when their secret changes.
+  const now = Math.floor(Date.now() / 60_000) * 60_000;
   const top = items[0]?.start ?? 0;
   const bottom = v.getTotalSize() - (last?.end ?? 0);
 
@@ -155,37 +158,9 @@ function SecretsTable({ rows, loading, hasMore, loadMore }: { rows: Secret[]; lo
               <td colSpan={8} />
             </tr>
           )}
-          {items.map((item) => {
-            const s = rows[item.index] as Secret;
-            const dueAt = s.reminder?.nextDueAt;
-            const overdue = isOverdue(dueAt, now);
-            return (
-              <tr key={s.id} style={{ height: ROW_HEIGHT }}>
-                <td className="name-cell">
-                  <Link to={`/settings/secrets/${encodeURIComponent(s.name)}`}>{s.name}</Link>
-                  {s.status !== 'active' && <span className={`badge badge-${s.status}`}>{s.status}</span>}
-                </td>
-                <td className="truncate" title={s.description}>
-                  {s.description}
-                </td>
-                <td className="truncate">
-                  {Object.entries(s.tags).map(([k, val]) => (
-                    <span key={k} className="tag">
-                      {k}:{val}
-                    </span>
-                  ))}
-                </td>
-                <td>{SECRET_TYPE_LABELS[s.type]}</td>
-                <td>{formatDate(s.createdAt)}</td>
-                <td>{formatDate(s.lastRotatedAt)}</td>
-                <td className="num">{s.boundResources.length}</td>
-                <td>
-                  {dueAt ? formatDate(dueAt) : '—'}
-                  {overdue && <span className="badge badge-overdue">Overdue</span>}
-                </td>
-              </tr>
-            );
-          })}
+          {items.map((item) => (
+            <SecretRow key={(rows[item.index] as Secret).id} s={rows[item.index] as Secret} now={now} />
+          ))}
           {bottom > 0 && (
             <tr aria-hidden="true" style={{ height: bottom }}>
               <td colSpan={8} />
@@ -204,3 +179,35 @@ function SecretsTable({ rows, loading, hasMore, loadMore }: { rows: Secret[]; lo
     </div>
   );
 }
+
+/** One row; memoised, so scrolling renders only the rows that come into view. */
+const SecretRow = memo(function SecretRow({ s, now }: { s: Secret; now: number }) {
+  const dueAt = s.reminder?.nextDueAt;
+  const overdue = isOverdue(dueAt, now);
+  return (
+    <tr style={{ height: ROW_HEIGHT }}>
+      <td className="name-cell">
+        <Link to={`/settings/secrets/${encodeURIComponent(s.name)}`}>{s.name}</Link>
+        {s.status !== 'active' && <span className={`badge badge-${s.status}`}>{s.status}</span>}
+      </td>
+      <td className="truncate" title={s.description}>
+        {s.description}
+      </td>
+      <td className="truncate">
+        {Object.entries(s.tags).map(([k, val]) => (
+          <span key={k} className="tag">
+            {k}:{val}
+          </span>
+        ))}
+      </td>
+      <td>{SECRET_TYPE_LABELS[s.type]}</td>
+      <td>{formatDate(s.createdAt)}</td>
+      <td>{formatDate(s.lastRotatedAt)}</td>
+      <td className="num">{s.boundResources.length}</td>
+      <td>
+        {dueAt ? formatDate(dueAt) : '—'}
+        {overdue && <span className="badge badge-overdue">Overdue</span>}
+      </td>
+    </tr>
+  );
+});
