@@ -1,4 +1,4 @@
-// Generated from the API's OpenAPI document by `npm run gen:api -w @nembl/web`. Do not edit.
+// Generated from apps/api/openapi.json by `npm run gen:api -w @nembl/web`. Do not edit.
 // A test (apps/web/test/schema-fresh.test.ts) fails when this file is stale.
 export interface paths {
     "/audit": {
@@ -648,7 +648,7 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** @description An audit event (never a value). `operationId` only when the event belongs to a secret write. */
+        /** @description An audit event (never a value). */
         AuditEvent: {
             action: string;
             actor: {
@@ -668,9 +668,12 @@ export interface components {
             /** Format: uuid */
             id: string;
             ip: string | null;
-            /** Format: uuid */
-            operationId?: string | null;
-            /** @description The previous event's `hash` (a fixed genesis hash for the first event). */
+            /**
+             * Format: uuid
+             * @description Only when the event belongs to a secret write.
+             */
+            operationId?: string;
+            /** @description The previous event's `hash` (64 zeros for the first event). */
             prevHash: string;
             reason: string;
             requestId: string;
@@ -680,12 +683,14 @@ export interface components {
             };
             userAgent: string | null;
         };
-        AuditEventPage: components["schemas"]["Page"] & {
+        /** @description A page of results (`?limit=` 1–200, default 50; opaque `?cursor=`). */
+        AuditEventPage: {
             items: components["schemas"]["AuditEvent"][];
+            /** @description Pass as `?cursor=` for the next page; null on the last page. */
+            nextCursor: string | null;
         };
         AuditVerification: {
             checked: number;
-            /** Format: uuid */
             firstBadEventId: string | null;
             ok: boolean;
         };
@@ -713,7 +718,6 @@ export interface components {
             /** @description Name of the secret injected as the credential. */
             authSecret: string;
             config: {
-                /** Format: uri */
                 baseUrl?: string;
                 /** @description jira: Basic auth as `email:<value>` (else Bearer). */
                 email?: string;
@@ -734,14 +738,17 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
         };
-        /** @description One of the two responses that carry a secret value; service tokens only. */
+        /** @description One of the responses that carry a secret value; service tokens only. */
         ConnectorCredentials: {
             /** @description The secret value (machines only). */
             value: string;
             version: number;
         };
-        ConnectorPage: components["schemas"]["Page"] & {
+        /** @description A page of results (`?limit=` 1–200, default 50; opaque `?cursor=`). */
+        ConnectorPage: {
             items: components["schemas"]["Connector"][];
+            /** @description Pass as `?cursor=` for the next page; null on the last page. */
+            nextCursor: string | null;
         };
         /** @description The value is never echoed. */
         ConnectorTestResult: {
@@ -808,7 +815,18 @@ export interface components {
             kind: "http";
             name: string;
         };
-        CreatedToken: components["schemas"]["Token"] & {
+        CreatedToken: {
+            /** Format: date-time */
+            createdAt: string;
+            /** @description Id of the user (or token) that created it. */
+            createdBy: string | null;
+            expiresAt: string | null;
+            groups: string[];
+            /** Format: uuid */
+            id: string;
+            lastUsedAt: string | null;
+            name: string;
+            roles: string[];
             /** @description The bearer token (`nmbl_…`), shown once. */
             token: string;
         };
@@ -870,6 +888,7 @@ export interface components {
              */
             roles: string[];
         };
+        /** @description The decision and the statements that decided it. */
         Decision: {
             /** @enum {string} */
             decision: "allow" | "deny";
@@ -882,8 +901,23 @@ export interface components {
             reason: "explicit_allow" | "explicit_deny" | "implicit_deny";
         };
         /** @description The review step of a delete: what would break. */
-        DeleteNotConfirmedProblem: components["schemas"]["Problem"] & {
-            boundResources: components["schemas"]["BoundResource"][];
+        DeleteNotConfirmedProblem: {
+            /** @description On the review step: every resource the delete would break. */
+            boundResources?: components["schemas"]["BoundResource"][];
+            /** @description Human-readable; for 403 it names the denied action. Never a stack trace or a value. */
+            detail: string;
+            errors?: components["schemas"]["FieldError"][];
+            /** @description Same as the `X-Request-Id` response header. */
+            requestId: string;
+            status: number;
+            title: string;
+            /**
+             * Format: uri-reference
+             * @description Stable per kind: `/problems/validation`, `/problems/unauthorized`, `/problems/forbidden`, `/problems/not-found`, `/problems/conflict`, `/problems/payload-too-large`, `/problems/unprocessable`, `/problems/rate-limited`, `/problems/unavailable`, `/problems/internal`.
+             */
+            type: string;
+        } & {
+            [key: string]: unknown;
         };
         DeleteSecretRequest: {
             confirm?: string;
@@ -917,12 +951,11 @@ export interface components {
         Operation: {
             /** Format: date-time */
             createdAt: string;
-            /** @description Present when the operation failed. */
+            /** @description Present when the operation failed; never contains a value. */
             error?: {
                 code: string;
                 message: string;
             };
-            /** Format: date-time */
             finishedAt: string | null;
             /** Format: uuid */
             id: string;
@@ -932,12 +965,9 @@ export interface components {
             /** @enum {string} */
             status: "queued" | "running" | "succeeded" | "failed";
         };
-        OperationPage: components["schemas"]["Page"] & {
-            items: components["schemas"]["Operation"][];
-        };
         /** @description A page of results (`?limit=` 1–200, default 50; opaque `?cursor=`). */
-        Page: {
-            items: unknown[];
+        OperationPage: {
+            items: components["schemas"]["Operation"][];
             /** @description Pass as `?cursor=` for the next page; null on the last page. */
             nextCursor: string | null;
         };
@@ -1000,12 +1030,16 @@ export interface components {
         PolicyDocument: {
             description?: string;
             name: string;
-            statements: components["schemas"]["PolicyStatement"][];
+            statements: components["schemas"]["PolicyDocumentStatement"][];
         };
-        PolicyPage: components["schemas"]["Page"] & {
-            items: components["schemas"]["Policy"][];
+        /** @description Matches if any listed item matches; must name at least one. */
+        PolicyDocumentPrincipals: {
+            groups?: string[];
+            roles?: string[];
+            tokens?: string[];
+            users?: string[];
         };
-        PolicyStatement: {
+        PolicyDocumentStatement: {
             /** @description Action names (secrets:create, secrets:read, secrets:use, secrets:read_value, secrets:update, secrets:delete, connectors:create, connectors:read, connectors:update, connectors:delete, workflows:create, workflows:read, workflows:update, workflows:delete, workflows:run, policies:read, policies:write, users:read, users:write, tokens:read, tokens:write, audit:read); `*` and `?` globs allowed. */
             actions: string[];
             /** @description `{ Operator: { key: value | [values] } }`. Keys: `resource.kind`, `resource.name`, `resource.secretType`, `resource.tag/<key>`, `principal.id`, `principal.type`, `principal.roles`, `principal.groups`, `request.tag/<key>`. */
@@ -1016,14 +1050,35 @@ export interface components {
             };
             /** @enum {string} */
             effect: "allow" | "deny";
-            notPrincipals?: components["schemas"]["PrincipalSet"];
-            principals: "*" | components["schemas"]["PrincipalSet"];
+            notPrincipals?: components["schemas"]["PolicyDocumentPrincipals"];
+            principals: "*" | components["schemas"]["PolicyDocumentPrincipals"];
             /** @description Default `["*"]`; `secret:<name glob>`, `connector:<name glob>`, `workflow:<name glob>` or `*`. */
             resources?: string[];
             /** @description Unique within the document. */
             sid?: string;
         };
-        /** @description Matches if any listed item matches; must name at least one. */
+        /** @description A page of results (`?limit=` 1–200, default 50; opaque `?cursor=`). */
+        PolicyPage: {
+            items: components["schemas"]["Policy"][];
+            /** @description Pass as `?cursor=` for the next page; null on the last page. */
+            nextCursor: string | null;
+        };
+        PolicyStatement: {
+            actions: string[];
+            conditions?: {
+                [key: string]: {
+                    [key: string]: string | boolean | string[];
+                };
+            };
+            /** @enum {string} */
+            effect: "allow" | "deny";
+            notPrincipals?: components["schemas"]["PrincipalSet"];
+            principals: "*" | components["schemas"]["PrincipalSet"];
+            resources?: string[];
+            /** @description Unique within the document. */
+            sid?: string;
+        };
+        /** @description Matches if any listed item matches. */
         PrincipalSet: {
             groups?: string[];
             roles?: string[];
@@ -1044,6 +1099,8 @@ export interface components {
              * @description Stable per kind: `/problems/validation`, `/problems/unauthorized`, `/problems/forbidden`, `/problems/not-found`, `/problems/conflict`, `/problems/payload-too-large`, `/problems/unprocessable`, `/problems/rate-limited`, `/problems/unavailable`, `/problems/internal`.
              */
             type: string;
+        } & {
+            [key: string]: unknown;
         };
         PutSecretValueRequest: {
             /** @description The secret value: 1 to 65,536 bytes of UTF-8 (longer → 400 naming `value`). Write-only: no metadata endpoint ever returns it, and error messages never quote it. */
@@ -1066,7 +1123,7 @@ export interface components {
             /** Format: uuid */
             workflowId: string;
         };
-        /** @description One of the two responses that carry secret values; service tokens only. */
+        /** @description One of the responses that carry secret values; service tokens only. */
         RunEnv: {
             /** @description Variable name → value (secret values included). */
             env: {
@@ -1086,18 +1143,15 @@ export interface components {
             /** Format: date-time */
             createdAt: string;
             createdBy: {
-                /** Format: uuid */
                 id: string | null;
                 name: string;
             };
             description: string;
             /** Format: uuid */
             id: string;
-            /** Format: date-time */
             lastRotatedAt: string | null;
             name: string;
             owners: {
-                /** Format: email */
                 email: string;
                 /** Format: uuid */
                 id: string;
@@ -1107,9 +1161,7 @@ export interface components {
             reminder: {
                 intervalDays: number;
                 lastError: string | null;
-                /** Format: date-time */
                 lastSentAt: string | null;
-                /** Format: date-time */
                 nextDueAt: string | null;
             } | null;
             /**
@@ -1117,7 +1169,6 @@ export interface components {
              * @enum {string}
              */
             status: "pending" | "active" | "deleting" | "failed";
-            /** @description At most 50 user tags. Keys are 1–128 chars of lowercase letters, digits and `_ . / -` (no `:`), and may not start with `aws`; values are 0–256 chars. */
             tags: {
                 [key: string]: string;
             };
@@ -1132,14 +1183,16 @@ export interface components {
             secret: components["schemas"]["Secret"];
             versions: components["schemas"]["SecretVersion"][];
         };
-        SecretPage: components["schemas"]["Page"] & {
+        /** @description A page of results (`?limit=` 1–200, default 50; opaque `?cursor=`). */
+        SecretPage: {
             items: components["schemas"]["Secret"][];
+            /** @description Pass as `?cursor=` for the next page; null on the last page. */
+            nextCursor: string | null;
         };
         SecretVersion: {
             /** Format: date-time */
             createdAt: string;
             createdBy: {
-                /** Format: uuid */
                 id: string | null;
                 name: string;
             };
@@ -1193,23 +1246,21 @@ export interface components {
         Token: {
             /** Format: date-time */
             createdAt: string;
-            /**
-             * Format: uuid
-             * @description Id of the user (or token) that created it.
-             */
+            /** @description Id of the user (or token) that created it. */
             createdBy: string | null;
-            /** Format: date-time */
             expiresAt: string | null;
             groups: string[];
             /** Format: uuid */
             id: string;
-            /** Format: date-time */
             lastUsedAt: string | null;
             name: string;
             roles: string[];
         };
-        TokenPage: components["schemas"]["Page"] & {
+        /** @description A page of results (`?limit=` 1–200, default 50; opaque `?cursor=`). */
+        TokenPage: {
             items: components["schemas"]["Token"][];
+            /** @description Pass as `?cursor=` for the next page; null on the last page. */
+            nextCursor: string | null;
         };
         /** @description At least one field (an empty body → 400 "nothing to change"). */
         UpdateUserRequest: {
@@ -1231,8 +1282,11 @@ export interface components {
             name: string;
             roles: string[];
         };
-        UserPage: components["schemas"]["Page"] & {
+        /** @description A page of results (`?limit=` 1–200, default 50; opaque `?cursor=`). */
+        UserPage: {
             items: components["schemas"]["User"][];
+            /** @description Pass as `?cursor=` for the next page; null on the last page. */
+            nextCursor: string | null;
         };
         Workflow: {
             /** Format: date-time */
@@ -1249,8 +1303,11 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
         };
-        WorkflowPage: components["schemas"]["Page"] & {
+        /** @description A page of results (`?limit=` 1–200, default 50; opaque `?cursor=`). */
+        WorkflowPage: {
             items: components["schemas"]["Workflow"][];
+            /** @description Pass as `?cursor=` for the next page; null on the last page. */
+            nextCursor: string | null;
         };
         WorkflowRequest: {
             name: string;
