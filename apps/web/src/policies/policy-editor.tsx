@@ -50,7 +50,6 @@ export function PolicyEditor({
       view.current = null;
     };
     // The editor is created once; later values arrive through the effect below.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
   useEffect(() => {

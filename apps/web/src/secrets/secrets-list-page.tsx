@@ -52,7 +52,6 @@ export function SecretsListPage() {
     if (search === q) return;
     const t = setTimeout(() => setParam('q', search), 150);
     return () => clearTimeout(t);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [search]);
 
   const tagValid = tag === '' || /^[a-z0-9][a-z0-9_./-]*:.*$/.test(tag);
