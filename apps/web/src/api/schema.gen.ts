@@ -221,6 +221,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/env/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resolve ad-hoc references to their current values
+         * @description Service tokens only: a cookie session gets 403, Admin included. `env` maps 1–100 variable names (as for workflow env) to `secret:<name>` or a literal. Needs `secrets:read_value` on each referenced secret (a denial names it); audited fail-closed. A deleted or missing secret, or one the caller may not `secrets:read` → 422 naming it (`errors[].path` = `env.NAME`). `Cache-Control: no-store`.
+         */
+        post: operations["resolveEnv"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/me": {
         parameters: {
             query?: never;
@@ -248,7 +268,7 @@ export interface paths {
         get?: never;
         /**
          * Change the caller's password
-         * @description Ends the user's other sessions. Service tokens have no password (→ 403).
+         * @description Ends the user's other sessions. Service tokens have no password (→ 403). Attempts share the login rate limit (`NEMBL_RATE_LIMIT_LOGIN_PER_MIN`, per user, across sessions) → 429 with `Retry-After`.
          */
         put: operations["changePassword"];
         post?: never;
@@ -511,7 +531,7 @@ export interface paths {
         put?: never;
         /**
          * Create a service token
-         * @description The token is in this response only (`Cache-Control: no-store`) and stored hashed. Grants follow the same rules as for users.
+         * @description The token is in this response only (`Cache-Control: no-store`) and stored hashed. Grants follow the same rules as for users. A token created by a token with an expiry gets that expiry when none is given; a later one → 400 naming `expiresAt`.
          */
         post: operations["createToken"];
         delete?: never;
@@ -531,7 +551,10 @@ export interface paths {
         get: operations["getToken"];
         put?: never;
         post?: never;
-        /** Revoke a service token */
+        /**
+         * Revoke a service token
+         * @description Revokes the tokens it created too, transitively. Unless the caller is an Admin, it must hold every role and group the token holds (else 403).
+         */
         delete: operations["revokeToken"];
         options?: never;
         head?: never;
@@ -572,14 +595,14 @@ export interface paths {
         post?: never;
         /**
          * Remove a user
-         * @description Ends that user's sessions. The last Admin cannot be removed (409).
+         * @description Ends that user's sessions and revokes the tokens the user created (and the tokens those created). Unless the caller is an Admin, it must hold every role and group the user holds (else 403). The last Admin cannot be removed (409).
          */
         delete: operations["deleteUser"];
         options?: never;
         head?: never;
         /**
          * Change name, roles or groups, or reset the password
-         * @description Demoting or resetting ends that user's sessions. The last Admin cannot be demoted (409).
+         * @description Demoting or resetting ends that user's sessions. The last Admin cannot be demoted (409). Unless the caller is an Admin, it must hold every role and group the user holds (else 403, naming what it lacks), whatever the field.
          */
         patch: operations["updateUser"];
         trace?: never;
@@ -702,10 +725,15 @@ export interface components {
             /** @enum {string} */
             kind: "connector" | "workflow_phase";
             name: string;
+        } | {
+            /** @constant */
+            hidden: true;
+            /** @enum {string} */
+            kind: "connector" | "workflow_phase";
         };
         ChangePasswordRequest: {
-            currentPassword: string;
-            newPassword: string;
+            currentPassword: string & (unknown & unknown);
+            newPassword: string & (unknown & unknown);
         };
         Company: {
             /** Format: date-time */
@@ -715,8 +743,13 @@ export interface components {
             name: string;
         };
         Connector: {
-            /** @description Name of the secret injected as the credential. */
-            authSecret: string;
+            /** @description Name of the secret injected as the credential; hidden when the caller may not read it. */
+            authSecret: string | {
+                /** @constant */
+                hidden: true;
+                /** @enum {string} */
+                kind: "secret";
+            };
             config: {
                 baseUrl?: string;
                 /** @description jira: Basic auth as `email:<value>` (else Bearer). */
@@ -767,11 +800,11 @@ export interface components {
                  * Format: uri
                  * @description http(s) URL without credentials. Default for github `https://api.github.com`, for slack `https://slack.com/api`; required for jira and http. A host resolving into NEMBL_CONNECTOR_BLOCKED_CIDRS → 400 (loopback and private ranges are allowed).
                  */
-                baseUrl?: string;
+                baseUrl?: string & (unknown & unknown);
             };
             /** @constant */
             kind: "github";
-            name: string;
+            name: string & (unknown & unknown);
         } | {
             authSecret: string;
             /** @default {} */
@@ -780,11 +813,11 @@ export interface components {
                  * Format: uri
                  * @description http(s) URL without credentials. Default for github `https://api.github.com`, for slack `https://slack.com/api`; required for jira and http. A host resolving into NEMBL_CONNECTOR_BLOCKED_CIDRS → 400 (loopback and private ranges are allowed).
                  */
-                baseUrl?: string;
+                baseUrl?: string & (unknown & unknown);
             };
             /** @constant */
             kind: "slack";
-            name: string;
+            name: string & (unknown & unknown);
         } | {
             authSecret: string;
             config: {
@@ -792,13 +825,13 @@ export interface components {
                  * Format: uri
                  * @description http(s) URL without credentials. Default for github `https://api.github.com`, for slack `https://slack.com/api`; required for jira and http. A host resolving into NEMBL_CONNECTOR_BLOCKED_CIDRS → 400 (loopback and private ranges are allowed).
                  */
-                baseUrl: string;
+                baseUrl: string & (unknown & unknown);
                 /** Format: email */
                 email?: string;
             };
             /** @constant */
             kind: "jira";
-            name: string;
+            name: string & (unknown & unknown);
         } | {
             authSecret: string;
             config: {
@@ -806,20 +839,22 @@ export interface components {
                  * Format: uri
                  * @description http(s) URL without credentials. Default for github `https://api.github.com`, for slack `https://slack.com/api`; required for jira and http. A host resolving into NEMBL_CONNECTOR_BLOCKED_CIDRS → 400 (loopback and private ranges are allowed).
                  */
-                baseUrl: string;
+                baseUrl: string & (unknown & unknown);
                 header?: string;
                 scheme?: string;
-                testPath?: string;
+                testPath?: string & (unknown & unknown & unknown);
             };
             /** @constant */
             kind: "http";
-            name: string;
+            name: string & (unknown & unknown);
         };
         CreatedToken: {
             /** Format: date-time */
             createdAt: string;
-            /** @description Id of the user (or token) that created it. */
+            /** @description Id of the user that created it (null when a token did). Removing that user revokes the token. */
             createdBy: string | null;
+            /** @description Id of the token that created it (null when a user did). Revoking that token revokes this one; it never expires after it. */
+            createdByToken: string | null;
             expiresAt: string | null;
             groups: string[];
             /** Format: uuid */
@@ -832,7 +867,7 @@ export interface components {
         };
         CreateSecretRequest: {
             /** @default  */
-            description: string;
+            description: string & (unknown & unknown);
             name: string;
             /** @description User ids of this company (unknown ids → 400 naming `owners[i]`); duplicates are ignored. */
             owners?: string[];
@@ -844,7 +879,7 @@ export interface components {
              * @default {}
              */
             tags: {
-                [key: string]: string;
+                [key: string]: string & (unknown & unknown);
             };
             /**
              * @default custom
@@ -852,7 +887,7 @@ export interface components {
              */
             type: "api_key" | "oauth_token" | "password" | "certificate" | "custom";
             /** @description The secret value: 1 to 65,536 bytes of UTF-8 (longer → 400 naming `value`). Write-only: no metadata endpoint ever returns it, and error messages never quote it. */
-            value: string;
+            value: string & (unknown & unknown);
         };
         CreateTokenRequest: {
             /** Format: date-time */
@@ -861,32 +896,32 @@ export interface components {
              * @description Role or group names; duplicates are ignored.
              * @default []
              */
-            groups: string[];
-            name: string;
+            groups: (string & (unknown & unknown & unknown))[];
+            name: string & (unknown & unknown);
             /**
              * @description Role or group names; duplicates are ignored.
              * @default []
              */
-            roles: string[];
+            roles: (string & (unknown & unknown & unknown))[];
         };
         CreateUserRequest: {
             /**
              * Format: email
              * @description Trimmed and lower-cased before use.
              */
-            email: string;
+            email: string & (unknown & unknown);
             /**
              * @description Role or group names; duplicates are ignored.
              * @default []
              */
-            groups: string[];
-            name: string;
-            password: string;
+            groups: (string & (unknown & unknown & unknown))[];
+            name: string & (unknown & unknown);
+            password: string & (unknown & unknown);
             /**
              * @description Role or group names; duplicates are ignored.
              * @default []
              */
-            roles: string[];
+            roles: (string & (unknown & unknown & unknown))[];
         };
         /** @description The decision and the statements that decided it. */
         Decision: {
@@ -913,14 +948,19 @@ export interface components {
             title: string;
             /**
              * Format: uri-reference
-             * @description Stable per kind: `/problems/validation`, `/problems/unauthorized`, `/problems/forbidden`, `/problems/not-found`, `/problems/conflict`, `/problems/payload-too-large`, `/problems/unprocessable`, `/problems/rate-limited`, `/problems/unavailable`, `/problems/internal`.
+             * @description Stable per kind: `/problems/validation`, `/problems/unauthorized`, `/problems/forbidden`, `/problems/not-found`, `/problems/conflict`, `/problems/payload-too-large`, `/problems/unsupported-media-type`, `/problems/unprocessable`, `/problems/rate-limited`, `/problems/unavailable`, `/problems/internal`.
              */
             type: string;
         } & {
             [key: string]: unknown;
         };
         DeleteSecretRequest: {
-            confirm?: string;
+            confirm?: string & (unknown & unknown);
+        };
+        EnvResolveRequest: {
+            env: {
+                [key: string]: string;
+            };
         };
         FieldError: {
             message: string;
@@ -928,8 +968,8 @@ export interface components {
             path: string;
         };
         LoginRequest: {
-            email: string;
-            password: string;
+            email: string & (unknown & unknown);
+            password: string & (unknown & unknown);
         };
         Me: {
             company: components["schemas"]["Company"];
@@ -979,16 +1019,16 @@ export interface components {
             };
             /** @enum {string} */
             kind?: "github" | "slack" | "jira" | "http";
-            name?: string;
+            name?: string & (unknown & unknown);
         };
         /** @description At least one field (an empty body → 400 "nothing to change"). */
         PatchSecretRequest: {
-            description?: string;
+            description?: string & (unknown & unknown);
             /** @description User ids of this company (unknown ids → 400 naming `owners[i]`); duplicates are ignored. */
             owners?: string[];
             /** @description At most 50 user tags. Keys are 1–128 chars of lowercase letters, digits and `_ . / -` (no `:`), and may not start with `aws`; values are 0–256 chars. */
             tags?: {
-                [key: string]: string;
+                [key: string]: string & (unknown & unknown);
             };
             /** @enum {string} */
             type?: "api_key" | "oauth_token" | "password" | "certificate" | "custom";
@@ -1011,7 +1051,7 @@ export interface components {
                 secret?: string;
                 /** @description At most 50 user tags. Keys are 1–128 chars of lowercase letters, digits and `_ . / -` (no `:`), and may not start with `aws`; values are 0–256 chars. */
                 tags?: {
-                    [key: string]: string;
+                    [key: string]: string & (unknown & unknown);
                 };
             }[];
         };
@@ -1096,7 +1136,7 @@ export interface components {
             title: string;
             /**
              * Format: uri-reference
-             * @description Stable per kind: `/problems/validation`, `/problems/unauthorized`, `/problems/forbidden`, `/problems/not-found`, `/problems/conflict`, `/problems/payload-too-large`, `/problems/unprocessable`, `/problems/rate-limited`, `/problems/unavailable`, `/problems/internal`.
+             * @description Stable per kind: `/problems/validation`, `/problems/unauthorized`, `/problems/forbidden`, `/problems/not-found`, `/problems/conflict`, `/problems/payload-too-large`, `/problems/unsupported-media-type`, `/problems/unprocessable`, `/problems/rate-limited`, `/problems/unavailable`, `/problems/internal`.
              */
             type: string;
         } & {
@@ -1104,7 +1144,7 @@ export interface components {
         };
         PutSecretValueRequest: {
             /** @description The secret value: 1 to 65,536 bytes of UTF-8 (longer → 400 naming `value`). Write-only: no metadata endpoint ever returns it, and error messages never quote it. */
-            value: string;
+            value: string & (unknown & unknown);
         };
         ReminderRequest: {
             intervalDays: number;
@@ -1207,14 +1247,14 @@ export interface components {
             user: components["schemas"]["User"];
         };
         SignupRequest: {
-            companyName: string;
+            companyName: string & (unknown & unknown);
             /**
              * Format: email
              * @description Trimmed and lower-cased before use.
              */
-            email: string;
-            name?: string;
-            password: string;
+            email: string & (unknown & unknown);
+            name?: string & (unknown & unknown);
+            password: string & (unknown & unknown);
         };
         SimulateRequest: {
             /** @enum {string} */
@@ -1227,18 +1267,18 @@ export interface components {
                 tokenId: string;
             } | {
                 /** @default [] */
-                groups: string[];
+                groups: (string & (unknown & unknown))[];
                 /** @default [] */
-                roles: string[];
+                roles: (string & (unknown & unknown))[];
             };
             resource: {
-                secret: string;
+                secret: string & (unknown & unknown);
             } | {
                 /** @enum {string} */
                 kind?: "secret" | "connector" | "workflow" | "policy" | "user" | "token" | "audit";
-                name?: string;
+                name?: string & (unknown & unknown);
                 tags?: {
-                    [key: string]: string;
+                    [key: string]: string & (unknown & unknown);
                 };
             };
         };
@@ -1246,8 +1286,10 @@ export interface components {
         Token: {
             /** Format: date-time */
             createdAt: string;
-            /** @description Id of the user (or token) that created it. */
+            /** @description Id of the user that created it (null when a token did). Removing that user revokes the token. */
             createdBy: string | null;
+            /** @description Id of the token that created it (null when a user did). Revoking that token revokes this one; it never expires after it. */
+            createdByToken: string | null;
             expiresAt: string | null;
             groups: string[];
             /** Format: uuid */
@@ -1265,11 +1307,11 @@ export interface components {
         /** @description At least one field (an empty body → 400 "nothing to change"). */
         UpdateUserRequest: {
             /** @description Role or group names; duplicates are ignored. */
-            groups?: string[];
-            name?: string;
-            password?: string;
+            groups?: (string & (unknown & unknown & unknown))[];
+            name?: string & (unknown & unknown);
+            password?: string & (unknown & unknown);
             /** @description Role or group names; duplicates are ignored. */
-            roles?: string[];
+            roles?: (string & (unknown & unknown & unknown))[];
         };
         User: {
             /** Format: date-time */
@@ -1295,8 +1337,14 @@ export interface components {
             id: string;
             name: string;
             phases: {
+                /** @description A literal, `secret:<name>`, or a hidden reference to a secret the caller may not read. */
                 env: {
-                    [key: string]: string;
+                    [key: string]: string | {
+                        /** @constant */
+                        hidden: true;
+                        /** @enum {string} */
+                        kind: "secret";
+                    };
                 };
                 name: string;
             }[];
@@ -1310,16 +1358,16 @@ export interface components {
             nextCursor: string | null;
         };
         WorkflowRequest: {
-            name: string;
+            name: string & (unknown & unknown);
             phases: {
                 /**
                  * @description Variable name → a literal, or `secret:<name>` to inject that secret at run time (each referenced secret needs `secrets:use`; a missing one → 422 naming it). At most 200 variables.
                  * @default {}
                  */
                 env: {
-                    [key: string]: string;
+                    [key: string]: string & (unknown & unknown);
                 };
-                name: string;
+                name: string & (unknown & unknown);
             }[];
         };
     };
@@ -1446,6 +1494,16 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description A `Content-Encoding` other than identity, gzip, deflate or br, or a charset other than UTF-8 (`errors[]` names `Content-Encoding`). */
+        UnsupportedMediaType: {
+            headers: {
+                "X-Request-Id": components["headers"]["XRequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
     };
     parameters: {
         /** @description Connector id. */
@@ -1488,9 +1546,9 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Action name, e.g. `secrets:read`. */
-                action?: string;
+                action?: string & (unknown & unknown);
                 /** @description Actor id or label. */
-                actor?: string;
+                actor?: string & (unknown & unknown);
                 /** @description Opaque cursor from `nextCursor`; invalid → 400. */
                 cursor?: components["parameters"]["Cursor"];
                 /** @description Only allowed or only denied requests. */
@@ -1500,7 +1558,7 @@ export interface operations {
                 /** @description Page size, 1–200 (default 50); outside → 400. */
                 limit?: components["parameters"]["Limit"];
                 /** @description Secret name. */
-                secret?: string;
+                secret?: string & (unknown & unknown);
                 /** @description Exclusive upper bound on `at`; not before `from` (else 400). */
                 to?: string;
             };
@@ -1532,9 +1590,9 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Action name, e.g. `secrets:read`. */
-                action?: string;
+                action?: string & (unknown & unknown);
                 /** @description Actor id or label. */
-                actor?: string;
+                actor?: string & (unknown & unknown);
                 /** @description Only allowed or only denied requests. */
                 decision?: "allow" | "deny";
                 /** @description `csv` (text/csv) or `jsonl` (JSON Lines, application/x-ndjson). */
@@ -1542,7 +1600,7 @@ export interface operations {
                 /** @description Inclusive lower bound on `at`. */
                 from?: string;
                 /** @description Secret name. */
-                secret?: string;
+                secret?: string & (unknown & unknown);
                 /** @description Exclusive upper bound on `at`; not before `from` (else 400). */
                 to?: string;
             };
@@ -1653,6 +1711,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
             default: components["responses"]["InternalError"];
@@ -1708,6 +1767,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             503: components["responses"]["Unavailable"];
             default: components["responses"]["InternalError"];
         };
@@ -1773,6 +1833,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
@@ -1875,6 +1936,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
@@ -1945,6 +2007,40 @@ export interface operations {
             default: components["responses"]["InternalError"];
         };
     };
+    resolveEnv: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EnvResolveRequest"];
+            };
+        };
+        responses: {
+            /** @description The environment, at the current versions. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunEnv"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+            default: components["responses"]["InternalError"];
+        };
+    };
     getMe: {
         parameters: {
             query?: never;
@@ -1995,6 +2091,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
             default: components["responses"]["InternalError"];
@@ -2027,6 +2124,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
             default: components["responses"]["InternalError"];
@@ -2159,6 +2257,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
             default: components["responses"]["InternalError"];
@@ -2231,6 +2330,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
             default: components["responses"]["InternalError"];
@@ -2292,6 +2392,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
@@ -2343,7 +2444,7 @@ export interface operations {
                 /** @description Page size, 1–200 (default 50); outside → 400. */
                 limit?: components["parameters"]["Limit"];
                 /** @description Name or description contains (case-insensitive). */
-                q?: string;
+                q?: string & (unknown & unknown);
                 /** @description `key:value` (split at the first `:`); repeat for AND. */
                 tag?: string[];
                 /** @description Secret type. */
@@ -2411,6 +2512,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
             default: components["responses"]["InternalError"];
@@ -2492,6 +2594,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["DeleteNotConfirmed"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
             default: components["responses"]["InternalError"];
@@ -2531,6 +2634,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
             default: components["responses"]["InternalError"];
@@ -2602,6 +2706,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
             default: components["responses"]["InternalError"];
@@ -2684,6 +2789,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
             default: components["responses"]["InternalError"];
@@ -2749,6 +2855,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
             default: components["responses"]["InternalError"];
@@ -2878,6 +2985,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
             default: components["responses"]["InternalError"];
@@ -2980,6 +3088,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
             default: components["responses"]["InternalError"];
@@ -3046,6 +3155,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
@@ -3119,6 +3229,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];

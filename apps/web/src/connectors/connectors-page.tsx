@@ -85,7 +85,7 @@ function ConnectorCard({ c }: { c: Schemas['Connector'] }) {
         <dt>Base URL</dt>
         <dd>{c.config.baseUrl ?? 'default'}</dd>
         <dt>Secret</dt>
-        <dd>{c.authSecret}</dd>
+        <dd>{typeof c.authSecret === 'string' ? c.authSecret : <em>a secret you may not see</em>}</dd>
         <dt>Updated</dt>
         <dd>{formatDateTime(c.updatedAt)}</dd>
       </dl>

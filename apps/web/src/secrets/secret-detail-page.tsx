@@ -277,12 +277,19 @@ export function BoundList({ items }: { items: Schemas['BoundResource'][] }) {
   if (items.length === 0) return <p className="muted">Nothing is bound to this secret.</p>;
   return (
     <ul className="bound">
-      {items.map((b) => (
-        <li key={`${b.kind}:${b.id}:${b.detail}`}>
-          <span className="badge">{b.kind === 'connector' ? 'Connector' : 'Workflow phase'}</span> <strong>{b.name}</strong>
-          {b.detail ? <span className="muted"> — {b.detail}</span> : null}
-        </li>
-      ))}
+      {items.map((b, i) =>
+        'hidden' in b ? (
+          // A resource the person may not read: counted, never named.
+          <li key={`hidden:${i}`}>
+            <span className="badge">{b.kind === 'connector' ? 'Connector' : 'Workflow phase'}</span> <em>one you may not see</em>
+          </li>
+        ) : (
+          <li key={`${b.kind}:${b.id}:${b.detail}`}>
+            <span className="badge">{b.kind === 'connector' ? 'Connector' : 'Workflow phase'}</span> <strong>{b.name}</strong>
+            {b.detail ? <span className="muted"> — {b.detail}</span> : null}
+          </li>
+        ),
+      )}
     </ul>
   );
 }
