@@ -50,9 +50,16 @@ const formPath = (path: string, v: WorkflowForm): string => {
   return path.replace(/\[(\d+)\]/g, '.$1');
 };
 
+type EnvValue = Schemas['Workflow']['phases'][number]['env'][string];
+/** `secret:<name>` references, by name; one the person may not read arrives as `{ hidden: true }`. */
 const secretsUsed = (w: Schemas['Workflow']): string[] => [
-  ...new Set(w.phases.flatMap((p) => Object.values(p.env).filter((v) => v.startsWith('secret:')).map((v) => v.slice('secret:'.length)))),
+  ...new Set(
+    w.phases.flatMap((p) =>
+      Object.values(p.env).map((v: EnvValue) => (typeof v !== 'string' ? 'a secret you may not see' : v.startsWith('secret:') ? v.slice('secret:'.length) : null)).filter((v): v is string => v !== null),
+    ),
+  ),
 ];
+const showEnv = ([k, v]: [string, EnvValue]): string => (typeof v !== 'string' ? `${k} ← a secret you may not see` : v.startsWith('secret:') ? `${k} ← ${v}` : `${k} = ${v}`);
 
 export function WorkflowsPage() {
   const [creating, setCreating] = useState(false);
@@ -81,9 +88,7 @@ export function WorkflowsPage() {
                 <li key={p.name}>
                   <strong>{p.name}</strong>{' '}
                   <span className="muted">
-                    {Object.entries(p.env)
-                      .map(([k, v]) => (v.startsWith('secret:') ? `${k} ← ${v}` : `${k} = ${v}`))
-                      .join(', ') || 'no variables'}
+                    {Object.entries(p.env).map(showEnv).join(', ') || 'no variables'}
                   </span>
                 </li>
               ))}
