@@ -19,6 +19,20 @@ if (!args.includes('--no-typecheck')) {
 say('building the nembl CLI bundle…');
 run('npm', ['run', 'build', '--silent', '-w', '@nembl/cli']);
 
+// The console's end-to-end tests drive Debian's Chromium (apps/web/e2e). Install it when missing and
+// we may (root); otherwise stop here and say how, rather than fail deep inside a test.
+const CHROMIUM = '/usr/bin/chromium';
+if (!existsSync(CHROMIUM)) {
+  if (process.getuid?.() === 0) {
+    say('installing Chromium for the console tests (apt-get)…');
+    run('apt-get', ['update']);
+    run('apt-get', ['install', '-y', 'chromium'], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  } else {
+    process.stderr.write(`${CHROMIUM} is missing. Install it first: sudo apt-get update && sudo apt-get install -y chromium\n`);
+    process.exit(1);
+  }
+}
+
 const outDir = join(root, '.test-data');
 mkdirSync(outDir, { recursive: true });
 const report = join(outDir, 'vitest-report.json');

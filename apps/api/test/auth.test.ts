@@ -219,6 +219,17 @@ describe('request ids and headers', () => {
     const res = await fetch(`${t.url}/healthz`);
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
+    // Strict for the console too: same-origin scripts only, no inline scripts, no third-party origins, no framing.
+    const csp = Object.fromEntries(
+      (res.headers.get('content-security-policy') ?? '').split(';').map((d) => {
+        const [name = '', ...sources] = d.trim().split(/\s+/);
+        return [name, sources];
+      }),
+    );
+    expect(csp['script-src']).toEqual(["'self'"]);
+    expect(csp['frame-ancestors']).toEqual(["'none'"]);
+    expect(csp['script-src-attr']).toEqual(["'none'"]);
+    expect(Object.values(csp).flat().filter((src) => /^https?:|^\*$|unsafe-eval/.test(src))).toEqual([]);
     expect(res.headers.get('content-security-policy')).not.toContain('upgrade-insecure-requests'); // plain http here
     expect(res.headers.get('strict-transport-security')).toBeNull();
     expect(res.headers.get('x-powered-by')).toBeNull();

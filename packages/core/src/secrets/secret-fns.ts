@@ -1,3 +1,5 @@
+// Pure: zod only. The console imports this module through `@nembl/core/schemas`, so it must not
+// pull in TypeORM, BullMQ, the AWS SDK or Node built-ins.
 import { z } from 'zod';
 import { lineText, multilineText, opaqueText } from '../text/text-fns.js';
 
@@ -21,7 +23,9 @@ export const secretNameSchema = z
   .max(SECRET_NAME_MAX, `must be at most ${SECRET_NAME_MAX} characters`)
   .regex(SECRET_NAME_PATTERN, 'must be lowercase letters and digits in words joined by single hyphens');
 
-export const utf8Bytes = (s: string): number => Buffer.byteLength(s, 'utf8');
+const utf8 = new TextEncoder();
+/** UTF-8 length without Buffer, so this module also runs in the browser (the console validates with it). */
+export const utf8Bytes = (s: string): number => utf8.encode(s).length;
 
 // The message never quotes the value: validation errors are returned to the caller and logged.
 export const secretValueSchema = opaqueText
