@@ -128,8 +128,10 @@ function SecretsTable({ rows, loading, hasMore, loadMore }: { rows: Secret[]; lo
   const v = useVirtualizer({ count: rows.length, getScrollElement: () => scrollRef.current, estimateSize: () => ROW_HEIGHT, overscan: 12 });
   const items = v.getVirtualItems();
   const last = items[items.length - 1];
+  // A page can be short, even empty, with more to come (the API's evaluation budget): keep loading
+  // until the visible rows are filled, not only when the last one scrolls into view.
   useEffect(() => {
-    if (last && hasMore && last.index >= rows.length - 40) loadMore();
+    if (hasMore && (rows.length === 0 || (last && last.index >= rows.length - 40))) loadMore();
   }, [last, hasMore, rows.length, loadMore]);
   // Minute resolution, so rows re-render while scrolling only when their secret changes.
   const now = Math.floor(Date.now() / 60_000) * 60_000;
@@ -165,7 +167,7 @@ function SecretsTable({ rows, loading, hasMore, loadMore }: { rows: Secret[]; lo
               <td colSpan={8} />
             </tr>
           )}
-          {!loading && rows.length === 0 && (
+          {!loading && !hasMore && rows.length === 0 && (
             <tr>
               <td colSpan={8} className="empty">
                 No secrets match.
