@@ -23,6 +23,7 @@ import { authzServiceFactory } from './authz/authz-service.js';
 import { companyRepositoryFactory } from './companies/company-repository.js';
 import type { ApiEnv } from './env.js';
 import { metricsFactory } from './health/metrics.js';
+import { permissionServiceFactory } from './permissions/permission-service.js';
 import { policyRepositoryFactory } from './policies/policy-repository.js';
 import { bindingRepositoryFactory } from './bindings/binding-repository.js';
 import { secretReferenceServiceFactory } from './bindings/secret-reference-service.js';
@@ -201,6 +202,8 @@ export const composeApi = (infra: ApiInfra) => {
     auditLog: auditLogServiceFactory({ repo: auditRepositoryFactory({ dataSource }) }),
     principalCache,
     identityBarrier: identitySync.barrier,
+    audit,
+    permissions: permissionServiceFactory({ authz, secrets: secretRepo }),
     apiLimiter: syncedRateLimiterFactory({ redis, prefix, name: 'api', perMinute: env.NEMBL_RATE_LIMIT_API_PER_MIN }),
     sessionSecret: infra.sessionSecret,
     trustProxy: env.NEMBL_TRUST_PROXY,

@@ -8,6 +8,7 @@ import { pinoHttp } from 'pino-http';
 import { apiRateLimit, authenticate, csrfProtect, invalidatePrincipalsOnWrite } from './auth/auth-middleware.js';
 import type { PrincipalCache } from './auth/principal-cache.js';
 import { meRouter, publicAuthRouter, type AuthRouterDeps } from './auth/auth-router.js';
+import type { AuditService } from '@nembl/core';
 import type { AuditLogService } from './audit/audit-log-service.js';
 import { auditRouter } from './audit/audit-router.js';
 import type { AuthzService } from './authz/authz-service.js';
@@ -17,8 +18,11 @@ import { problemMiddleware } from './http/problem.js';
 import type { RateLimiter } from './http/rate-limit.js';
 import { jsonBody, wellFormedUri } from './http/request-decoding.js';
 import { requestIdMiddleware } from './http/request-id.js';
-import { buildOpenApiDocument } from './openapi/openapi-document.js';
+import { responseSerializer } from './http/response-serializer.js';
+import { API_OPERATIONS } from './openapi/api-operations.js';
 import { openapiRouter } from './openapi/openapi-router.js';
+import { permissionRouter } from './permissions/permission-router.js';
+import type { PermissionService } from './permissions/permission-service.js';
 import { policyRouter, type PolicyRouterDeps } from './policies/policy-router.js';
 import { connectorRouter } from './connectors/connector-router.js';
 import { workflowRouter } from './workflows/workflow-router.js';
@@ -43,6 +47,9 @@ export interface ServerDeps {
   tokens: TokenService;
   tokenRepo: Pick<TokenRepository, 'list'>;
   auditLog: AuditLogService;
+  /** Records the API's own audit events (e.g. an export). */
+  audit: Pick<AuditService, 'record'>;
+  permissions: PermissionService;
   apiLimiter: RateLimiter;
   principalCache: Pick<PrincipalCache, 'invalidateCompany'>;
   /** Waits until every API process has handled the identity changes committed so far. */
@@ -102,7 +109,7 @@ export const createServer = (deps: ServerDeps): Express => {
   );
   app.use(deps.metrics.middleware);
   // Path parameters are named from the documented paths, so a bad one is reported by its name.
-  const documented = Object.keys((buildOpenApiDocument() as { paths: Record<string, unknown> }).paths);
+  const documented = Object.keys(API_OPERATIONS);
   app.use(wellFormedUri(documented.map((p) => `/api/v1${p}`)));
   app.use(healthRouter({ checks: deps.readiness, metrics: deps.metrics }));
 
@@ -112,6 +119,7 @@ export const createServer = (deps: ServerDeps): Express => {
     res.setHeader('Cache-Control', 'no-store');
     next();
   });
+  api.use(responseSerializer(API_OPERATIONS, deps.logger));
   api.post(['/auth/signup', '/auth/login', '/auth/logout'], json);
   api.post('/auth/logout', invalidatePrincipalsOnWrite(deps.principalCache, deps.identityBarrier));
   api.use(publicAuthRouter(deps.authRoutes));
@@ -121,7 +129,8 @@ export const createServer = (deps: ServerDeps): Express => {
   api.use(['/users', '/tokens', '/me/password'], invalidatePrincipalsOnWrite(deps.principalCache, deps.identityBarrier));
   api.use(meRouter(deps.authRoutes));
   api.use(userRouter({ users: deps.users, userRepo: deps.userRepo, authz: deps.authz }));
-  api.use(auditRouter({ auditLog: deps.auditLog, authz: deps.authz }));
+  api.use(permissionRouter({ permissions: deps.permissions }));
+  api.use(auditRouter({ auditLog: deps.auditLog, authz: deps.authz, audit: deps.audit, now: deps.now }));
   api.use(tokenRouter({ tokens: deps.tokens, tokenRepo: deps.tokenRepo, authz: deps.authz }));
   api.use(secretRouter({ secrets: deps.secrets, now: deps.now }));
   api.use(policyRouter(deps.policyRoutes));

@@ -9,6 +9,7 @@ import { loadWorkerEnv } from '../../worker/src/env.js';
 import { composeApi } from '../src/compose.js';
 import { loadApiEnv } from '../src/env.js';
 import { createServer } from '../src/server.js';
+import { openapiResponseValidator } from './openapi-validator.js';
 
 /** Real time plus an offset tests can move (time keeps flowing, so timeouts still work). */
 export const testClock = () => {
@@ -166,9 +167,13 @@ export interface ApiResponse<T = any> {
   text: string;
 }
 
+// Built once per test file, at import: not inside the first request (a test's timing would pay for it).
+const validator = openapiResponseValidator();
+
 /**
  * A minimal HTTP client like a browser or a machine would be: a cookie jar for the session,
- * the CSRF header for cookie writes, or a bearer token.
+ * the CSRF header for cookie writes, or a bearer token. Every response it gets is checked against
+ * the OpenAPI document (an undocumented status or a body off its schema fails the test).
  */
 export class ApiClient {
   private cookie: string | undefined;
@@ -207,6 +212,8 @@ export class ApiClient {
     } catch {
       // not JSON
     }
+    const problem = validator(method, this.base + path, res.status, res.headers.get('content-type'), text === '' ? undefined : parsed);
+    if (problem) throw new Error(`response off the OpenAPI document: ${problem}`);
     return { status: res.status, headers: res.headers, body: parsed as T, text };
   }
 

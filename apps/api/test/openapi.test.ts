@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildOpenApiDocument } from '../src/openapi/openapi-document.js';
 import { createServer } from '../src/server.js';
 import { ApiClient, startTestApi, type TestApi } from './harness.js';
+import { openapiResponseValidator } from './openapi-validator.js';
 
 type Json = Record<string, any>;
 
@@ -15,6 +17,7 @@ const IMPLEMENTED: Record<string, string[]> = {
   '/auth/csrf': ['get'],
   '/me': ['get'],
   '/me/password': ['put'],
+  '/me/permissions': ['post'],
   '/users': ['get', 'post'],
   '/users/{id}': ['get', 'patch', 'delete'],
   '/tokens': ['get', 'post'],
@@ -24,12 +27,14 @@ const IMPLEMENTED: Record<string, string[]> = {
   '/secrets/{name}/value': ['put'],
   '/secrets/{name}/bindings': ['get'],
   '/secrets/{name}/reminder': ['put', 'delete'],
+  '/operations': ['get'],
   '/operations/{id}': ['get'],
   '/policies': ['get', 'post'],
   '/policies/simulate': ['post'],
   '/policies/{id}': ['get', 'put', 'delete'],
   '/audit': ['get'],
   '/audit/verify': ['get'],
+  '/audit/export': ['get'],
   '/connectors': ['get', 'post'],
   '/connectors/{id}': ['get', 'patch', 'delete'],
   '/connectors/{id}/test': ['post'],
@@ -241,9 +246,34 @@ describe('OpenAPI document (unit)', () => {
       csrf: { type: 'apiKey', in: 'header', name: 'X-CSRF-Token' },
       bearer: { type: 'http', scheme: 'bearer' },
     });
-    for (const name of ['Secret', 'Operation', 'User', 'Token', 'Policy', 'Page', 'SecretPage', 'UserPage', 'TokenPage', 'PolicyPage']) {
+    for (const name of ['Secret', 'Operation', 'User', 'Token', 'Policy', 'SecretPage', 'UserPage', 'TokenPage', 'PolicyPage']) {
       expect(doc.components.schemas, name).toHaveProperty([name]);
     }
+  });
+});
+
+describe('the generated document', () => {
+  it('is committed as apps/api/openapi.json, up to date (else run `npm run gen:openapi`)', () => {
+    const committed: unknown = JSON.parse(readFileSync(new URL('../openapi.json', import.meta.url), 'utf8'));
+    expect(committed, 'apps/api/openapi.json is stale: run `npm run gen:openapi` and commit it').toEqual(
+      JSON.parse(JSON.stringify(buildOpenApiDocument())),
+    );
+  });
+
+  it('is what the test harness checks every response against, and the check can fail', () => {
+    const check = openapiResponseValidator();
+    const url = 'http://127.0.0.1/api/v1/secrets';
+    const json = 'application/json; charset=utf-8';
+    expect(check('GET', url, 200, json, { items: [], nextCursor: null })).toBeUndefined();
+    expect(check('GET', url, 200, json, { items: [{ name: 'x' }], nextCursor: null })).toMatch(/GET \/secrets → 200: .*required property/);
+    expect(check('GET', url, 200, json, { items: [], nextCursor: null, extra: 1 })).toMatch(/additional properties/);
+    expect(check('GET', url, 201, json, { items: [], nextCursor: null })).toMatch(/status not documented/);
+    expect(check('GET', `${url}/db`, 404, 'application/problem+json', { type: '/problems/not-found' })).toMatch(/required property/);
+    expect(
+      check('GET', `${url}/db`, 404, 'application/problem+json', { type: '/problems/not-found', title: 'Not found', status: 404, detail: 'x', requestId: 'r' }),
+    ).toBeUndefined();
+    // Literal paths win over templates: this is GET /operations, not GET /operations/{id}.
+    expect(check('GET', 'http://127.0.0.1/api/v1/operations', 200, json, { items: [], nextCursor: null })).toBeUndefined();
   });
 });
 

@@ -1,9 +1,19 @@
-import { chainVerifier, EMPTY_CHAIN, type ChainVerification } from '@nembl/core';
+import { chainVerifier, EMPTY_CHAIN, type ChainedAuditRecord, type ChainVerification } from '@nembl/core';
 import type { AuditRepository } from './audit-repository.js';
+import type { AuditListFilter } from './audit-types.js';
 
 export const VERIFY_CHUNK = 1000;
+export const EXPORT_CHUNK = 1000;
 
-export const auditLogServiceFactory = ({ repo, chunkSize = VERIFY_CHUNK }: { repo: AuditRepository; chunkSize?: number }) => ({
+export const auditLogServiceFactory = ({
+  repo,
+  chunkSize = VERIFY_CHUNK,
+  exportChunkSize = EXPORT_CHUNK,
+}: {
+  repo: AuditRepository;
+  chunkSize?: number;
+  exportChunkSize?: number;
+}) => ({
   list: repo.list,
 
   /**
@@ -23,6 +33,23 @@ export const auditLogServiceFactory = ({ repo, chunkSize = VERIFY_CHUNK }: { rep
       afterSeq = last.seq;
     }
     return verifier.finish(head ?? EMPTY_CHAIN);
+  },
+
+  /**
+   * Every matching event, oldest first, a chunk at a time. Like `verify`, it stops at the head read
+   * when it starts, so events appended while the export streams are not half included.
+   */
+  export: async function* (companyId: string, filter: AuditListFilter): AsyncGenerator<ChainedAuditRecord[]> {
+    const head = await repo.head(companyId);
+    if (!head) return;
+    let after: { at: Date; seq: number } | undefined;
+    for (;;) {
+      const chunk = await repo.listAscending(companyId, filter, head.seq, exportChunkSize, after);
+      if (chunk.length > 0) yield chunk;
+      const last = chunk[chunk.length - 1];
+      if (!last || chunk.length < exportChunkSize) return;
+      after = { at: new Date(last.at), seq: last.seq };
+    }
   },
 });
 

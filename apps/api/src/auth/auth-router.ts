@@ -1,11 +1,12 @@
 import { ForbiddenError, lineText, opaqueText, RateLimitedError, UnauthorizedError } from '@nembl/core';
 import { Router, type Response } from 'express';
 import { z } from 'zod';
-import { companyJson, type CompanyRepository } from '../companies/company-repository.js';
+import { companyJson, companySchema, type CompanyRepository } from '../companies/company-repository.js';
+import { idOut } from '../http/response-schemas.js';
 import { parseInput } from '../http/validate.js';
 import { authKindOf, principalOf, requestContext } from '../http/request-context.js';
 import type { RateLimiter } from '../http/rate-limit.js';
-import { emailSchema, passwordSchema, personNameSchema, userJson } from '../users/user-types.js';
+import { emailSchema, passwordSchema, personNameSchema, userJson, userSchema } from '../users/user-types.js';
 import type { UserRepository } from '../users/user-repository.js';
 import { readCookie, SESSION_COOKIE } from './auth-middleware.js';
 import type { AuthService } from './auth-service.js';
@@ -28,6 +29,24 @@ export const changePasswordSchema = z.strictObject({
   currentPassword: opaqueText.min(1).max(256),
   newPassword: passwordSchema,
 });
+
+export const sessionSchema = z.object({ user: userSchema, company: companySchema }).meta({ id: 'Session' });
+export const csrfSchema = z.object({ token: z.string() });
+
+export const meSchema = z
+  .union([
+    z.object({ user: userSchema, company: companySchema, roles: z.array(z.string()), groups: z.array(z.string()) }).meta({ title: 'Signed-in user' }),
+    z
+      .object({
+        user: z.null(),
+        token: z.object({ id: idOut, name: z.string() }),
+        company: companySchema,
+        roles: z.array(z.string()),
+        groups: z.array(z.string()),
+      })
+      .meta({ title: 'Service token' }),
+  ])
+  .meta({ id: 'Me' });
 
 export interface AuthRouterDeps {
   auth: AuthService;

@@ -1,11 +1,11 @@
+import { z } from 'zod';
+import { dateTimeOut, idOut } from '../http/response-schemas.js';
 import { CompanyEntity, type CompanyRow } from '@nembl/core';
 import type { DataSource, EntityManager } from 'typeorm';
 
-export interface CompanyJson {
-  id: string;
-  name: string;
-  createdAt: string;
-}
+export const companySchema = z.object({ id: idOut, name: z.string(), createdAt: dateTimeOut }).meta({ id: 'Company' });
+
+export type CompanyJson = z.infer<typeof companySchema>;
 
 export const companyJson = (c: CompanyRow): CompanyJson => ({ id: c.id, name: c.name, createdAt: c.createdAt.toISOString() });
 

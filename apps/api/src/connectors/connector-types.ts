@@ -1,6 +1,7 @@
 import { lineText, secretNameSchema } from '@nembl/core';
 import { z } from 'zod';
-import { hiddenReference } from '../bindings/visibility-fns.js';
+import { hiddenReference, secretReferenceSchema } from '../bindings/visibility-fns.js';
+import { dateTimeOut, idOut, pageOf } from '../http/response-schemas.js';
 
 export const CONNECTOR_KINDS = ['github', 'slack', 'jira', 'http'] as const;
 export type ConnectorKind = (typeof CONNECTOR_KINDS)[number];
@@ -41,7 +42,11 @@ export const configSchemas = {
     baseUrl,
     testPath: lineText.max(1024).regex(/^\//, 'must start with /').optional(),
     header: headerName.optional(),
-    scheme: z.string().max(64).regex(/^[\x21-\x7e]*$/, 'must be printable without spaces').optional(),
+    scheme: z
+      .string()
+      .max(64)
+      .regex(/^[\x21-\x7e]*$/, 'must be printable without spaces')
+      .optional(),
   }),
 } as const;
 
@@ -76,8 +81,50 @@ export interface ConnectorRow {
   updatedAt: Date;
 }
 
+export const connectorSchema = z
+  .object({
+    id: idOut,
+    name: z.string(),
+    kind: z.enum(CONNECTOR_KINDS),
+    config: z.object({
+      baseUrl: z.string().optional(),
+      email: z.string().optional().meta({ description: 'jira: Basic auth as `email:<value>` (else Bearer).' }),
+      testPath: z.string().optional().meta({ description: 'http: path of the test call (default `/`).' }),
+      header: z.string().optional().meta({ description: 'http: credential header (default `Authorization`).' }),
+      scheme: z.string().optional().meta({ description: 'http: credential scheme (default `Bearer`).' }),
+    }),
+    authSecret: secretReferenceSchema.meta({
+      description: 'Name of the secret injected as the credential; hidden when the caller may not read it.',
+    }),
+    createdAt: dateTimeOut,
+    updatedAt: dateTimeOut,
+  })
+  .meta({ id: 'Connector' });
+
+export const connectorEnvelopeSchema = z.object({ connector: connectorSchema });
+export const connectorPageSchema = pageOf(connectorSchema, 'ConnectorPage');
+
+export const connectorTestResultSchema = z
+  .object({
+    ok: z.boolean(),
+    status: z.int().meta({ description: 'Upstream HTTP status (0 when unreachable).' }),
+    latencyMs: z.number(),
+    error: z.string().optional().meta({ description: 'Why the target could not be reached.' }),
+  })
+  .meta({ id: 'ConnectorTestResult', description: 'The value is never echoed.' });
+
+export const connectorCredentialsSchema = z
+  .object({ value: z.string().meta({ description: 'The secret value (machines only).' }), version: z.int() })
+  .meta({
+    id: 'ConnectorCredentials',
+    description: 'One of the responses that carry a secret value; service tokens only.',
+  });
+
 /** `readableSecrets`: the secret names the caller may read; any other `authSecret` is shown hidden. */
-export const connectorJson = (c: ConnectorRow, readableSecrets: ReadonlySet<string>) => ({
+export const connectorJson = (
+  c: ConnectorRow,
+  readableSecrets: ReadonlySet<string>,
+): z.infer<typeof connectorSchema> => ({
   id: c.id,
   name: c.name,
   kind: c.kind,
@@ -87,7 +134,8 @@ export const connectorJson = (c: ConnectorRow, readableSecrets: ReadonlySet<stri
   updatedAt: c.updatedAt.toISOString(),
 });
 
-export const effectiveBaseUrl = (c: Pick<ConnectorRow, 'kind' | 'config'>): string | undefined => c.config.baseUrl ?? DEFAULT_BASE_URLS[c.kind];
+export const effectiveBaseUrl = (c: Pick<ConnectorRow, 'kind' | 'config'>): string | undefined =>
+  c.config.baseUrl ?? DEFAULT_BASE_URLS[c.kind];
 
 /** The one test call per kind, and how the credential is presented (api.md, Connectors). */
 export const testRequestFor = (c: Pick<ConnectorRow, 'kind' | 'config'>, value: string) => {

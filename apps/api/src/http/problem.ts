@@ -1,9 +1,34 @@
 import { AppError, RateLimitedError, UnavailableError, type FieldError } from '@nembl/core';
 import type { ErrorRequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
+import { z } from 'zod';
 import { isDatabaseUnreachable } from './pg-errors.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+export const fieldErrorSchema = z
+  .object({
+    path: z.string().meta({ description: 'Dots and brackets: `tags.environment`, `statements[2].conditions`.' }),
+    message: z.string(),
+  })
+  .meta({ id: 'FieldError' });
+
+/** RFC 9457 problem details; extension members (e.g. `action` and `reason` on a 403) may follow. */
+export const problemSchema = z
+  .looseObject({
+    type: z.string().meta({
+      format: 'uri-reference',
+      description:
+        'Stable per kind: `/problems/validation`, `/problems/unauthorized`, `/problems/forbidden`, `/problems/not-found`, `/problems/conflict`, ' +
+        '`/problems/payload-too-large`, `/problems/unsupported-media-type`, `/problems/unprocessable`, `/problems/rate-limited`, `/problems/unavailable`, `/problems/internal`.',
+    }),
+    title: z.string(),
+    status: z.int().min(400).max(599),
+    detail: z.string().meta({ description: 'Human-readable; for 403 it names the denied action. Never a stack trace or a value.' }),
+    errors: z.array(fieldErrorSchema).optional(),
+    requestId: z.string().meta({ description: 'Same as the `X-Request-Id` response header.' }),
+  })
+  .meta({ id: 'Problem', description: 'RFC 9457 problem details (`application/problem+json`).' });
 
 export interface Problem {
   type: string;

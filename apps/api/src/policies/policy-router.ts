@@ -24,6 +24,7 @@ import type { DataSource } from 'typeorm';
 import { z } from 'zod';
 import type { AuthzService } from '../authz/authz-service.js';
 import { nameCursor, parseLimit, toPage } from '../http/pagination.js';
+import { dateTimeOut, decisionReasonOut, idOut, pageOf } from '../http/response-schemas.js';
 import { principalOf, requestContext } from '../http/request-context.js';
 import { idParams, parseInput } from '../http/validate.js';
 import type { SecretRepository } from '../secrets/secret-repository.js';
@@ -32,7 +33,46 @@ import type { TokenRepository } from '../tokens/token-repository.js';
 import type { UserRepository } from '../users/user-repository.js';
 import type { PolicyRepository, PolicyRow } from './policy-repository.js';
 
-export const policyJson = (p: PolicyRow) => ({
+const principalSetOut = z
+  .object({ users: z.array(z.string()), tokens: z.array(z.string()), roles: z.array(z.string()), groups: z.array(z.string()) })
+  .partial()
+  .meta({ id: 'PrincipalSet', description: 'Matches if any listed item matches.' });
+
+export const policyStatementSchema = z
+  .object({
+    sid: z.string().optional().meta({ description: 'Unique within the document.' }),
+    effect: z.enum(['allow', 'deny']),
+    actions: z.array(z.string()),
+    principals: z.union([z.literal('*'), principalSetOut]),
+    notPrincipals: principalSetOut.optional(),
+    resources: z.array(z.string()).optional(),
+    conditions: z.record(z.string(), z.record(z.string(), z.union([z.string(), z.boolean(), z.array(z.string())]))).optional(),
+  })
+  .meta({ id: 'PolicyStatement' });
+
+export const policySchema = z
+  .object({
+    id: idOut,
+    name: z.string(),
+    description: z.string(),
+    statements: z.array(policyStatementSchema),
+    createdAt: dateTimeOut,
+    updatedAt: dateTimeOut,
+  })
+  .meta({ id: 'Policy' });
+
+export const policyEnvelopeSchema = z.object({ policy: policySchema });
+export const policyPageSchema = pageOf(policySchema, 'PolicyPage');
+
+export const decisionSchema = z
+  .object({
+    decision: z.enum(['allow', 'deny']),
+    reason: decisionReasonOut,
+    matched: z.array(z.object({ policyId: z.string(), policyName: z.string(), sid: z.string() })),
+  })
+  .meta({ id: 'Decision', description: 'The decision and the statements that decided it.' });
+
+export const policyJson = (p: PolicyRow): z.infer<typeof policySchema> => ({
   id: p.id,
   name: p.name,
   description: p.description,

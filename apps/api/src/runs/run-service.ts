@@ -1,3 +1,5 @@
+import { z } from 'zod';
+import { dateTimeOut, idOut } from '../http/response-schemas.js';
 import {
   actorOf,
   allowedEvent,
@@ -30,7 +32,28 @@ export interface RunRow {
   expiresAt: Date;
 }
 
-export const runJson = (r: RunRow) => ({
+export const runSchema = z
+  .object({
+    id: idOut,
+    workflowId: idOut,
+    status: z.string(),
+    createdAt: dateTimeOut,
+    expiresAt: dateTimeOut.meta({ description: 'After NEMBL_RUN_TTL_HOURS; resolving env later → 410.' }),
+  })
+  .meta({ id: 'Run' });
+
+export const runEnvelopeSchema = z.object({ run: runSchema });
+
+export const runEnvSchema = z
+  .object({
+    env: z.record(z.string(), z.string()).meta({ description: 'Variable name → value (secret values included).' }),
+    versions: z
+      .record(z.string(), z.object({ secret: z.string(), version: z.int() }))
+      .meta({ description: 'Variable name → the secret version injected; the same for every call within one run.' }),
+  })
+  .meta({ id: 'RunEnv', description: 'One of the responses that carry secret values; service tokens only.' });
+
+export const runJson = (r: RunRow): z.infer<typeof runSchema> => ({
   id: r.id,
   workflowId: r.workflowId,
   status: r.status,

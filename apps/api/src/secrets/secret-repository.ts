@@ -6,6 +6,7 @@ import {
   type OperationActor,
   type OperationKind,
   type OperationRow,
+  type OperationStatus,
   type SecretRow,
   type SecretType,
 } from '@nembl/core';
@@ -18,6 +19,17 @@ export interface SecretListFilter {
   type?: SecretType | undefined;
   /** Due on or before this instant (reminders). */
   dueBefore?: Date | undefined;
+}
+
+export interface OperationListFilter {
+  statuses?: OperationStatus[] | undefined;
+  secretName?: string | undefined;
+}
+
+/** Keyset position in the newest-first operation list. */
+export interface OperationCursor {
+  createdAt: string;
+  id: string;
 }
 
 export interface NewSecret {
@@ -50,6 +62,16 @@ export const secretRepositoryFactory = ({ dataSource }: { dataSource: DataSource
 
   return {
     findLive,
+
+    /** The live secrets among `names` (any order). */
+    findLiveByNames: async (companyId: string, names: string[]): Promise<SecretRow[]> => {
+      if (names.length === 0) return [];
+      const rows = await dataSource.query(
+        `SELECT * FROM secrets WHERE company_id = $1 AND name = ANY($2::text[]) AND status <> 'deleted'`,
+        [companyId, names],
+      );
+      return rows.map(secretRowFromSql);
+    },
 
     /** Any row, tombstones included. */
     findById: async (companyId: string, id: string): Promise<SecretRow | null> => {
@@ -169,6 +191,45 @@ export const secretRepositoryFactory = ({ dataSource }: { dataSource: DataSource
     findOperation: async (companyId: string, id: string): Promise<OperationRow | null> => {
       const rows = await dataSource.query(`SELECT * FROM operations WHERE company_id = $1 AND id = $2`, [companyId, id]);
       return rows[0] ? operationRowFromSql(rows[0]) : null;
+    },
+
+    /**
+     * One batch of operations, newest first, each with the attributes of its secret (tombstones
+     * included) for the caller's policy filter. `after` is the key of the previous batch's last row.
+     */
+    listOperations: async (
+      companyId: string,
+      filter: OperationListFilter,
+      after: OperationCursor | undefined,
+      limit: number,
+    ): Promise<Array<{ operation: OperationRow; secret: Pick<SecretRow, 'name' | 'type' | 'tags'>; key: OperationCursor }>> => {
+      const where = [`o.company_id = $1`];
+      const params: unknown[] = [companyId];
+      const add = (sql: (n: number) => string, value: unknown) => {
+        params.push(value);
+        where.push(sql(params.length));
+      };
+      if (filter.statuses && filter.statuses.length > 0) add((n) => `o.status = ANY($${n}::text[])`, filter.statuses);
+      if (filter.secretName !== undefined) add((n) => `o.secret_name = $${n}`, filter.secretName);
+      if (after) {
+        params.push(after.createdAt, after.id);
+        where.push(`(o.created_at, o.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+      }
+      params.push(limit);
+      const rows: Array<Record<string, unknown>> = await dataSource.query(
+        `SELECT o.*, s.name AS s_name, s.type AS s_type, s.tags AS s_tags,
+                to_char(o.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_at_key
+           FROM operations o JOIN secrets s ON s.id = o.secret_id
+          WHERE ${where.join(' AND ')}
+          ORDER BY o.created_at DESC, o.id DESC LIMIT $${params.length}`,
+        params,
+      );
+      return rows.map((r) => ({
+        operation: operationRowFromSql(r),
+        secret: { name: r.s_name as string, type: r.s_type as SecretType, tags: r.s_tags as Record<string, string> },
+        // Microsecond precision: a JS Date would truncate the key and skip rows within the same millisecond.
+        key: { createdAt: r.created_at_key as string, id: r.id as string },
+      }));
     },
 
     versions: async (secretId: string): Promise<VersionInfo[]> => {

@@ -1,9 +1,20 @@
-import { dueWindowEnd, lineText, operationJson, parseTagFilter, secretTypeSchema, ValidationError, type SecretRow } from '@nembl/core';
+import {
+  dueWindowEnd,
+  lineText,
+  OPERATION_STATUSES,
+  operationJson,
+  parseTagFilter,
+  secretNameSchema,
+  secretTypeSchema,
+  ValidationError,
+  type SecretRow,
+} from '@nembl/core';
 import { Router, type Response } from 'express';
 import { z } from 'zod';
-import { parseLimit, secretNameCursor } from '../http/pagination.js';
+import { cursorCodec, parseLimit, secretNameCursor } from '../http/pagination.js';
 import { principalOf, requestContext } from '../http/request-context.js';
 import { idParams, parseInput } from '../http/validate.js';
+import type { OperationCursor } from './secret-repository.js';
 import type { WriteResult, SecretService } from './secret-service.js';
 import {
   createSecretSchema,
@@ -22,6 +33,25 @@ export const listQuery = z.object({
   limit: z.unknown().optional(),
   cursor: z.unknown().optional(),
 });
+
+const operationStatusSchema = z.enum(OPERATION_STATUSES);
+const STATUS_MESSAGE = `must be ${OPERATION_STATUSES.join(', ')}`;
+
+export const operationListQuery = z.object({
+  status: z
+    .union([operationStatusSchema, z.array(operationStatusSchema).max(OPERATION_STATUSES.length * 4)], { message: STATUS_MESSAGE })
+    .optional(),
+  secret: secretNameSchema.optional(),
+  limit: z.unknown().optional(),
+  cursor: z.unknown().optional(),
+});
+
+/** (createdAt, id) newest first: operations. `createdAt` keeps Postgres' microseconds. */
+const operationCursor = cursorCodec(
+  z.tuple([z.iso.datetime(), z.uuid()]),
+  ([createdAt, id]) => ({ createdAt, id }),
+  (k: OperationCursor) => [k.createdAt, k.id] as [string, string],
+);
 
 export const deleteBody = z.strictObject({ confirm: lineText.max(256).optional() }).optional();
 
@@ -132,6 +162,16 @@ export const secretRouter = (deps: { secrets: SecretService; now: () => Date }):
     const { name } = parseInput(nameParams, req.params, 'name');
     const { bound } = await deps.secrets.get(p, name, requestContext(req, res));
     res.json({ items: bound });
+  });
+
+  r.get('/operations', async (req, res) => {
+    const p = principalOf(res);
+    const query = parseInput(operationListQuery, req.query, 'query');
+    const limit = parseLimit(req.query.limit);
+    const cursor = operationCursor.decode(req.query.cursor);
+    const statuses = query.status === undefined ? undefined : Array.isArray(query.status) ? query.status : [query.status];
+    const { page, nextKey } = await deps.secrets.listOperations(p, { statuses, secretName: query.secret }, cursor, limit);
+    res.json({ items: page.map(operationJson), nextCursor: nextKey ? operationCursor.encode(nextKey) : null });
   });
 
   r.get('/operations/:id', async (req, res) => {

@@ -17,7 +17,7 @@ import { LIST_BUDGET_MS, scanWithinBudget } from '../authz/evaluation-budget.js'
 import type { AuthzService } from '../authz/authz-service.js';
 import type { OperationQueue } from '../operations/operation-queue.js';
 import type { OperationWaiter } from '../operations/operation-waiter.js';
-import type { SecretListFilter, SecretRepository } from './secret-repository.js';
+import type { OperationCursor, OperationListFilter, SecretListFilter, SecretRepository } from './secret-repository.js';
 import type { BoundResourceView } from '../bindings/visibility-fns.js';
 import { secretResource } from './secret-types.js';
 
@@ -356,6 +356,30 @@ export const secretServiceFactory = (deps: SecretServiceDeps) => {
     describe: async (p: Principal, s: SecretRow) => {
       const [owners, bound] = await Promise.all([secrets.owners([s.id]), deps.bindings(p, [s.id])]);
       return { owners: owners.get(s.id) ?? [], bound: bound.get(s.id) ?? [] };
+    },
+
+    /**
+     * Operations newest first, keeping those on secrets the caller may read (as `operation` does).
+     * Reads ahead in batches so a page is full even when policy hides many rows.
+     */
+    listOperations: async (p: Principal, filter: OperationListFilter, after: OperationCursor | undefined, limit: number) => {
+      const mayRead = await authz.authorizer(p, 'secrets:read');
+      const visible: Array<{ operation: OperationRow; key: OperationCursor }> = [];
+      let cursor = after;
+      const batch = Math.max(limit * 2, 100);
+      for (;;) {
+        const rows = await secrets.listOperations(p.companyId, filter, cursor, batch);
+        for (const r of rows) {
+          if (mayRead(secretResource(r.secret)).decision === 'allow') {
+            visible.push(r);
+            if (visible.length > limit) break;
+          }
+        }
+        if (visible.length > limit || rows.length < batch) break;
+        cursor = rows[rows.length - 1]!.key;
+      }
+      const page = visible.slice(0, limit);
+      return { page: page.map((v) => v.operation), nextKey: visible.length > limit ? page[page.length - 1]?.key : undefined };
     },
 
     /** An operation is visible to whoever may read its secret's metadata (else 404). */

@@ -1,5 +1,6 @@
 import {
   descriptionSchema,
+  operationSchema,
   reminderIntervalSchema,
   secretNameSchema,
   storePath,
@@ -10,8 +11,12 @@ import {
 } from '@nembl/core';
 import { z } from 'zod';
 import type { BoundResourceView } from '../bindings/visibility-fns.js';
+import { dateTimeOut, idOut, pageOf } from '../http/response-schemas.js';
 
-export const ownersSchema = z.array(z.uuid('must be a user id')).max(50).transform((ids) => [...new Set(ids)]);
+export const ownersSchema = z
+  .array(z.uuid('must be a user id'))
+  .max(50)
+  .transform((ids) => [...new Set(ids)]);
 
 export const reminderSchema = z.strictObject({ intervalDays: reminderIntervalSchema });
 
@@ -38,29 +43,78 @@ export const putValueSchema = z.strictObject({ value: secretValueSchema });
 
 export const nameParams = z.object({ name: secretNameSchema });
 
-export interface BoundResource {
-  kind: 'connector' | 'workflow_phase';
-  id: string;
-  name: string;
-  detail: string;
-}
+export const boundResourceSchema = z
+  .object({
+    kind: z.enum(['connector', 'workflow_phase']),
+    id: idOut,
+    name: z.string(),
+    detail: z.string(),
+  })
+  .meta({ title: 'Named' });
 
-export interface SecretJson {
-  id: string;
-  name: string;
-  path: string;
-  type: SecretRow['type'];
-  description: string;
-  tags: Record<string, string>;
-  status: SecretRow['status'];
-  version: number;
-  createdAt: string;
-  createdBy: { id: string | null; name: string };
-  lastRotatedAt: string | null;
-  owners: Array<{ id: string; email: string }>;
-  reminder: { intervalDays: number; nextDueAt: string | null; lastSentAt: string | null; lastError: string | null } | null;
-  boundResources: BoundResourceView[];
-}
+export type BoundResource = z.infer<typeof boundResourceSchema>;
+
+/** A bound resource, or one the caller may not read (kind only, listed after the named ones). */
+export const boundResourceViewSchema = z
+  .union([
+    boundResourceSchema,
+    z.object({ kind: z.enum(['connector', 'workflow_phase']), hidden: z.literal(true) }).meta({
+      title: 'Hidden',
+      description:
+        'A connector (needs `connectors:read`) or workflow (needs `workflows:read`) the caller may not read; one item per such resource, after the named ones. No id, name or detail.',
+    }),
+  ])
+  .meta({ id: 'BoundResource', description: 'A connector or workflow phase that uses the secret.' });
+
+const userRef = z.object({ id: idOut.nullable(), name: z.string() });
+
+export const secretSchema = z
+  .object({
+    id: idOut,
+    name: z.string(),
+    path: z.string().meta({ description: 'Location in the secret store: `nembl/{companyId}/{name}`.' }),
+    type: secretTypeSchema,
+    description: z.string(),
+    tags: z.record(z.string(), z.string()),
+    status: z
+      .enum(['pending', 'active', 'deleting', 'failed'])
+      .meta({ description: '`pending` (create in flight) · `active` · `deleting` · `failed` (create failed).' }),
+    version: z.int().min(0),
+    createdAt: dateTimeOut,
+    createdBy: userRef,
+    lastRotatedAt: dateTimeOut.nullable(),
+    owners: z.array(z.object({ id: idOut, email: z.string() })),
+    reminder: z
+      .object({
+        intervalDays: z.int().min(1).max(3650),
+        nextDueAt: dateTimeOut.nullable(),
+        lastSentAt: dateTimeOut.nullable(),
+        lastError: z.string().nullable(),
+      })
+      .nullable(),
+    boundResources: z.array(boundResourceViewSchema),
+  })
+  .meta({
+    id: 'Secret',
+    description: 'Secret metadata. There is no value field, in any response: values are for machines only.',
+  });
+
+export type SecretJson = z.infer<typeof secretSchema>;
+
+export const secretVersionSchema = z
+  .object({ version: z.int(), createdAt: dateTimeOut, createdBy: userRef })
+  .meta({ id: 'SecretVersion' });
+export const secretDetailSchema = z
+  .object({ secret: secretSchema, versions: z.array(secretVersionSchema) })
+  .meta({ id: 'SecretDetail' });
+export const secretEnvelopeSchema = z.object({ secret: secretSchema });
+export const secretWriteSchema = z
+  .object({ secret: secretSchema, operation: operationSchema })
+  .meta({ id: 'SecretWrite' });
+export const secretDeleteSchema = z.object({ operation: operationSchema }).meta({ id: 'SecretDelete' });
+export const secretPageSchema = pageOf(secretSchema, 'SecretPage');
+export const operationPageSchema = pageOf(operationSchema, 'OperationPage');
+export const bindingListSchema = z.object({ items: z.array(boundResourceViewSchema) });
 
 /** The public shape of a secret. There is no value field, by construction. */
 export const secretJson = (
@@ -74,7 +128,8 @@ export const secretJson = (
   type: s.type,
   description: s.description,
   tags: s.tags,
-  status: s.status,
+  // Tombstones (`deleted`) are never served; the response schema would refuse one.
+  status: s.status as SecretJson['status'],
   version: s.version,
   createdAt: s.createdAt.toISOString(),
   createdBy: { id: s.createdById, name: s.createdByLabel },

@@ -3,6 +3,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { AuthzService } from '../authz/authz-service.js';
 import { nameCursor, parseLimit, toPage } from '../http/pagination.js';
+import { dateTimeOut, idOut, pageOf } from '../http/response-schemas.js';
 import { principalOf, requestContext } from '../http/request-context.js';
 import { idParams, parseInput } from '../http/validate.js';
 import { rolesSchema } from '../users/user-types.js';
@@ -13,10 +14,43 @@ export const createTokenSchema = z.strictObject({
   name: lineText.trim().min(1).max(128),
   roles: rolesSchema.default([]),
   groups: rolesSchema.default([]),
-  expiresAt: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time' }).transform((s) => new Date(s)).optional(),
+  expiresAt: z.iso
+    .datetime({ offset: true, message: 'must be an ISO 8601 date-time' })
+    .transform((s) => new Date(s))
+    .optional(),
 });
 
-export const tokenJson = (t: ServiceTokenRow) => ({
+export const tokenSchema = z
+  .object({
+    id: idOut,
+    name: z.string(),
+    roles: z.array(z.string()),
+    groups: z.array(z.string()),
+    createdAt: dateTimeOut,
+    createdBy: idOut
+      .nullable()
+      .meta({
+        description: 'Id of the user that created it (null when a token did). Removing that user revokes the token.',
+      }),
+    createdByToken: idOut.nullable().meta({
+      description:
+        'Id of the token that created it (null when a user did). Revoking that token revokes this one; it never expires after it.',
+    }),
+    expiresAt: dateTimeOut.nullable(),
+    lastUsedAt: dateTimeOut.nullable(),
+  })
+  .meta({
+    id: 'Token',
+    description: 'A service token. The token string itself is never shown again after creation (stored hashed).',
+  });
+
+export const createdTokenSchema = tokenSchema
+  .extend({ token: z.string().meta({ description: 'The bearer token (`nmbl_…`), shown once.' }) })
+  .meta({ id: 'CreatedToken' });
+export const tokenEnvelopeSchema = z.object({ token: tokenSchema });
+export const tokenPageSchema = pageOf(tokenSchema, 'TokenPage');
+
+export const tokenJson = (t: ServiceTokenRow): z.infer<typeof tokenSchema> => ({
   id: t.id,
   name: t.name,
   roles: t.roles,
@@ -28,7 +62,11 @@ export const tokenJson = (t: ServiceTokenRow) => ({
   lastUsedAt: t.lastUsedAt?.toISOString() ?? null,
 });
 
-export const tokenRouter = (deps: { tokens: TokenService; tokenRepo: Pick<TokenRepository, 'list'>; authz: AuthzService }): Router => {
+export const tokenRouter = (deps: {
+  tokens: TokenService;
+  tokenRepo: Pick<TokenRepository, 'list'>;
+  authz: AuthzService;
+}): Router => {
   const r = Router();
   const resource = (name?: string) => ({ kind: 'token' as const, ...(name ? { name } : {}) });
 
@@ -55,7 +93,10 @@ export const tokenRouter = (deps: { tokens: TokenService; tokenRepo: Pick<TokenR
     const p = principalOf(res);
     const { id } = parseInput(idParams, req.params, 'id');
     const row = await deps.tokens.get(p, id);
-    await deps.authz.require({ principal: p, action: 'tokens:read', resource: resource(row.name) }, requestContext(req, res));
+    await deps.authz.require(
+      { principal: p, action: 'tokens:read', resource: resource(row.name) },
+      requestContext(req, res),
+    );
     res.json({ token: tokenJson(row) });
   });
 

@@ -1,5 +1,6 @@
 import { lineText, opaqueText, ROLE_NAME_PATTERN, type UserRow } from '@nembl/core';
 import { z } from 'zod';
+import { dateTimeOut, idOut, pageOf } from '../http/response-schemas.js';
 
 export const emailSchema = lineText
   .trim()
@@ -33,14 +34,20 @@ export const updateUserSchema = z
   })
   .refine((b) => Object.keys(b).length > 0, { message: 'nothing to change', path: [] });
 
-export interface UserJson {
-  id: string;
-  email: string;
-  name: string;
-  roles: string[];
-  groups: string[];
-  createdAt: string;
-}
+export const userSchema = z
+  .object({
+    id: idOut,
+    email: z.string().meta({ format: 'email' }),
+    name: z.string(),
+    roles: z.array(z.string()),
+    groups: z.array(z.string()),
+    createdAt: dateTimeOut,
+  })
+  .meta({ id: 'User' });
+
+export type UserJson = z.infer<typeof userSchema>;
+export const userEnvelopeSchema = z.object({ user: userSchema });
+export const userPageSchema = pageOf(userSchema, 'UserPage');
 
 export const userJson = (u: UserRow): UserJson => ({
   id: u.id,

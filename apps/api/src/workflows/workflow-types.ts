@@ -1,6 +1,7 @@
 import { ENV_NAME_PATTERN, lineText, multilineText, parseEnvSource } from '@nembl/core';
 import { z } from 'zod';
-import { presentEnv } from '../bindings/visibility-fns.js';
+import { secretReferenceSchema, presentEnv } from '../bindings/visibility-fns.js';
+import { dateTimeOut, idOut, pageOf } from '../http/response-schemas.js';
 
 export const phaseNameSchema = lineText
   .min(1)
@@ -25,7 +26,8 @@ export const workflowSchema = z
   .superRefine((w, ctx) => {
     const seen = new Set<string>();
     w.phases.forEach((p, i) => {
-      if (seen.has(p.name)) ctx.addIssue({ code: 'custom', path: ['phases', i, 'name'], message: `duplicate phase name ${p.name}` });
+      if (seen.has(p.name))
+        ctx.addIssue({ code: 'custom', path: ['phases', i, 'name'], message: `duplicate phase name ${p.name}` });
       seen.add(p.name);
     });
   });
@@ -41,11 +43,37 @@ export interface WorkflowRow {
   updatedAt: Date;
 }
 
+export const workflowOutSchema = z
+  .object({
+    id: idOut,
+    name: z.string(),
+    phases: z.array(
+      z.object({
+        name: z.string(),
+        env: z.record(z.string(), secretReferenceSchema).meta({
+          description: 'A literal, `secret:<name>`, or a hidden reference to a secret the caller may not read.',
+        }),
+      }),
+    ),
+    createdAt: dateTimeOut,
+    updatedAt: dateTimeOut,
+  })
+  .meta({ id: 'Workflow' });
+
+export const workflowEnvelopeSchema = z.object({ workflow: workflowOutSchema });
+export const workflowPageSchema = pageOf(workflowOutSchema, 'WorkflowPage');
+
 /** `readableSecrets`: the secret names the caller may read; other `secret:` references are shown hidden. */
-export const workflowJson = (w: WorkflowRow, readableSecrets: ReadonlySet<string>) => ({
+export const workflowJson = (
+  w: WorkflowRow,
+  readableSecrets: ReadonlySet<string>,
+): z.infer<typeof workflowOutSchema> => ({
   id: w.id,
   name: w.name,
-  phases: w.phases.map((phase) => ({ name: phase.name, env: presentEnv(phase.env, (name) => readableSecrets.has(name)) })),
+  phases: w.phases.map((phase) => ({
+    name: phase.name,
+    env: presentEnv(phase.env, (name) => readableSecrets.has(name)),
+  })),
   createdAt: w.createdAt.toISOString(),
   updatedAt: w.updatedAt.toISOString(),
 });
@@ -55,6 +83,8 @@ export const secretReferences = (w: Pick<WorkflowInput, 'phases'>) =>
   w.phases.flatMap((phase, i) =>
     Object.entries(phase.env).flatMap(([key, raw]) => {
       const src = parseEnvSource(raw);
-      return src.kind === 'secret' ? [{ name: src.name, phase: phase.name, env: key, path: `phases[${i}].env.${key}` }] : [];
+      return src.kind === 'secret'
+        ? [{ name: src.name, phase: phase.name, env: key, path: `phases[${i}].env.${key}` }]
+        : [];
     }),
   );

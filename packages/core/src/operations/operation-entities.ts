@@ -1,8 +1,10 @@
 import { EntitySchema } from 'typeorm';
+import { z } from 'zod';
 
 export const OPERATION_KINDS = ['create', 'update_value', 'delete'] as const;
 export type OperationKind = (typeof OPERATION_KINDS)[number];
-export type OperationStatus = 'queued' | 'running' | 'succeeded' | 'failed';
+export const OPERATION_STATUSES = ['queued', 'running', 'succeeded', 'failed'] as const;
+export type OperationStatus = (typeof OPERATION_STATUSES)[number];
 
 export interface OperationActor {
   type: 'user' | 'token' | 'system';
@@ -98,15 +100,23 @@ export const operationRowFromSql = (raw: Record<string, unknown>): OperationRow 
   };
 };
 
-export interface OperationJson {
-  id: string;
-  kind: OperationKind;
-  secretName: string;
-  status: OperationStatus;
-  error?: { code: string; message: string };
-  createdAt: string;
-  finishedAt: string | null;
-}
+/** The public shape of an operation (`GET /operations/{id}`). */
+export const operationSchema = z
+  .object({
+    id: z.guid(),
+    kind: z.enum(OPERATION_KINDS),
+    secretName: z.string(),
+    status: z.enum(OPERATION_STATUSES),
+    error: z
+      .object({ code: z.string(), message: z.string() })
+      .optional()
+      .meta({ description: 'Present when the operation failed; never contains a value.' }),
+    createdAt: z.iso.datetime(),
+    finishedAt: z.iso.datetime().nullable(),
+  })
+  .meta({ id: 'Operation', description: 'An asynchronous write to the secret store.' });
+
+export type OperationJson = z.infer<typeof operationSchema>;
 
 export const operationJson = (o: OperationRow): OperationJson => ({
   id: o.id,
