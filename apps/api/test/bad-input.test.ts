@@ -228,6 +228,34 @@ describe('text that cannot be stored', () => {
     expect(ok.body.secret.description).toBe('line one\n\tline two 😀');
   });
 
+  it('refuses control characters in a policy name and description as everywhere else', async () => {
+    const ctx = await setup();
+    const before = await visibleState(ctx.admin);
+    const statements = [{ effect: 'allow', actions: ['secrets:read'], principals: '*' }];
+    expectNamed(await ctx.admin.post('/api/v1/policies', { name: 'bell\u0007', statements }), 'name');
+    expectNamed(
+      await ctx.admin.post('/api/v1/policies', { name: 'p', description: 'escape \u001b[31m', statements }),
+      'description',
+    );
+    expect(await visibleState(ctx.admin)).toEqual(before);
+    const ok = await ctx.admin.post('/api/v1/policies', { name: 'p', description: 'line one\n\tline two', statements });
+    expect(ok.status).toBe(201);
+  });
+
+  it('answers a __proto__ key (which every schema would silently drop) with 400 naming it', async () => {
+    const ctx = await setup();
+    const before = await visibleState(ctx.admin);
+    const raw = (method: string, path: string, json: string, client = ctx.admin) =>
+      client.request(method, path, json);
+    expectNamed(await raw('POST', '/api/v1/secrets', '{"name":"proto","value":"v","tags":{"__proto__":"x"}}'), 'tags.__proto__');
+    expectNamed(await raw('PATCH', '/api/v1/secrets/db-password', '{"tags":{"env":"a","__proto__":"x"}}'), 'tags.__proto__');
+    expectNamed(
+      await raw('POST', '/api/v1/me/permissions', '{"checks":[{"action":"secrets:read","tags":{"__proto__":{"a":"b"}}}]}'),
+      'checks[0].tags.__proto__',
+    );
+    expect(await visibleState(ctx.admin)).toEqual(before);
+  });
+
   it('names a NUL in an object key by the object holding it', async () => {
     const ctx = await setup();
     expectNamed(await ctx.admin.patch('/api/v1/secrets/db-password', { tags: { [`e${NUL}nv`]: 'x' } }), 'tags');

@@ -368,13 +368,19 @@ export const parsePolicyDocument = (input: unknown): ParseResult => {
     ? readString(input.name, ['name'], issues, {
         min: 1,
         max: MAX_NAME_LENGTH,
-        pattern: /\S/,
-        patternHint: 'must not be blank',
+        // Not blank, and no control character (as every other name in the API).
+        pattern: /^[^\p{Cc}]*[^\p{Cc}\s][^\p{Cc}]*$/u,
+        patternHint: 'must not be blank or contain control characters',
       })
     : (issues.add(['name'], 'is required'), undefined);
 
   const description = has(input, 'description')
-    ? readString(input.description, ['description'], issues, { min: 0, max: MAX_DESCRIPTION_LENGTH })
+    ? readString(input.description, ['description'], issues, {
+        min: 0,
+        max: MAX_DESCRIPTION_LENGTH,
+        pattern: /^[^\0-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$/,
+        patternHint: 'must not contain control characters other than tab and newline',
+      })
     : undefined;
 
   let statements: PolicyStatement[] | undefined;

@@ -44,7 +44,7 @@ export interface TextProblem {
 
 /**
  * The first string or object key in decoded input (a JSON body, a query) that can never be
- * stored, with its field path. Runs before any schema, so a field a schema forgets is still safe.
+ * stored (or would be silently dropped: a `__proto__` key), with its field path. Runs before any schema, so a field a schema forgets is still safe.
  * Iterative, so deeply nested input cannot exhaust the stack.
  */
 export const findUnstorableText = (input: unknown): TextProblem | undefined => {
@@ -75,7 +75,10 @@ export const findUnstorableText = (input: unknown): TextProblem | undefined => {
         const reason = unstorableTextReason(key);
         // The key itself cannot be part of the path: it is what cannot be shown.
         if (reason) return { path: pathOf(node), message: `keys ${reason}` };
-        stack.push({ value: child, key, parent: node });
+        const childNode = { value: child, key, parent: node };
+        // JSON.parse makes `__proto__` an own key; zod records and objects drop it silently.
+        if (key === '__proto__') return { path: pathOf(childNode), message: 'is not an accepted key' };
+        stack.push(childNode);
       }
     }
   }
