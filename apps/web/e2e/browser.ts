@@ -19,6 +19,8 @@ export interface Watched {
   page: Page;
   context: BrowserContext;
   messages: string[];
+  /** Every URL the page requested since the last step, whether or not the request completed. */
+  requests: string[];
 }
 
 /** A page whose console messages, page errors and failed requests are all recorded. */
@@ -26,25 +28,69 @@ export const watchedPage = async (browser: Browser, baseURL: string): Promise<Wa
   const context = await browser.newContext({ baseURL, viewport: { width: 1360, height: 900 }, colorScheme: 'light' });
   // Short waits: a missing element fails the step quickly instead of stalling the run.
   context.setDefaultTimeout(8_000);
+  // Room for every request of the run in the resource timing buffer (250 by default, after which
+  // new entries are dropped), so the URL check below sees them all.
+  await context.addInitScript(() => performance.setResourceTimingBufferSize(100_000));
   const page = await context.newPage();
   const messages: string[] = [];
+  const requests: string[] = [];
+  page.on('request', (r) => requests.push(r.url()));
   page.on('console', (m: ConsoleMessage) => messages.push(`${m.type()}: ${m.text()}`));
   page.on('pageerror', (e) => messages.push(`pageerror: ${e.message}`));
   page.on('response', (r) => {
     if (r.status() >= 400) messages.push(`http ${r.status()} ${r.request().method()} ${new URL(r.url()).pathname}`);
   });
-  return { page, context, messages };
+  return { page, context, messages, requests };
 };
 
-/** Nothing of the canary in the page's HTML, URL, local/session storage or console; no console errors or warnings. */
+/**
+ * Every query's and mutation's state in the console's TanStack Query cache, serialised (errors with
+ * their message and own fields, which JSON.stringify alone drops). Null when the page has no client.
+ */
+const queryCacheOf = (page: Page): Promise<string | null> =>
+  page.evaluate(() => {
+    const qc = window.__TANSTACK_QUERY_CLIENT__;
+    if (!qc) return null;
+    const plain = (_key: string, v: unknown) => {
+      if (v instanceof Error) return { ...v, name: v.name, message: v.message };
+      if (v instanceof Map) return [...v.entries()];
+      if (v instanceof Set) return [...v];
+      return v;
+    };
+    return JSON.stringify(
+      {
+        queries: qc.getQueryCache().getAll().map((q) => ({ queryKey: q.queryKey, data: q.state.data, error: q.state.error })),
+        mutations: qc.getMutationCache().getAll().map((m) => ({
+          mutationKey: m.options.mutationKey,
+          variables: m.state.variables,
+          data: m.state.data,
+          error: m.state.error,
+        })),
+      },
+      plain,
+    );
+  });
+
+/**
+ * Nothing of the canary in the page's HTML, URL, the URLs it fetched, local/session storage, the
+ * TanStack Query cache or the console; no console errors or warnings.
+ */
 export const assertClean = async (w: Watched, canaries: string[], step: string, allow: RegExp[] = []) => {
   const html = await w.page.content();
   const storage = await w.page.evaluate(() => JSON.stringify({ local: { ...localStorage }, session: { ...sessionStorage } }));
   const url = w.page.url();
+  // Resource timing lists only requests that completed (a fetch whose body was never read is
+  // missing), so the URLs Playwright saw requested are checked too.
+  const fetched = [...(await w.page.evaluate(() => performance.getEntriesByType('resource').map((e) => e.name))), ...w.requests];
+  const cache = await queryCacheOf(w.page);
+  // Every step is on a console page, so the client must be there: a missing hook would make the cache check vacuous.
+  expect(cache, `${step}: the page exposes its QueryClient on window.__TANSTACK_QUERY_CLIENT__`).not.toBeNull();
   for (const canary of canaries) {
     expect(html.includes(canary), `${step}: canary in the page HTML`).toBe(false);
     expect(storage.includes(canary), `${step}: canary in web storage`).toBe(false);
     expect(url.includes(canary), `${step}: canary in the URL`).toBe(false);
+    expect(fetched.filter((u) => u.includes(canary)), `${step}: canary in a fetched URL`).toEqual([]);
+    expect(cache?.includes(canary), `${step}: canary in the TanStack Query cache`).toBe(false);
     expect(w.messages.some((m) => m.includes(canary)), `${step}: canary in the console`).toBe(false);
   }
   // Chromium logs every failed fetch as "Failed to load resource"; the `http …` lines say which
@@ -56,6 +102,7 @@ export const assertClean = async (w: Watched, canaries: string[], step: string, 
   );
   // Each step answers for the messages since the previous one.
   w.messages.length = 0;
+  w.requests.length = 0;
   expect(problems, `${step}: console errors or warnings`).toEqual([]);
 };
 

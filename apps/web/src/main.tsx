@@ -20,6 +20,16 @@ const queryClient = new QueryClient({
 });
 const router = createRouter(queryClient);
 
+// The hook the TanStack Query devtools extension reads, so the cache can be inspected in a running
+// console (the end-to-end test reads it too, to check that no secret value is ever cached). It holds
+// only what the page already shows; values are never put in the cache.
+declare global {
+  interface Window {
+    __TANSTACK_QUERY_CLIENT__?: QueryClient;
+  }
+}
+window.__TANSTACK_QUERY_CLIENT__ = queryClient;
+
 // A 401 from any call: the session expired. Forget it; the signed-in layout then sends the person
 // to /sign-in with the page they were on as the return address.
 setSessionExpiredHandler(() => endSession(queryClient));
