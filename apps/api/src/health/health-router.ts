@@ -21,12 +21,9 @@ const withTimeout = (p: Promise<void>, ms: number) =>
     );
   });
 
-/** /healthz (alive), /readyz (dependencies reachable), /metrics (Prometheus). No auth. */
+/** /readyz (dependencies reachable), /metrics (Prometheus). No auth. `/healthz` is answered in server.ts, before logging and metrics. */
 export const healthRouter = (deps: { checks: ReadinessCheck[]; metrics: Metrics }): Router => {
   const r = Router();
-  r.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
   r.get('/readyz', async (_req, res) => {
     const results = await Promise.all(
       deps.checks.map(async (c) => {
