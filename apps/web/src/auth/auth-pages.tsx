@@ -1,14 +1,15 @@
 import { zodResolver } from '@hookform/resolvers/zod';
 import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { useForm, type FieldValues, type Path, type UseFormSetError } from 'react-hook-form';
+import { useForm } from 'react-hook-form';
 import { Link, Navigate, useNavigate, useSearchParams } from 'react-router';
 import { z } from 'zod';
 import { api } from '../api/client';
-import { ApiError, problemOf, splitFieldErrors, type Problem } from '../api/problem';
+import { ApiError, type Problem } from '../api/problem';
 import { safeReturnTo, startSession, useMe } from '../app/session';
 import { TextField } from '../ui/field';
 import { ProblemAlert } from '../ui/problem-alert';
+import { applyProblem, fieldsIn } from '../ui/form-problem';
 
 export const signInSchema = z.object({
   email: z.string().trim().min(1, 'Enter your email'),
@@ -28,14 +29,6 @@ const COOKIE_NOT_KEPT: Problem = {
   title: 'Session not kept',
   status: 0,
   detail: 'The server accepted you, but the browser did not keep the session cookie. Open the console at the address NEMBL_PUBLIC_URL names.',
-};
-
-/** Puts the API's `errors[].path` next to the fields they name; returns the problem for the alert. */
-export const applyProblem = <T extends FieldValues>(err: unknown, fields: readonly string[], setError: UseFormSetError<T>): Problem => {
-  const problem = problemOf(err);
-  const { byField, other } = splitFieldErrors(problem, (p) => fields.includes(p));
-  for (const e of byField) setError(e.path as Path<T>, { type: 'server', message: e.message });
-  return { ...problem, errors: other.length || byField.length ? other : problem.errors ?? [] };
 };
 
 function AuthShell({ title, children }: { title: string; children: React.ReactNode }) {
@@ -78,7 +71,7 @@ export function SignInPage() {
       await after();
     } catch (err) {
       form.resetField('password');
-      setProblem(applyProblem(err, ['email', 'password'], form.setError));
+      setProblem(applyProblem(err, form.setError, { isField: fieldsIn(['email', 'password']) }));
     }
   });
 
@@ -116,7 +109,7 @@ export function SignUpPage() {
       await after();
     } catch (err) {
       form.resetField('password');
-      setProblem(applyProblem(err, ['companyName', 'name', 'email', 'password'], form.setError));
+      setProblem(applyProblem(err, form.setError, { isField: fieldsIn(['companyName', 'name', 'email', 'password']) }));
     }
   });
 

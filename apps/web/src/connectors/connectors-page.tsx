@@ -1,17 +1,18 @@
 import { zodResolver } from '@hookform/resolvers/zod';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { useForm, type Path } from 'react-hook-form';
+import { useForm } from 'react-hook-form';
 import { z } from 'zod';
 import { secretNameSchema } from '@nembl/core/schemas';
 import { api, unwrap, type Schemas } from '../api/client';
-import { problemOf, splitFieldErrors, type Problem } from '../api/problem';
+import { problemOf, type Problem } from '../api/problem';
 import { PermButton, usePermissions } from '../app/permissions';
 import { useSecretNames } from '../secrets/secret-queries';
 import { Dialog } from '../ui/dialog';
 import { SelectField, TextField } from '../ui/field';
 import { formatDateTime } from '../ui/format';
 import { ProblemAlert } from '../ui/problem-alert';
+import { applyProblem, fieldsIn, FormActions } from '../ui/form-problem';
 
 const KINDS = [
   { value: 'github', label: 'GitHub' },
@@ -123,11 +124,12 @@ function CreateConnectorDialog({ open, onOpenChange }: { open: boolean; onOpenCh
       form.reset();
       onOpenChange(false);
     } catch (err) {
-      const p = problemOf(err);
-      const mapped = { ...p, errors: (p.errors ?? []).map((e) => ({ ...e, path: e.path === 'config.baseUrl' ? 'baseUrl' : e.path })) };
-      const { byField, other } = splitFieldErrors(mapped, (x) => ['name', 'kind', 'baseUrl', 'authSecret'].includes(x));
-      for (const e of byField) form.setError(e.path as Path<ConnectorForm>, { type: 'server', message: e.message });
-      setProblem({ ...p, errors: other });
+      setProblem(
+        applyProblem(err, form.setError, {
+          isField: fieldsIn(['name', 'kind', 'baseUrl', 'authSecret']),
+          toFormPath: (path) => (path === 'config.baseUrl' ? 'baseUrl' : path),
+        }),
+      );
     }
   });
 
@@ -147,14 +149,7 @@ function CreateConnectorDialog({ open, onOpenChange }: { open: boolean; onOpenCh
             {...form.register('authSecret')}
           />
         </fieldset>
-        <div className="actions">
-          <button type="submit" disabled={isSubmitting}>
-            Save
-          </button>
-          <button type="button" className="secondary" onClick={() => onOpenChange(false)}>
-            Cancel
-          </button>
-        </div>
+        <FormActions busy={isSubmitting} onCancel={() => onOpenChange(false)} />
       </form>
     </Dialog>
   );

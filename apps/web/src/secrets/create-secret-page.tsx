@@ -1,11 +1,11 @@
 import { zodResolver } from '@hookform/resolvers/zod';
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
-import { useForm, type Path } from 'react-hook-form';
+import { useForm } from 'react-hook-form';
 import { useNavigate, useSearchParams } from 'react-router';
 import { secretNameSchema } from '@nembl/core/schemas';
 import { api, withStatus, type Operation } from '../api/client';
-import { problemOf, splitFieldErrors, type Problem } from '../api/problem';
+import { type Problem } from '../api/problem';
 import { usePermissions } from '../app/permissions';
 import { useMe } from '../app/session';
 import { SelectField, TextArea, TextField } from '../ui/field';
@@ -16,6 +16,7 @@ import { createSecretBody, createSecretFormSchema, emptyCreateSecretForm, formPa
 import { useUsers } from './secret-queries';
 import { TagRows } from './tag-rows';
 import { ValueField } from './value-field';
+import { applyProblem, FormActions } from '../ui/form-problem';
 
 const TYPE_OPTIONS = Object.entries(SECRET_TYPE_LABELS).map(([value, label]) => ({ value, label }));
 export const REMINDER_OPTIONS = [
@@ -79,11 +80,12 @@ export function CreateSecretPage() {
       form.reset(emptyCreateSecretForm());
       void navigate(`/settings/secrets/${encodeURIComponent(body.name)}`, { state: { created: true } });
     } catch (err) {
-      const p = problemOf(err);
-      const paths = { ...p, errors: (p.errors ?? []).map((e) => ({ ...e, path: formPathOf(e.path, values.tags) })) };
-      const { byField, other } = splitFieldErrors(paths, (path) => FIELDS.includes(path) || /^tags\.\d+\.key$/.test(path));
-      for (const e of byField) form.setError(e.path as Path<CreateSecretForm>, { type: 'server', message: e.message });
-      setProblem({ ...p, errors: other });
+      setProblem(
+        applyProblem(err, form.setError, {
+          isField: (path) => FIELDS.includes(path) || /^tags\.\d+\.key$/.test(path),
+          toFormPath: (path) => formPathOf(path, values.tags),
+        }),
+      );
     } finally {
       setProgress((op) => (op && op.status !== 'succeeded' && op.status !== 'failed' ? op : null));
     }
@@ -147,14 +149,7 @@ export function CreateSecretPage() {
             </span>
           </div>
         )}
-        <div className="actions">
-          <button type="submit" disabled={isSubmitting}>
-            {isSubmitting ? 'Saving…' : 'Save'}
-          </button>
-          <button type="button" className="secondary" onClick={cancel}>
-            Cancel
-          </button>
-        </div>
+        <FormActions busy={isSubmitting} busyLabel="Saving…" onCancel={cancel} />
       </form>
     </>
   );

@@ -1,8 +1,8 @@
 import { zodResolver } from '@hookform/resolvers/zod';
 import { useEffect, useState } from 'react';
-import { useForm, type Path } from 'react-hook-form';
+import { useForm } from 'react-hook-form';
 import { api, unwrap, withStatus, type Operation, type Schemas, type Secret } from '../api/client';
-import { problemOf, splitFieldErrors, type Problem } from '../api/problem';
+import { problemOf, type Problem } from '../api/problem';
 import { usePermissions } from '../app/permissions';
 import { Dialog } from '../ui/dialog';
 import { SelectField, TextArea, TextField } from '../ui/field';
@@ -14,6 +14,7 @@ import { useUsers } from './secret-queries';
 import { BoundList } from './secret-detail-page';
 import { TagRows } from './tag-rows';
 import { ValueField } from './value-field';
+import { applyProblem, fieldsIn, FormActions } from '../ui/form-problem';
 
 interface DialogProps {
   open: boolean;
@@ -65,10 +66,7 @@ export function UpdateValueDialog({ name, open, onOpenChange, onDone }: DialogPr
       onOpenChange(false);
       onDone(`Value updated. New version ${(res.data as { secret?: Secret }).secret?.version ?? ''} takes effect immediately for new retrievals.`);
     } catch (err) {
-      const p = problemOf(err);
-      const { byField, other } = splitFieldErrors(p, (path) => path === 'value');
-      for (const e of byField) form.setError('value', { type: 'server', message: e.message });
-      setProblem({ ...p, errors: other });
+      setProblem(applyProblem(err, form.setError, { isField: fieldsIn(['value']) }));
     }
   });
 
@@ -85,14 +83,7 @@ export function UpdateValueDialog({ name, open, onOpenChange, onDone }: DialogPr
         />
         <p className="note">The new value takes effect immediately for new retrievals; runs already started keep the version they resolved.</p>
         <Progress op={progress} label="Updating value" />
-        <div className="actions">
-          <button type="submit" disabled={isSubmitting}>
-            {isSubmitting ? 'Saving…' : 'Save'}
-          </button>
-          <button type="button" className="secondary" onClick={() => onOpenChange(false)}>
-            Cancel
-          </button>
-        </div>
+        <FormActions busy={isSubmitting} busyLabel="Saving…" onCancel={() => onOpenChange(false)} />
       </form>
     </Dialog>
   );
@@ -133,10 +124,7 @@ export function ReminderDialog({ secret, open, onOpenChange, onDone }: DialogPro
       onOpenChange(false);
       onDone(`Rotation reminder set: every ${intervalDays} days.`);
     } catch (err) {
-      const p = problemOf(err);
-      const { byField, other } = splitFieldErrors(p, (x) => x === 'intervalDays');
-      for (const e of byField) form.setError('customDays', { type: 'server', message: e.message });
-      setProblem({ ...p, errors: other });
+      setProblem(applyProblem(err, form.setError, { isField: fieldsIn(['customDays']), toFormPath: (path) => (path === 'intervalDays' ? 'customDays' : path) }));
     }
   });
   const remove = async () => {
@@ -200,11 +188,12 @@ export function EditSecretDialog({ secret, open, onOpenChange, onDone }: DialogP
       onOpenChange(false);
       onDone('Secret updated.');
     } catch (err) {
-      const p = problemOf(err);
-      const mapped = { ...p, errors: (p.errors ?? []).map((e) => ({ ...e, path: formPathOf(e.path, v.tags) })) };
-      const { byField, other } = splitFieldErrors(mapped, (x) => ['type', 'description', 'owners'].includes(x) || /^tags\.\d+\.key$/.test(x));
-      for (const e of byField) form.setError(e.path as Path<EditSecretForm>, { type: 'server', message: e.message });
-      setProblem({ ...p, errors: other });
+      setProblem(
+        applyProblem(err, form.setError, {
+          isField: (x) => ['type', 'description', 'owners'].includes(x) || /^tags\.\d+\.key$/.test(x),
+          toFormPath: (path) => formPathOf(path, v.tags),
+        }),
+      );
     }
   });
 
@@ -227,14 +216,7 @@ export function EditSecretDialog({ secret, open, onOpenChange, onDone }: DialogP
             </div>
           </fieldset>
         )}
-        <div className="actions">
-          <button type="submit" disabled={isSubmitting}>
-            Save
-          </button>
-          <button type="button" className="secondary" onClick={() => onOpenChange(false)}>
-            Cancel
-          </button>
-        </div>
+        <FormActions busy={isSubmitting} onCancel={() => onOpenChange(false)} />
       </form>
     </Dialog>
   );

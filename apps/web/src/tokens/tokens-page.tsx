@@ -1,16 +1,17 @@
 import { zodResolver } from '@hookform/resolvers/zod';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
-import { useForm, type Path } from 'react-hook-form';
+import { useForm } from 'react-hook-form';
 import { z } from 'zod';
 import { api, unwrap } from '../api/client';
-import { problemOf, splitFieldErrors, type Problem } from '../api/problem';
+import { problemOf, type Problem } from '../api/problem';
 import { PermButton, usePermissions } from '../app/permissions';
 import { Dialog } from '../ui/dialog';
 import { TextField } from '../ui/field';
 import { formatDate, formatDateTime, splitList } from '../ui/format';
 import { ProblemAlert } from '../ui/problem-alert';
 import { RolesDatalist } from '../users/users-page';
+import { applyProblem, fieldsIn, FormActions, listItemToField } from '../ui/form-problem';
 
 export const tokenFormSchema = z.object({
   name: z.string().trim().min(1, 'Enter a token name').max(128),
@@ -116,11 +117,12 @@ function CreateTokenDialog({ open, onOpenChange }: { open: boolean; onOpenChange
       if (data) setCreated({ name: data.name, token: data.token });
       void qc.invalidateQueries({ queryKey: ['tokens'] });
     } catch (err) {
-      const p = problemOf(err);
-      const mapped = { ...p, errors: (p.errors ?? []).map((e) => ({ ...e, path: e.path === 'expiresAt' ? 'expires' : e.path.replace(/(\[\d+\]|\.\d+)$/, '') })) };
-      const { byField, other } = splitFieldErrors(mapped, (x) => ['name', 'roles', 'groups', 'expires'].includes(x));
-      for (const e of byField) form.setError(e.path as Path<TokenForm>, { type: 'server', message: e.message });
-      setProblem({ ...p, errors: other });
+      setProblem(
+        applyProblem(err, form.setError, {
+          isField: fieldsIn(['name', 'roles', 'groups', 'expires']),
+          toFormPath: (path) => (path === 'expiresAt' ? 'expires' : listItemToField(path)),
+        }),
+      );
     }
   });
 
@@ -162,14 +164,7 @@ function CreateTokenDialog({ open, onOpenChange }: { open: boolean; onOpenChange
           <TextField label="Roles" list="known-roles" hint="Comma-separated; you can grant only roles you hold." error={errors.roles?.message} {...form.register('roles')} />
           <TextField label="Groups" hint="Comma-separated." error={errors.groups?.message} {...form.register('groups')} />
           <TextField label="Expires" type="date" hint="Optional. Leave empty for a token that does not expire." error={errors.expires?.message} {...form.register('expires')} />
-          <div className="actions">
-            <button type="submit" disabled={isSubmitting}>
-              Save
-            </button>
-            <button type="button" className="secondary" onClick={() => onOpenChange(false)}>
-              Cancel
-            </button>
-          </div>
+          <FormActions busy={isSubmitting} onCancel={() => onOpenChange(false)} />
         </form>
       )}
     </Dialog>

@@ -1,15 +1,16 @@
 import { zodResolver } from '@hookform/resolvers/zod';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { useForm, type Path } from 'react-hook-form';
+import { useForm } from 'react-hook-form';
 import { z } from 'zod';
 import { api, unwrap } from '../api/client';
-import { problemOf, splitFieldErrors, type Problem } from '../api/problem';
+import { problemOf, type Problem } from '../api/problem';
 import { PermButton, usePermissions } from '../app/permissions';
 import { Dialog } from '../ui/dialog';
 import { TextField } from '../ui/field';
 import { formatDate, splitList } from '../ui/format';
 import { ProblemAlert } from '../ui/problem-alert';
+import { applyProblem, fieldsIn, FormActions, listItemToField } from '../ui/form-problem';
 
 export const KNOWN_ROLES = ['Admin', 'Developer', 'Viewer', 'Runner'];
 
@@ -85,11 +86,7 @@ function CreateUserDialog({ open, onOpenChange }: { open: boolean; onOpenChange:
       void qc.invalidateQueries({ queryKey: ['users'] });
       onOpenChange(false);
     } catch (err) {
-      const p = problemOf(err);
-      const mapped = { ...p, errors: (p.errors ?? []).map((e) => ({ ...e, path: e.path.replace(/\[\d+\]$/, '').replace(/\.\d+$/, '') })) };
-      const { byField, other } = splitFieldErrors(mapped, (x) => ['email', 'name', 'password', 'roles', 'groups'].includes(x));
-      for (const e of byField) form.setError(e.path as Path<UserForm>, { type: 'server', message: e.message });
-      setProblem({ ...p, errors: other });
+      setProblem(applyProblem(err, form.setError, { isField: fieldsIn(['email', 'name', 'password', 'roles', 'groups']), toFormPath: listItemToField }));
       form.resetField('password');
     }
   });
@@ -103,14 +100,7 @@ function CreateUserDialog({ open, onOpenChange }: { open: boolean; onOpenChange:
         <TextField label="Password" type="password" autoComplete="new-password" hint="12 to 256 characters; they change it later." error={errors.password?.message} {...form.register('password')} />
         <TextField label="Roles" list="known-roles" hint="Comma-separated: Admin, Developer, Viewer, Runner or your own." error={errors.roles?.message} {...form.register('roles')} />
         <TextField label="Groups" hint="Comma-separated, e.g. platform, admins." error={errors.groups?.message} {...form.register('groups')} />
-        <div className="actions">
-          <button type="submit" disabled={isSubmitting}>
-            Save
-          </button>
-          <button type="button" className="secondary" onClick={() => onOpenChange(false)}>
-            Cancel
-          </button>
-        </div>
+        <FormActions busy={isSubmitting} onCancel={() => onOpenChange(false)} />
       </form>
     </Dialog>
   );

@@ -1,14 +1,15 @@
 import { zodResolver } from '@hookform/resolvers/zod';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { useFieldArray, useForm, type Control, type FieldErrors, type Path, type UseFormRegister, type UseFormWatch } from 'react-hook-form';
+import { useFieldArray, useForm, type Control, type FieldErrors, type UseFormRegister, type UseFormWatch } from 'react-hook-form';
 import { z } from 'zod';
 import { api, unwrap, type Schemas } from '../api/client';
-import { problemOf, splitFieldErrors, type Problem } from '../api/problem';
+import { problemOf, type Problem } from '../api/problem';
 import { PermButton, usePermissions } from '../app/permissions';
 import { useSecretNames } from '../secrets/secret-queries';
 import { SelectField, TextField } from '../ui/field';
 import { ProblemAlert } from '../ui/problem-alert';
+import { applyProblem } from '../ui/form-problem';
 
 const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
 
@@ -115,11 +116,12 @@ function WorkflowBuilder({ onClose }: { onClose: () => void }) {
       void qc.invalidateQueries({ queryKey: ['secret'] });
       onClose();
     } catch (err) {
-      const p = problemOf(err);
-      const mapped = { ...p, errors: (p.errors ?? []).map((e) => ({ ...e, path: formPath(e.path, v) })) };
-      const { byField, other } = splitFieldErrors(mapped, (x) => x === 'name' || /^phases\.\d+\.(name|vars\.\d+\.(name|secret))$/.test(x));
-      for (const e of byField) form.setError(e.path as Path<WorkflowForm>, { type: 'server', message: e.message });
-      setProblem({ ...p, errors: other });
+      setProblem(
+        applyProblem(err, form.setError, {
+          isField: (x) => x === 'name' || /^phases\.\d+\.(name|vars\.\d+\.(name|secret))$/.test(x),
+          toFormPath: (path) => formPath(path, v),
+        }),
+      );
     }
   });
   return (
