@@ -13,10 +13,9 @@
 // NODE_OPTIONS as the Docker image sets it (BENCH_NODE_OPTIONS, default --max-semi-space-size=2; set
 // it empty for Node's defaults), and removes everything at the end. Knobs: BENCH_N (500 sequential GETs per measure), BENCH_CREATES
 // (1000), BENCH_CONCURRENCY (20), BENCH_LIST_SECRETS (10000), BENCH_BUDGET_MS.
-import http from 'node:http';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
-import { defer, finish, log, startBench, stop, wallTimeLine } from './lib/run.mjs';
+import { defer, finish, log, startBench, wallTimeLine } from './lib/run.mjs';
 import { fixed as f, stats } from './lib/stats.mjs';
 import {
   childWarnings,
@@ -29,6 +28,7 @@ import {
   startSystem,
   stopChild,
 } from './lib/system.mjs';
+import { keepAliveClient } from './lib/http.mjs';
 
 const N = Number(process.env.BENCH_N ?? 500);
 const CREATES = Number(process.env.BENCH_CREATES ?? 1000);
@@ -39,40 +39,7 @@ const NODE_OPTIONS = process.env.BENCH_NODE_OPTIONS ?? '--max-semi-space-size=2'
 requireBuilt();
 startBench({ capMs: 600_000 });
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
-const request = (base, method, path, { headers = {}, body, timeoutMs = 30_000 } = {}) =>
-  new Promise((resolve, reject) => {
-    const payload = body !== undefined ? Buffer.from(JSON.stringify(body)) : undefined;
-    const req = http.request(
-      `${base}${path}`,
-      {
-        method,
-        agent,
-        headers: {
-          ...(payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {}),
-          ...headers,
-        },
-        signal: AbortSignal.any([stop.signal, AbortSignal.timeout(timeoutMs)]),
-      },
-      (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('error', reject);
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let json;
-          try {
-            json = /json/.test(res.headers['content-type'] ?? '') ? JSON.parse(text) : undefined;
-          } catch {
-            json = undefined;
-          }
-          resolve({ status: res.statusCode, headers: res.headers, json, text });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
+const { request } = keepAliveClient({ maxSockets: 256, timeoutMs: 30_000 });
 
 const sequential = async (n, fn) => {
   const xs = [];

@@ -28,6 +28,7 @@ import { performance } from 'node:perf_hooks';
 import { finish, log, scope, startBench, wallTimeLine } from './lib/run.mjs';
 import { fixed, stats } from './lib/stats.mjs';
 import { ROOT, expectStatus, mintToken, requireBuilt, signUp, startSystem } from './lib/system.mjs';
+import { fetchJson } from './lib/http.mjs';
 
 const START_N = Math.max(3, Number(process.env.BENCH_START_N ?? 20));
 const START_WARMUP = 3;
@@ -49,22 +50,7 @@ if (!existsSync(CLI_BUNDLE)) {
   process.exit(1);
 }
 
-const request = async (base, method, path, { headers = {}, body, timeoutMs = 20_000 } = {}) => {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    signal: AbortSignal.timeout(timeoutMs),
-  });
-  const text = await res.text();
-  let json;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, headers: res.headers, json, text };
-};
+const request = fetchJson;
 
 /** Runs a command with stdout piped here (counted, discarded); resolves with wall ms, bytes and a few checks. */
 const timedRun = (cmd, args, env, { collect } = {}) =>

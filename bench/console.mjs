@@ -15,9 +15,10 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import pg from 'pg';
 import { chromium } from 'playwright-core';
-import { checkStop, finish, log, scope, startBench, stop, wallTimeLine } from './lib/run.mjs';
+import { checkStop, finish, log, scope, startBench, wallTimeLine } from './lib/run.mjs';
 import { fixed as f, stats } from './lib/stats.mjs';
 import { expectStatus, mintToken, requireBuilt, ROOT, signUp, startSystem } from './lib/system.mjs';
+import { fetchJson } from './lib/http.mjs';
 
 const SECRETS = Number(process.env.BENCH_SECRETS ?? 10_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -28,22 +29,7 @@ const BUDGET_SIGN_IN_KB = 200;
 const BUDGET_FIRST_ROWS_MS = 300;
 const BUDGET_LONG_TASK_MS = 50;
 
-const request = async (base, method, path, { headers = {}, body, timeoutMs = 20_000 } = {}) => {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    signal: AbortSignal.any([stop.signal, AbortSignal.timeout(timeoutMs)]),
-  });
-  const text = await res.text();
-  let json;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, headers: res.headers, json, text };
-};
+const request = fetchJson;
 
 // ---------------------------------------------------------------------------------------------
 // Bundle: the entry chunk and its static imports are what /sign-in loads; each lazy route adds its

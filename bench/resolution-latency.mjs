@@ -49,7 +49,6 @@
 // REDIS_URL (redis://127.0.0.1:6379), BENCH_BUDGET_MS (270000: clean up and exit 2 after this long; capped there).
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import http from 'node:http';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { setMaxListeners } from 'node:events';
@@ -72,6 +71,7 @@ import {
   startSystem,
   stopChild,
 } from './lib/system.mjs';
+import { keepAliveClient } from './lib/http.mjs';
 
 const REFS = 10;
 const COLD_N = Math.max(1, Number(process.env.BENCH_COLD_N ?? 40));
@@ -110,43 +110,7 @@ const STORES = parseStores();
 // ---------------------------------------------------------------------------------------------
 // HTTP over keep-alive connections (one socket in practice: every call here is sequential or small)
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
-
-const request = (base, method, path, { headers = {}, body, timeoutMs = REQUEST_TIMEOUT_MS } = {}) =>
-  new Promise((resolve, reject) => {
-    const payload = body !== undefined ? Buffer.from(JSON.stringify(body)) : undefined;
-    const req = http.request(
-      `${base}${path}`,
-      {
-        method,
-        agent,
-        headers: {
-          ...(payload
-            ? { 'content-type': 'application/json', 'content-length': payload.length }
-            : { 'content-length': 0 }),
-          ...headers,
-        },
-        signal: AbortSignal.any([stop.signal, AbortSignal.timeout(timeoutMs)]),
-      },
-      (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('error', reject);
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let json;
-          try {
-            json = text && /json/.test(res.headers['content-type'] ?? '') ? JSON.parse(text) : undefined;
-          } catch {
-            json = undefined;
-          }
-          resolve({ status: res.statusCode, headers: res.headers, json, text });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
+const { agent, request } = keepAliveClient({ maxSockets: 16, timeoutMs: REQUEST_TIMEOUT_MS });
 
 /** Signs up a fresh company; returns an Admin token (setup) and a Runner token (runs, resolutions). */
 const serviceTokens = async (base) => {

@@ -36,12 +36,12 @@ import {
   signUp,
   startSystem,
 } from './lib/system.mjs';
+import { fetchJson } from './lib/http.mjs';
 
 const N = Number(process.env.BENCH_N ?? 200);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 10);
 const WRITE_WAIT_MS = process.env.NEMBL_WRITE_WAIT_MS;
 const POLL_EVERY_MS = 10;
-const REQUEST_TIMEOUT_MS = 20_000;
 const OPERATION_TIMEOUT_MS = 30_000;
 
 // The watchdog starts cleanup after BENCH_BUDGET_MS (capped at 270 s); a hard exit follows 25 s later.
@@ -52,22 +52,7 @@ const STORES = parseStores();
 // ---------------------------------------------------------------------------------------------
 // HTTP
 
-const request = async (base, method, path, { headers = {}, body, timeoutMs = REQUEST_TIMEOUT_MS } = {}) => {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    signal: AbortSignal.any([stop.signal, AbortSignal.timeout(timeoutMs)]),
-  });
-  const text = await res.text();
-  let json;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, headers: res.headers, json, text };
-};
+const request = fetchJson;
 
 // ---------------------------------------------------------------------------------------------
 // Measurement

@@ -9,7 +9,7 @@
 //
 //   npx turbo run build --output-logs=errors-only && node bench/write-quota.mjs
 import http from 'node:http';
-import { defer, finish, log, scope, startBench, stop, wallTimeLine } from './lib/run.mjs';
+import { finish, log, scope, startBench, wallTimeLine } from './lib/run.mjs';
 import { fixed as f } from './lib/stats.mjs';
 import { startMoto } from './lib/stores.mjs';
 import {
@@ -22,6 +22,7 @@ import {
   stopChild,
   WORKER_MAIN,
 } from './lib/system.mjs';
+import { keepAliveClient } from './lib/http.mjs';
 
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 3);
 // Below the production 45/50 by default: on a 2-core box three workers cannot reach 45 creates/s,
@@ -36,40 +37,7 @@ const QUOTA_BURST = Number(process.env.BENCH_QUOTA_BURST ?? QUOTA);
 requireBuilt();
 startBench({ capMs: 600_000 });
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-const request = (base, method, path, { headers = {}, body, timeoutMs = 30_000 } = {}) =>
-  new Promise((resolve, reject) => {
-    const payload = body !== undefined ? Buffer.from(JSON.stringify(body)) : undefined;
-    const req = http.request(
-      `${base}${path}`,
-      {
-        method,
-        agent,
-        headers: {
-          ...(payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {}),
-          ...headers,
-        },
-        signal: AbortSignal.any([stop.signal, AbortSignal.timeout(timeoutMs)]),
-      },
-      (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('error', reject);
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let json;
-          try {
-            json = /json/.test(res.headers['content-type'] ?? '') ? JSON.parse(text) : undefined;
-          } catch {
-            json = undefined;
-          }
-          resolve({ status: res.statusCode, headers: res.headers, json, text });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
+const { request } = keepAliveClient({ maxSockets: 64, timeoutMs: 30_000 });
 
 /** A proxy in front of moto that throttles write calls above `quota`/s and records every write. */
 const startQuotaProxy = async (target, quota, burst) => {
