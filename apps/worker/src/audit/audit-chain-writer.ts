@@ -18,7 +18,7 @@ export const auditChainWriterFactory = ({ dataSource, logger }: { dataSource: Da
   /** Must run inside a transaction: the head lock and the inserts commit together. */
   const appendInTransaction = async (em: EntityManager, companyId: string, events: readonly AuditEventPayload[]): Promise<AppendResult> => {
     await auditEventRepository.ensureHead(em, companyId, GENESIS_HASH);
-    const head = await auditEventRepository.lockHead(em, companyId);
+    const head = await auditEventRepository.findHead(em, companyId, true);
     if (!head) {
       // The company was deleted (its events went with it); nothing left to attach these to.
       logger.warn({ companyId, events: events.length }, 'dropping audit events of a deleted company');

@@ -30,7 +30,7 @@ export const auditRecordFromRow = (row: AuditEventRow): ChainedAuditRecord => ({
 
 type Queryable = Pick<EntityManager, 'query'>;
 
-/** The chain's writes. Each runs in the caller's transaction (`em`): head lock and inserts commit together. */
+/** The chain's statements. The writes run in the caller's transaction (`em`): head lock and inserts commit together. */
 export const auditEventRepository = {
   /** Creates the company's head at `genesisHash` unless it exists, or the company does not. */
   ensureHead: async (em: Queryable, companyId: string, genesisHash: string): Promise<void> => {
@@ -42,10 +42,10 @@ export const auditEventRepository = {
     );
   },
 
-  /** Locks the company's head until commit (appends to one company are serialized by it). */
-  lockHead: async (em: Queryable, companyId: string): Promise<ChainHead | undefined> => {
-    const rows: Array<{ seq: string; hash: string }> = await em.query(
-      `SELECT seq::text AS seq, hash FROM audit_chain_heads WHERE company_id = $1 FOR UPDATE`,
+  /** The company's head; with `lock`, locked until commit (appends to one company are serialized by it). */
+  findHead: async (q: Queryable, companyId: string, lock = false): Promise<ChainHead | undefined> => {
+    const rows: Array<{ seq: string; hash: string }> = await q.query(
+      `SELECT seq::text AS seq, hash FROM audit_chain_heads WHERE company_id = $1${lock ? ' FOR UPDATE' : ''}`,
       [companyId],
     );
     const row = rows[0];
