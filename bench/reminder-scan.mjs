@@ -106,9 +106,10 @@ async function main() {
   const ROOT = fileURLToPath(new URL('..', import.meta.url));
   const CORE = join(ROOT, 'packages/core/dist/index.js');
   const SCAN = join(ROOT, 'apps/worker/dist/reminders/reminder-scan.js');
+  const REPO = join(ROOT, 'apps/worker/dist/reminders/reminder-repository.js');
   const COMPOSE = join(ROOT, 'apps/worker/dist/compose.js');
   const ENV = join(ROOT, 'apps/worker/dist/env.js');
-  for (const p of [CORE, SCAN, COMPOSE, ENV]) {
+  for (const p of [CORE, SCAN, REPO, COMPOSE, ENV]) {
     if (!existsSync(p)) {
       process.stderr.write(`not built (${p}); run: npx turbo run build --output-logs=errors-only\n`);
       process.exit(1);
@@ -116,6 +117,7 @@ async function main() {
   }
   const core = await import(CORE);
   const { reminderScanFactory } = await import(SCAN);
+  const { reminderRepositoryFactory } = await import(REPO);
   const { composeWorker } = await import(COMPOSE);
   const { loadWorkerEnv } = await import(ENV);
   // pg and ioredis, loaded here rather than at the top to keep them out of the sink thread.
@@ -320,6 +322,7 @@ async function main() {
     };
     const scanner = reminderScanFactory({
       dataSource: instrumentedDs,
+      reminders: reminderRepositoryFactory({ dataSource: instrumentedDs }),
       emailQueue: instrumentedQueue,
       repeatDays: REPEAT_DAYS,
       logger,

@@ -22,6 +22,7 @@ import { sessionRepositoryFactory } from './auth/session-repository.js';
 import { authzServiceFactory } from './authz/authz-service.js';
 import { companyRepositoryFactory } from './companies/company-repository.js';
 import type { ApiEnv } from './env.js';
+import { healthRepositoryFactory } from './health/health-repository.js';
 import { metricsFactory } from './health/metrics.js';
 import { permissionServiceFactory } from './permissions/permission-service.js';
 import { policyRepositoryFactory } from './policies/policy-repository.js';
@@ -182,7 +183,7 @@ export const composeApi = (infra: ApiInfra) => {
     logger: infra.logger,
     metrics: metricsFactory({ defaultMetrics: infra.defaultMetrics ?? false }),
     readiness: [
-      { name: 'postgres', check: async () => void (await dataSource.query('SELECT 1')) },
+      { name: 'postgres', check: healthRepositoryFactory({ dataSource }).ping },
       { name: 'redis', check: async () => void (await redis.ping()) },
       { name: 'store', check: () => store.ping() },
     ],

@@ -21,6 +21,7 @@ import { jobSchedulesFactory } from './job-schedules.js';
 import { auditWorkerFactory } from './audit/audit-worker.js';
 import { reminderEmailProcessorFactory } from './reminders/reminder-email-processor.js';
 import { smtpMailerFactory, type Mailer } from './reminders/reminder-mailer.js';
+import { reminderRepositoryFactory } from './reminders/reminder-repository.js';
 import { REMINDER_EMAIL_JOB_OPTIONS, reminderScanFactory } from './reminders/reminder-scan.js';
 
 export interface WorkerInfra {
@@ -120,8 +121,10 @@ export const composeWorker = (infra: WorkerInfra) => {
   const mailer = infra.mailer ?? smtpMailerFactory({ url: env.SMTP_URL, from: env.NEMBL_MAIL_FROM });
   const scanQueue = createQueue(QueueName.ReminderScan, infra.queue);
   const emailQueue = createQueue(QueueName.ReminderEmail, infra.queue);
+  const reminderRepo = reminderRepositoryFactory({ dataSource });
   const reminders = reminderScanFactory({
     dataSource,
+    reminders: reminderRepo,
     emailQueue,
     repeatDays: env.NEMBL_REMINDER_REPEAT_DAYS,
     logger,
@@ -136,6 +139,7 @@ export const composeWorker = (infra: WorkerInfra) => {
   });
   const sendReminder = reminderEmailProcessorFactory({
     dataSource,
+    reminders: reminderRepo,
     mailer,
     audit,
     publicUrl: env.NEMBL_PUBLIC_URL,

@@ -1,5 +1,6 @@
 import {
   AUDIT_EVENT_COLUMNS,
+  auditEventRepository,
   auditRecordFromRow,
   type AuditEventRow,
   type ChainedAuditRecord,
@@ -80,14 +81,7 @@ export const auditRepositoryFactory = ({ dataSource }: { dataSource: DataSource 
     return rows.map(auditRecordFromRow);
   },
 
-  head: async (companyId: string): Promise<ChainHead | undefined> => {
-    const rows: Array<{ seq: string; hash: string }> = await dataSource.query(
-      `SELECT seq::text AS seq, hash FROM audit_chain_heads WHERE company_id = $1`,
-      [companyId],
-    );
-    const row = rows[0];
-    return row ? { seq: Number(row.seq), hash: row.hash } : undefined;
-  },
+  head: (companyId: string): Promise<ChainHead | undefined> => auditEventRepository.findHead(dataSource.manager, companyId),
 
   /** The next `size` events of the chain after `afterSeq`, up to `maxSeq` (when given), in seq order. */
   chainChunk: async (

@@ -5,8 +5,6 @@ import { hashPassword } from '../auth/credential-fns.js';
 import type { CompanyRepository } from '../companies/company-repository.js';
 import type { UserRepository } from '../users/user-repository.js';
 
-const BOOTSTRAP_LOCK = 7_311_990_002;
-
 export interface BootstrapResult {
   created: boolean;
   email: string;
@@ -28,9 +26,8 @@ export const bootstrapFirstCompany = async (deps: {
   password: string | undefined;
 }): Promise<BootstrapResult> =>
   deps.dataSource.transaction(async (em) => {
-    await em.query('SELECT pg_advisory_xact_lock($1)', [BOOTSTRAP_LOCK]);
-    const existing: Array<{ n: string }> = await em.query('SELECT count(*) AS n FROM companies');
-    if (Number(existing[0]?.n ?? 0) > 0) return { created: false, email: deps.email };
+    await deps.companies.lockBootstrap(em);
+    if (await deps.companies.anyExists(em)) return { created: false, email: deps.email };
     const generatedPassword = deps.password ? undefined : randomBytes(18).toString('base64url');
     const company = await deps.companies.create(em, deps.company);
     await deps.users.insert(em, company.id, {

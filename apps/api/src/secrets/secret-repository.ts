@@ -1,5 +1,6 @@
 import {
   ConflictError,
+  dueAtSql,
   operationRowFromSql,
   returnedRows,
   secretRowFromSql,
@@ -142,10 +143,8 @@ export const secretRepositoryFactory = ({ dataSource }: { dataSource: DataSource
       const rows = returnedRows<Record<string, unknown>>(
         await em.query(
           `UPDATE secrets SET reminder_interval_days = $2::int,
-                  reminder_next_due_at = CASE WHEN $2::int IS NULL OR last_rotated_at IS NULL THEN NULL
-                                              ELSE last_rotated_at + make_interval(days => $2::int) END,
-                  reminder_next_notify_at = CASE WHEN $2::int IS NULL OR last_rotated_at IS NULL THEN NULL
-                                              ELSE last_rotated_at + make_interval(days => $2::int) END,
+                  reminder_next_due_at = ${dueAtSql('last_rotated_at', '$2::int')},
+                  reminder_next_notify_at = ${dueAtSql('last_rotated_at', '$2::int')},
                   reminder_notified_due_at = NULL, reminder_notified_n = NULL, reminder_last_error = NULL,
                   updated_at = now()
             WHERE id = $1 RETURNING *`,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { appendToChain, GENESIS_HASH, insertAuditRecords, type AuditEventPayload, type Logger } from '@nembl/core';
+import { appendToChain, auditEventRepository, GENESIS_HASH, type AuditEventPayload, type Logger } from '@nembl/core';
 import type { DataSource, EntityManager } from 'typeorm';
 
 export interface AppendResult {
@@ -17,29 +17,15 @@ export interface AppendResult {
 export const auditChainWriterFactory = ({ dataSource, logger }: { dataSource: DataSource; logger: Logger }) => {
   /** Must run inside a transaction: the head lock and the inserts commit together. */
   const appendInTransaction = async (em: EntityManager, companyId: string, events: readonly AuditEventPayload[]): Promise<AppendResult> => {
-    await em.query(
-      `INSERT INTO audit_chain_heads (company_id, seq, hash)
-       SELECT $1, 0, $2 WHERE EXISTS (SELECT 1 FROM companies WHERE id = $1)
-       ON CONFLICT (company_id) DO NOTHING`,
-      [companyId, GENESIS_HASH],
-    );
-    const heads: Array<{ seq: string; hash: string }> = await em.query(
-      `SELECT seq::text AS seq, hash FROM audit_chain_heads WHERE company_id = $1 FOR UPDATE`,
-      [companyId],
-    );
-    const head = heads[0];
+    await auditEventRepository.ensureHead(em, companyId, GENESIS_HASH);
+    const head = await auditEventRepository.findHead(em, companyId, true);
     if (!head) {
       // The company was deleted (its events went with it); nothing left to attach these to.
       logger.warn({ companyId, events: events.length }, 'dropping audit events of a deleted company');
       return { written: 0, duplicates: events.length };
     }
     // Under the head lock every earlier append for this company has committed, so this sees them all.
-    const keys = [...new Set(events.map((e) => e.idempotencyKey))];
-    const stored: Array<{ idempotency_key: string }> = await em.query(
-      `SELECT idempotency_key FROM audit_events WHERE idempotency_key = ANY($1::text[])`,
-      [keys],
-    );
-    const seen = new Set(stored.map((r) => r.idempotency_key));
+    const seen = await auditEventRepository.storedKeys(em, [...new Set(events.map((e) => e.idempotencyKey))]);
     const fresh: AuditEventPayload[] = [];
     for (const e of events) {
       if (seen.has(e.idempotencyKey)) continue;
@@ -48,18 +34,14 @@ export const auditChainWriterFactory = ({ dataSource, logger }: { dataSource: Da
     }
     if (fresh.length === 0) return { written: 0, duplicates: events.length };
 
-    const chained = appendToChain({ seq: Number(head.seq), hash: head.hash }, fresh, randomUUID);
-    const inserted = await insertAuditRecords(em, chained.records);
+    const chained = appendToChain(head, fresh, randomUUID);
+    const inserted = await auditEventRepository.insert(em, chained.records);
     if (inserted.size !== chained.records.length) {
       // Only possible if a key was stored under another company meanwhile. Roll back rather than
       // leave a gap in the chain; the retry's duplicate check then skips that event.
       throw new Error('audit idempotency key written concurrently; retrying the batch');
     }
-    await em.query(`UPDATE audit_chain_heads SET seq = $2, hash = $3 WHERE company_id = $1`, [
-      companyId,
-      chained.head.seq,
-      chained.head.hash,
-    ]);
+    await auditEventRepository.moveHead(em, companyId, chained.head);
     return { written: fresh.length, duplicates: events.length - fresh.length };
   };
 

@@ -1,15 +1,14 @@
-import { auditEventPayloadSchema, type AuditEventPayload, type Logger } from '@nembl/core';
+import {
+  auditEventPayloadSchema,
+  auditOutboxRepository,
+  type AuditEventPayload,
+  type ClaimedOutboxRow,
+  type Logger,
+} from '@nembl/core';
 import type { DataSource } from 'typeorm';
 import type { AuditChainWriter } from './audit-chain-writer.js';
 
 export const DEFAULT_OUTBOX_BATCH = 500;
-
-interface OutboxRow {
-  id: string;
-  company_id: string;
-  idempotency_key: string;
-  event: Record<string, unknown>;
-}
 
 /**
  * Moves events from `audit_outbox` into the chained log. Each pass claims the oldest rows
@@ -31,9 +30,9 @@ export const auditOutboxDrainerFactory = (deps: {
   const batchSize = deps.batchSize ?? DEFAULT_OUTBOX_BATCH;
   const kickDebounceMs = deps.kickDebounceMs ?? 100;
 
-  const parse = (row: OutboxRow): AuditEventPayload | undefined => {
+  const parse = (row: ClaimedOutboxRow): AuditEventPayload | undefined => {
     // The row's columns are authoritative for company and key.
-    const r = auditEventPayloadSchema.safeParse({ ...row.event, companyId: row.company_id, idempotencyKey: row.idempotency_key });
+    const r = auditEventPayloadSchema.safeParse({ ...row.event, companyId: row.companyId, idempotencyKey: row.idempotencyKey });
     if (r.success) return r.data;
     logger.error({ outboxId: row.id, issues: r.error.issues.map((i) => i.path.join('.')) }, 'unreadable audit outbox row left in place');
     return undefined;
@@ -42,11 +41,7 @@ export const auditOutboxDrainerFactory = (deps: {
   /** One pass; returns how many rows it moved into the log. */
   const pass = () =>
     dataSource.transaction(async (em) => {
-      const rows: OutboxRow[] = await em.query(
-        `SELECT o.id::text AS id, o.company_id, o.idempotency_key, o.event FROM audit_outbox o
-          ORDER BY o.id LIMIT $1 FOR UPDATE SKIP LOCKED`,
-        [batchSize],
-      );
+      const rows = await auditOutboxRepository.claim(em, batchSize);
       if (rows.length === 0) return 0;
       const byCompany = new Map<string, { ids: string[]; events: AuditEventPayload[] }>();
       for (const row of rows) {
@@ -61,7 +56,7 @@ export const auditOutboxDrainerFactory = (deps: {
       const companies = [...byCompany.keys()].sort();
       for (const companyId of companies) await writer.appendInTransaction(em, companyId, byCompany.get(companyId)!.events);
       const ids = companies.flatMap((c) => byCompany.get(c)!.ids);
-      await em.query(`DELETE FROM audit_outbox WHERE id = ANY($1::bigint[])`, [ids]);
+      await auditOutboxRepository.remove(em, ids);
       return ids.length;
     });
 

@@ -1,4 +1,5 @@
 import {
+  dueAtSql,
   isStoreError,
   returnedRows,
   type AuditService,
@@ -79,10 +80,8 @@ export const operationProcessorFactory = (deps: OperationProcessorDeps) => {
       } else {
         const rows = returnedRows<{ version: number }>(await em.query(
           `UPDATE secrets SET version = version + 1, status = 'active', last_rotated_at = $2, updated_at = $2,
-                  reminder_next_due_at = CASE WHEN reminder_interval_days IS NULL THEN NULL
-                                              ELSE $2::timestamptz + make_interval(days => reminder_interval_days) END,
-                  reminder_next_notify_at = CASE WHEN reminder_interval_days IS NULL THEN NULL
-                                              ELSE $2::timestamptz + make_interval(days => reminder_interval_days) END,
+                  reminder_next_due_at = ${dueAtSql('$2::timestamptz', 'reminder_interval_days')},
+                  reminder_next_notify_at = ${dueAtSql('$2::timestamptz', 'reminder_interval_days')},
                   reminder_notified_due_at = NULL, reminder_notified_n = NULL, reminder_last_error = NULL
             WHERE id = $1 RETURNING version`,
           [secret.id, t],

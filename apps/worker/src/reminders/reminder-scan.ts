@@ -1,5 +1,6 @@
 import { nextNotifyAfter, occurrenceAt, reminderJobId, type Logger, type QueueName, type TypedQueue } from '@nembl/core';
 import type { DataSource } from 'typeorm';
+import type { RecordedDelivery, ReminderRepository } from './reminder-repository.js';
 
 export const REMINDER_EMAIL_JOB_OPTIONS = {
   attempts: 10,
@@ -8,13 +9,6 @@ export const REMINDER_EMAIL_JOB_OPTIONS = {
   removeOnComplete: { age: 7 * 24 * 3600 },
   removeOnFail: { age: 30 * 24 * 3600 },
 } as const;
-
-export interface Claimed {
-  id: string;
-  secret_id: string;
-  due_at: Date;
-  n: number;
-}
 
 /**
  * The reminder scan. Each batch, in one transaction: claims secrets whose next reminder is
@@ -26,6 +20,7 @@ export interface Claimed {
  */
 export const reminderScanFactory = (deps: {
   dataSource: DataSource;
+  reminders: ReminderRepository;
   emailQueue: TypedQueue<typeof QueueName.ReminderEmail>;
   repeatDays: number;
   logger: Logger;
@@ -38,13 +33,15 @@ export const reminderScanFactory = (deps: {
   const batchSize = deps.batchSize ?? 1000;
   const sweepAfterMs = deps.sweepAfterMs ?? 60_000;
 
-  const enqueue = async (rows: Claimed[]) => {
+  const { reminders } = deps;
+
+  const enqueue = async (rows: RecordedDelivery[]) => {
     for (let i = 0; i < rows.length; i += 500) {
       await deps.emailQueue.addBulk(
         rows.slice(i, i + 500).map((r) => ({
           name: 'reminder-email',
           data: { deliveryId: r.id },
-          opts: { ...jobOptions, jobId: reminderJobId(r.secret_id, r.due_at, r.n) },
+          opts: { ...jobOptions, jobId: reminderJobId(r.secretId, r.dueAt, r.n) },
         })),
       );
     }
@@ -55,33 +52,17 @@ export const reminderScanFactory = (deps: {
    * that were new (an occurrence already recorded, e.g. after the same interval was set again,
    * is not enqueued twice).
    */
-  const claimBatch = (now: Date): Promise<{ claimed: number; recorded: Claimed[] }> =>
+  const claimBatch = (now: Date): Promise<{ claimed: number; recorded: RecordedDelivery[] }> =>
     deps.dataSource.transaction(async (em) => {
-      const due: Array<{ id: string; company_id: string; due: Date }> = await em.query(
-        `SELECT id, company_id, reminder_next_due_at AS due FROM secrets
-          WHERE reminder_next_notify_at IS NOT NULL AND status = 'active' AND reminder_next_notify_at <= $1
-          ORDER BY reminder_next_notify_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
-        [now, batchSize],
-      );
-      if (due.length === 0) return { claimed: 0, recorded: [] };
-      const items = due.map((s) => {
-        const n = occurrenceAt(s.due, now, deps.repeatDays) ?? 0;
-        return { ...s, n, next: nextNotifyAfter(s.due, n, deps.repeatDays) };
+      const owed = await reminders.claimOwed(em, now, batchSize);
+      if (owed.length === 0) return { claimed: 0, recorded: [] };
+      const items = owed.map((s) => {
+        const n = occurrenceAt(s.dueAt, now, deps.repeatDays) ?? 0;
+        return { ...s, n, nextNotifyAt: nextNotifyAfter(s.dueAt, n, deps.repeatDays) };
       });
-      const inserted: Claimed[] = await em.query(
-        `INSERT INTO reminder_deliveries (company_id, secret_id, due_at, n)
-         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[], $4::int[])
-         ON CONFLICT (secret_id, due_at, n) DO NOTHING
-         RETURNING id, secret_id, due_at, n`,
-        [items.map((i) => i.company_id), items.map((i) => i.id), items.map((i) => i.due), items.map((i) => i.n)],
-      );
-      await em.query(
-        `UPDATE secrets s SET reminder_notified_due_at = u.due, reminder_notified_n = u.n, reminder_next_notify_at = u.next
-           FROM unnest($1::uuid[], $2::timestamptz[], $3::int[], $4::timestamptz[]) AS u(id, due, n, next)
-          WHERE s.id = u.id`,
-        [items.map((i) => i.id), items.map((i) => i.due), items.map((i) => i.n), items.map((i) => i.next)],
-      );
-      return { claimed: due.length, recorded: inserted };
+      const recorded = await reminders.recordOccurrences(em, items);
+      await reminders.markNotified(em, items);
+      return { claimed: owed.length, recorded };
     });
 
   return {
@@ -105,10 +86,7 @@ export const reminderScanFactory = (deps: {
 
     /** Re-enqueues occurrences recorded but never handed to the queue (a crash, Redis down). */
     sweep: async (now: Date): Promise<number> => {
-      const rows: Claimed[] = await deps.dataSource.query(
-        `SELECT id, secret_id, due_at, n FROM reminder_deliveries WHERE status = 'pending' AND created_at < $1 ORDER BY created_at LIMIT 5000`,
-        [new Date(now.getTime() - sweepAfterMs)],
-      );
+      const rows = await reminders.pendingBefore(new Date(now.getTime() - sweepAfterMs), 5000);
       if (rows.length > 0) await enqueue(rows);
       return rows.length;
     },

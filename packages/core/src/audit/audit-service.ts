@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { DataSource, EntityManager } from 'typeorm';
 import { enqueue, jobId, type QueueName, type TypedQueue } from '../queues/queue-types.js';
-import { AUDIT_OUTBOX_CHANNEL, type AuditEventInput, type AuditEventPayload } from './audit-types.js';
+import { auditOutboxRepository } from './audit-outbox-repository.js';
+import type { AuditEventInput, AuditEventPayload } from './audit-types.js';
 
 /**
  * Audit jobs retry for days (0.5 s doubling, ~6 days over 20 attempts): an event already
@@ -99,17 +100,8 @@ export const auditServiceFactory = (deps: AuditServiceDeps) => {
   const enqueueTimeoutMs = deps.enqueueTimeoutMs ?? DEFAULT_AUDIT_ENQUEUE_TIMEOUT_MS;
   const windowMs = deps.collapseWindowMs ?? DEFAULT_AUDIT_COLLAPSE_WINDOW_MS;
 
-  const insertOutbox = async (em: EntityManager, p: AuditEventPayload): Promise<void> => {
-    // Identical notifications within one transaction are folded into one by Postgres.
-    await em.query(
-      `WITH ins AS (INSERT INTO audit_outbox (company_id, idempotency_key, event) VALUES ($1, $2, $3) RETURNING id)
-       SELECT pg_notify($4, '') FROM ins`,
-      [p.companyId, p.idempotencyKey, JSON.stringify(p), AUDIT_OUTBOX_CHANNEL],
-    );
-  };
-
   const enqueueOrOutbox = async (p: AuditEventPayload): Promise<void> => {
-    if (!queue) return insertOutbox(dataSource.manager, p);
+    if (!queue) return auditOutboxRepository.insert(dataSource.manager, p);
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
@@ -124,7 +116,7 @@ export const auditServiceFactory = (deps: AuditServiceDeps) => {
         { err: { message: (err as Error).message } },
         'audit event written to the outbox: Redis did not take it',
       );
-      await insertOutbox(dataSource.manager, p);
+      await auditOutboxRepository.insert(dataSource.manager, p);
     } finally {
       clearTimeout(timer);
     }
@@ -182,7 +174,7 @@ export const auditServiceFactory = (deps: AuditServiceDeps) => {
   return {
     /** Records an event, inside `em`'s transaction when given, so it commits with the change it describes. */
     record: async (e: AuditEventInput, em?: EntityManager): Promise<void> => {
-      if (em) return insertOutbox(em, toAuditPayload(e));
+      if (em) return auditOutboxRepository.insert(em, toAuditPayload(e));
       if ((e.decision === 'deny' || COLLAPSED_ALLOWED_ACTIONS.has(e.action)) && collapsed(e)) return;
       await enqueueOrOutbox(toAuditPayload(e));
     },
@@ -193,19 +185,7 @@ export const auditServiceFactory = (deps: AuditServiceDeps) => {
      */
     recordDurable: async (events: AuditEventInput | AuditEventInput[]): Promise<void> => {
       const payloads = (Array.isArray(events) ? events : [events]).map((e) => toAuditPayload(e));
-      if (payloads.length === 0) return;
-      await dataSource.query(
-        `WITH ins AS (
-           INSERT INTO audit_outbox (company_id, idempotency_key, event)
-           SELECT * FROM unnest($1::uuid[], $2::text[], $3::jsonb[]) RETURNING id)
-         SELECT pg_notify($4, '') FROM (SELECT 1 FROM ins LIMIT 1) one`,
-        [
-          payloads.map((p) => p.companyId),
-          payloads.map((p) => p.idempotencyKey),
-          payloads.map((p) => JSON.stringify(p)),
-          AUDIT_OUTBOX_CHANNEL,
-        ],
-      );
+      await auditOutboxRepository.insertAll(dataSource.manager, payloads);
     },
 
     flush,

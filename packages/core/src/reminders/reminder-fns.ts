@@ -6,6 +6,17 @@ export const DAY_MS = 86_400_000;
 export const dueAt = (lastRotatedAt: Date, intervalDays: number): Date => new Date(lastRotatedAt.getTime() + intervalDays * DAY_MS);
 
 /**
+ * `dueAt` as a SQL expression, for the statements that move the due date (setting a reminder,
+ * a rotation): every writer uses this, so the stored `reminder_next_due_at` is always
+ * `dueAt(last_rotated_at, reminder_interval_days)`. Both arguments are SQL expressions (columns
+ * or parameters); the result is NULL when either is. The interval is whole 24-hour days, like
+ * `DAY_MS`: `make_interval(days => …)` would follow the session TimeZone across DST and land an
+ * hour off.
+ */
+export const dueAtSql = (lastRotatedAt: string, intervalDays: string): string =>
+  `(${lastRotatedAt} + make_interval(hours => 24 * ${intervalDays}))`;
+
+/**
  * The occurrence owed at `now` for a secret due at `due`: n = how many repeat intervals have
  * fully passed since the due date. After an outage this is the latest occurrence only, so a
  * scan that did not run for weeks sends one email, not one per missed repeat.

@@ -1,0 +1,56 @@
+import type { EntityManager } from 'typeorm';
+import type { AuditOutboxRow } from '../db/entities/identity-entities.js';
+import { AUDIT_OUTBOX_CHANNEL, type AuditEventPayload } from './audit-types.js';
+
+type Queryable = Pick<EntityManager, 'query'>;
+
+/** A claimed `audit_outbox` row: what the drainer needs of it. */
+export type ClaimedOutboxRow = Pick<AuditOutboxRow, 'id' | 'companyId' | 'idempotencyKey' | 'event'>;
+
+/**
+ * `audit_outbox`: events on their way to the chained log. Every insert also NOTIFYs
+ * `AUDIT_OUTBOX_CHANNEL`, which Postgres delivers only on commit (and folds identical
+ * notifications of one transaction into one): the nudge that makes the worker drain at once.
+ */
+export const auditOutboxRepository = {
+  /** One event, in the caller's transaction when `q` is one. */
+  insert: async (q: Queryable, p: AuditEventPayload): Promise<void> => {
+    await q.query(
+      `WITH ins AS (INSERT INTO audit_outbox (company_id, idempotency_key, event) VALUES ($1, $2, $3) RETURNING id)
+       SELECT pg_notify($4, '') FROM ins`,
+      [p.companyId, p.idempotencyKey, JSON.stringify(p), AUDIT_OUTBOX_CHANNEL],
+    );
+  },
+
+  /** Several events in one statement, so all or none are stored; one notification. */
+  insertAll: async (q: Queryable, payloads: readonly AuditEventPayload[]): Promise<void> => {
+    if (payloads.length === 0) return;
+    await q.query(
+      `WITH ins AS (
+         INSERT INTO audit_outbox (company_id, idempotency_key, event)
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::jsonb[]) RETURNING id)
+       SELECT pg_notify($4, '') FROM (SELECT 1 FROM ins LIMIT 1) one`,
+      [
+        payloads.map((p) => p.companyId),
+        payloads.map((p) => p.idempotencyKey),
+        payloads.map((p) => JSON.stringify(p)),
+        AUDIT_OUTBOX_CHANNEL,
+      ],
+    );
+  },
+
+  /** The oldest `limit` rows, locked until commit; rows another drainer holds are skipped. */
+  claim: async (em: Queryable, limit: number): Promise<ClaimedOutboxRow[]> => {
+    const rows: Array<{ id: string; company_id: string; idempotency_key: string; event: Record<string, unknown> }> =
+      await em.query(
+        `SELECT o.id::text AS id, o.company_id, o.idempotency_key, o.event FROM audit_outbox o
+          ORDER BY o.id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        [limit],
+      );
+    return rows.map((r) => ({ id: r.id, companyId: r.company_id, idempotencyKey: r.idempotency_key, event: r.event }));
+  },
+
+  remove: async (em: Queryable, ids: readonly string[]): Promise<void> => {
+    await em.query(`DELETE FROM audit_outbox WHERE id = ANY($1::bigint[])`, [ids]);
+  },
+};
