@@ -59,7 +59,7 @@ describe('streamMasker', () => {
     );
   });
 
-  it('gives the same output fed one byte at a time, with long patterns that reach the sparse states', () => {
+  it('gives the same output fed one byte at a time, with longer patterns', () => {
     const long = fc.array(
       text(24).filter((b) => b.length > 4),
       { minLength: 1, maxLength: 4 },
@@ -76,6 +76,76 @@ describe('streamMasker', () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  // Patterns of 4+ bytes take the 4-byte-block walk; inputs long enough for long skips.
+  const longPatterns = fc.array(
+    fc.string({ unit: fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'), minLength: 4, maxLength: 40 }),
+    { minLength: 1, maxLength: 8 },
+  );
+  const plantedText = (patterns: string[]) =>
+    fc
+      .array(
+        fc.oneof(
+          fc.string({ unit: fc.constantFrom('a', 'b', 'x', 'y', 'z', '\n'), maxLength: 300 }),
+          fc.constantFrom(...patterns),
+          // A near miss: a pattern without its last byte.
+          fc.constantFrom(...patterns).map((p) => p.slice(0, -1)),
+        ),
+        { maxLength: 40 },
+      )
+      .map((parts) => Buffer.from(parts.join('')));
+
+  it('masks planted, overlapping and adjacent values in long inputs under any chunking', () => {
+    fc.assert(
+      fc.property(
+        longPatterns.chain((ps) => fc.tuple(fc.constant(ps), plantedText(ps), fc.array(fc.nat(), { maxLength: 20 }))),
+        ([ps, input, cuts]) => {
+          const patterns = ps.map((p) => Buffer.from(p));
+          const expected = naiveMask(patterns, input);
+          expect(maskAll(patterns, input)).toEqual(expected);
+          expect(maskChunked(patterns, input, cuts)).toEqual(expected);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('masks a value cut between two reads at every offset, at the start and at the end of a read', () => {
+    const value = 'k3y-ZQ0xTm5vdGhlcmtleQ-7';
+    const others = [Buffer.from('unrelated-pattern-xyz'), Buffer.from(value.slice(5, 12))];
+    const patterns = [Buffer.from(value), ...others];
+    const filler = 'log line without secrets, status=200 latency=12ms\n'.repeat(20);
+    for (const [before, after] of [
+      ['', ''],
+      [filler, ''],
+      ['', filler],
+      [filler, filler],
+    ] as const) {
+      const input = Buffer.from(`${before}${value}${after}`);
+      const expected = naiveMask(patterns, input);
+      expect(expected.toString()).toBe(`${before}***${after}`);
+      // Every cut through the value and a little around it.
+      for (let cut = Math.max(0, before.length - 3); cut <= before.length + value.length + 3; cut++) {
+        expect(maskChunked(patterns, input, [cut])).toEqual(expected);
+        expect(maskChunked(patterns, input, [before.length + 1, cut])).toEqual(expected);
+      }
+    }
+  });
+
+  it('passes long output without a match through unchanged, holding back nothing that cannot start a value', () => {
+    const patterns = ['Zm9vYmFyLXNlY3JldC12YWx1ZQ', 'foobar-secret-value'].map((p) => Buffer.from(p));
+    const m = streamMasker(patterns);
+    const line = Buffer.from('2026-12-01T07:00:00.000Z INFO request handled method=GET status=200\n');
+    const chunk = Buffer.concat(Array.from({ length: 5000 }, () => line));
+    for (let i = 0; i < 3; i++) {
+      const out = m.push(chunk);
+      // Written at once, and as the very chunk (no copy).
+      expect(out).toHaveLength(1);
+      expect(out[0]!.buffer).toBe(chunk.buffer);
+      expect(out[0]!.length).toBe(chunk.length);
+    }
+    expect(m.flush()).toEqual([]);
   });
 
   it('holds back only a possible partial match, so a line without one is written at once', () => {
