@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
-import type { Readable, Writable } from 'node:stream';
-import { streamMasker } from './masker.js';
+import { relayMasked } from './masked-relay.js';
 
 export const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'] as const;
 
@@ -15,35 +14,6 @@ export interface RunningChild {
   done: Promise<number>;
 }
 
-/** Copies `from` to `to` through a masker, with backpressure; resolves when `from` ends. */
-const pipeMasked = (from: Readable, to: Writable, patterns: Buffer[]): Promise<void> =>
-  new Promise((resolve) => {
-    const masker = streamMasker(patterns);
-    const write = (parts: Buffer[]) => {
-      if (parts.length === 0 || to.destroyed) return;
-      // One writev for the pieces of a chunk.
-      to.cork();
-      let ok = true;
-      for (const p of parts) if (p.length > 0) ok = to.write(p);
-      to.uncork();
-      if (!ok) {
-        from.pause();
-        to.once('drain', () => from.resume());
-      }
-    };
-    from.on('data', (chunk: Buffer) => write(masker.push(chunk)));
-    // Our reader went away (`nembl run … | head`): stop reading, so the child gets EPIPE/SIGPIPE like a plain pipe.
-    const onBrokenPipe = () => from.destroy();
-    to.once('error', onBrokenPipe);
-    from.once('close', () => {
-      to.off('error', onBrokenPipe);
-      if (!to.destroyed) write(masker.flush());
-      resolve();
-    });
-    // The child's pipe failing (rare) ends the copy; the exit code still comes from the child.
-    from.once('error', () => resolve());
-  });
-
 /**
  * Starts CMD with `env`. With patterns, its stdout and stderr go through a masker; without
  * (`--no-mask`), stdio is inherited, so a terminal stays a terminal.
@@ -56,7 +26,7 @@ export const startChild = (
 ): RunningChild => {
   const child = spawn(cmd, args, { env, stdio: patterns ? ['inherit', 'pipe', 'pipe'] : 'inherit' });
   const copies = patterns
-    ? [pipeMasked(child.stdout!, process.stdout, patterns), pipeMasked(child.stderr!, process.stderr, patterns)]
+    ? [relayMasked(child.stdout!, process.stdout, patterns), relayMasked(child.stderr!, process.stderr, patterns)]
     : [];
   const done = new Promise<number>((resolve) => {
     child.once('error', (err: NodeJS.ErrnoException) => {
