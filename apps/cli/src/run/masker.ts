@@ -87,12 +87,14 @@ const wuManber = (patterns: Buffer[]): WuManber => {
   const shift = new Uint8Array(1 << TABLE_BITS).fill(Math.min(255, m - B + 1));
   const buckets = new Map<number, Buffer[]>();
   for (const p of patterns) {
-    for (let j = B - 1; j < m; j++) {
-      const h = blockHash(p, j, B);
+    // A rolling hash: with 5-bit steps in 18 bits, a byte is gone after four steps (this runs
+    // before any output, in the interpreter, so fewer steps matter).
+    let h = 0;
+    for (let j = 0; j < m; j++) {
+      h = B === 4 ? ((h << 5) ^ p[j]!) & TABLE_MASK : blockHash(p, Math.max(j, B - 1), B);
       const s = m - 1 - j;
-      if (s < shift[h]!) shift[h] = s;
+      if (j >= B - 1 && s < shift[h]!) shift[h] = s;
     }
-    const h = blockHash(p, m - 1, B);
     const list = buckets.get(h);
     if (list) list.push(p);
     else buckets.set(h, [p]);
