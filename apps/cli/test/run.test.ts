@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
@@ -173,6 +173,42 @@ describe('nembl run passes on the child’s fate', () => {
     const r = await cli.done;
     expect(r.stdout).toContain(`got ${sig}`);
     expect(r.code).toBe(0);
+  });
+
+  it('passes a Ctrl-C typed in a terminal on once: the child gets one SIGINT, not two', async () => {
+    // `script` runs nembl on a pseudo-terminal; a ^C typed into it signals the terminal's foreground
+    // process group (nembl and the child), as the key does.
+    const childScript = join(scratch, 'count-sigint.js');
+    writeFileSync(
+      childScript,
+      `let n = 0;
+      process.on('SIGINT', () => { if (n++ === 0) setTimeout(() => { console.log('SIGINTs: ' + n); process.exit(0); }, 500); });
+      console.log('ready'); setInterval(() => {}, 1000);`,
+    );
+    const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
+    const argv = [
+      process.execPath,
+      BUNDLE,
+      'run',
+      '--env',
+      'CANARY=secret:canary',
+      '--',
+      process.execPath,
+      childScript,
+    ];
+    // exec: the shell `script` starts must not stay in the process group (it would take the ^C too).
+    const command = `exec ${argv.map(quote).join(' ')}`;
+    const term = spawn('script', ['-qfec', command, '/dev/null'], {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', SHELL: '/bin/sh', ...cliEnv() },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let out = '';
+    term.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    const exited = new Promise<number | null>((r) => term.once('close', (code) => r(code)));
+    await expect.poll(() => out, { timeout: 15_000 }).toContain('ready');
+    term.stdin.write('\x03');
+    expect(await exited).toBe(0);
+    expect(out).toMatch(/SIGINTs: 1\r?\n/);
   });
 
   it('works as PID 1 (as in a container): SIGTERM to it reaches the child', async () => {

@@ -1,3 +1,4 @@
+import { isatty } from 'node:tty';
 import { CliError, EXIT, usageError } from '../cli-error.js';
 import type { ApiClient } from '../http/api-client.js';
 import { FORWARDED_SIGNALS, startChild, stopChild, type RunningChild } from '../run/child-process.js';
@@ -62,9 +63,10 @@ through untouched (CMD keeps the terminal).
 --watch restarts CMD (SIGTERM, ${RESTART_GRACE_MS / 1000} s grace, then SIGKILL) when a referenced secret gets a new
 version, checking versions (never values) every --watch-interval seconds (default ${DEFAULT_WATCH_INTERVAL_S}).
 
-SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 are forwarded to CMD; nembl exits with CMD's
-exit code, or 128 + the signal number. Before CMD starts: 2 usage, 3 not authenticated, 4 denied or
-not found, 5 API unreachable.
+SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 are forwarded to CMD (when stdin is a
+terminal, CMD gets Ctrl-C and Ctrl-\\ from the terminal itself, so nembl does not send them a second
+time); nembl exits with CMD's exit code, or 128 + the signal number. Before CMD starts: 2 usage,
+3 not authenticated, 4 denied or not found, 5 API unreachable.
 
   NEMBL_TOKEN=… nembl run --workflow deploy --phase "Deploy to Staging" -- ./deploy.sh
   nembl run --env DB_PASSWORD=secret:db-password --env REGION=eu-west-1 -- node server.js`,
@@ -128,7 +130,12 @@ not found, 5 API unreachable.
 
     let current = launch();
     let restarting = false;
+    // Ctrl-C and Ctrl-\ in a terminal signal its whole foreground process group, CMD included:
+    // passing them on too would deliver them twice, and to many programs a second Ctrl-C means
+    // "stop now, skip the clean shutdown".
+    const keyboardSignals: readonly NodeJS.Signals[] = isatty(0) ? ['SIGINT', 'SIGQUIT'] : [];
     const forward = (sig: NodeJS.Signals) => () => {
+      if (keyboardSignals.includes(sig)) return;
       if (current.child.exitCode === null && current.child.signalCode === null) current.child.kill(sig);
     };
     const handlers = FORWARDED_SIGNALS.map((sig) => [sig, forward(sig)] as const);
