@@ -13,11 +13,16 @@
 //
 // The company holds BENCH_SECRETS (10,000) secrets, inserted straight into Postgres (metadata only:
 // the list path never touches the store); a tenth carry tag environment=production.
-// BENCH_PROFILE=1 starts the API with --cpu-prof and prints its self time by function afterwards.
+// Writes (local store, bench/lib/write-rows.mjs; BENCH_WRITES=0 skips them): accepted creates/s at
+// saturation next to plain Postgres commits/s, the worker's completions/s in the same window next to
+// the accepted rate, and the p99 of creates sent open loop at BENCH_WRITE_RATE (200)/s next to the
+// bare server's p99 on the same schedule.
+// BENCH_PROFILE=1 starts the API and the worker with --cpu-prof and prints their self time by
+// function afterwards.
 // The figures are appended to bench/RESULTS.md with the commit and the load average (BENCH_RECORD=0: don't).
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -28,6 +33,7 @@ import pg from 'pg';
 import { finish, log, loadAvg, scope, startBench, wallTimeLine } from './lib/run.mjs';
 import { fixed, stats } from './lib/stats.mjs';
 import { motoClient, startMoto } from './lib/stores.mjs';
+import { writeRows } from './lib/write-rows.mjs';
 import {
   ROOT,
   expectStatus,
@@ -35,6 +41,7 @@ import {
   mintToken,
   rand,
   requireBuilt,
+  signalChild,
   signUp,
   startChild,
   startSystem,
@@ -48,6 +55,8 @@ const CREATE_N = Number(process.env.BENCH_CREATE_N ?? 100);
 const SECRETS = Number(process.env.BENCH_SECRETS ?? 10_000);
 const STORES = (process.env.BENCH_STORES ?? 'local,aws').split(',');
 const PROFILE = process.env.BENCH_PROFILE === '1';
+// The write rows (saturation, fixed rate; bench/lib/write-rows.mjs); BENCH_WRITES=0 skips them.
+const WRITES = process.env.BENCH_WRITES !== '0';
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
@@ -175,10 +184,11 @@ const printTable = () => {
   return lines.join('\n');
 };
 
-const profileSummary = (dataDir) => {
-  const file = readdirSync(dataDir).find((f) => f.endsWith('.cpuprofile'));
+const profileSummary = (dataDir, which) => {
+  const dir = join(dataDir, which);
+  const file = existsSync(dir) ? readdirSync(dir).find((f) => f.endsWith('.cpuprofile')) : undefined;
   if (!file) return 'no profile written';
-  const prof = JSON.parse(readFileSync(join(dataDir, file), 'utf8'));
+  const prof = JSON.parse(readFileSync(join(dir, file), 'utf8'));
   const self = new Map();
   const dt = prof.timeDeltas;
   const byId = new Map(prof.nodes.map((n) => [n.id, n]));
@@ -229,7 +239,8 @@ const main = async () => {
           prefix: 'nembl-bench-hot',
           rateLimitPerMin: 10_000_000,
           storeEnv,
-          apiNodeArgs: (dir) => (PROFILE && store === 'local' ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : []),
+          apiNodeArgs: (dir) => (PROFILE && store === 'local' ? ['--cpu-prof', `--cpu-prof-dir=${dir}/api`] : []),
+          workerNodeArgs: (dir) => (PROFILE && store === 'local' ? ['--cpu-prof', `--cpu-prof-dir=${dir}/worker`] : []),
         });
         const session = await signUp(request, sys.base);
         const admin = await mintToken(request, sys.base, session, 'bench-admin', ['Admin']);
@@ -354,9 +365,14 @@ const main = async () => {
         row('cached resolution, 10 references', 'throughput', resolveRps, floorRps, 'req/s', '≥ 0.15×', true);
         await sq('cached resolution, 10 references', 'POST', resolvePath, runnerAuth, '≤ 4×');
 
+        if (WRITES) await writeRows({ sys, auth, floorBase, durationS: DURATION_S, row });
+
         if (PROFILE) {
-          await stopChild(sys.api);
-          log(`API CPU profile (self time):\n${profileSummary(sys.dataDir)}`);
+          // SIGINT: no load-balancer drain, so the profiles are written before any SIGKILL.
+          for (const child of [sys.api, sys.worker]) signalChild(child, 'SIGINT');
+          await Promise.race([Promise.all([sys.api.exitedPromise, sys.worker.exitedPromise]), delay(15_000)]);
+          log(`API CPU profile (self time):\n${profileSummary(sys.dataDir, 'api')}`);
+          log(`worker CPU profile (self time):\n${profileSummary(sys.dataDir, 'worker')}`);
         }
       });
     }

@@ -310,6 +310,7 @@ async function main() {
       query: (q, p) => ds.query(q, p),
     };
     const instrumentedQueue = {
+      name: emailQueue.name,
       addBulk: async (jobs) => {
         const s = performance.now();
         try {

@@ -262,11 +262,20 @@ export const mintToken = async (request, base, session, name, roles) => {
 /**
  * A throwaway database, Redis prefix and data dir, then the built API (waited for on /readyz) and
  * worker on them. Undos, last first: worker, API, data dir, Redis keys, database.
- * `apiNodeArgs(dataDir)` adds node flags for the API (e.g. --cpu-prof); `apiSpawnedAt` is when it was spawned.
+ * `apiNodeArgs(dataDir)` / `workerNodeArgs(dataDir)` add node flags (e.g. --cpu-prof); `apiSpawnedAt` is when it was spawned.
  */
 export const startSystem = async (
   defer,
-  { store, request, prefix: prefixBase, rateLimitPerMin, storeEnv, env: extraEnv = {}, apiNodeArgs = () => [] },
+  {
+    store,
+    request,
+    prefix: prefixBase,
+    rateLimitPerMin,
+    storeEnv,
+    env: extraEnv = {},
+    apiNodeArgs = () => [],
+    workerNodeArgs = () => [],
+  },
 ) => {
   const { url: databaseUrl } = await createDatabase(defer);
   const prefix = `{${prefixBase}-${rand()}}`;
@@ -298,7 +307,7 @@ export const startSystem = async (
   defer(`stop ${api.name}`, () => stopChild(api));
   await waitReady(request, base, api);
   log(`${store}: api ready; starting worker`);
-  const worker = startChild(`worker (${store})`, process.execPath, [WORKER_MAIN], env);
+  const worker = startChild(`worker (${store})`, process.execPath, [...workerNodeArgs(dataDir), WORKER_MAIN], env);
   defer(`stop ${worker.name}`, () => stopChild(worker));
   return { databaseUrl, prefix, dataDir, base, api, worker, apiSpawnedAt, env };
 };

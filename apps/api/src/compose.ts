@@ -1,5 +1,6 @@
 import {
   IDENTITY_CHANNEL,
+  operationOutcomeFeed,
   operationSealer,
   parseBlockedCidrs,
   pgListener,
@@ -37,6 +38,8 @@ import { valueReaderFactory } from './runs/value-reader.js';
 import { workflowRepositoryFactory } from './workflows/workflow-repository.js';
 import { workflowServiceFactory } from './workflows/workflow-service.js';
 import { operationQueueFactory } from './operations/operation-queue.js';
+import { apiQueuesFactory } from './queues.js';
+import { operationRepositoryFactory } from './operations/operation-repository.js';
 import { operationWaiterFactory } from './operations/operation-waiter.js';
 import { secretRepositoryFactory } from './secrets/secret-repository.js';
 import { secretServiceFactory } from './secrets/secret-service.js';
@@ -73,11 +76,8 @@ export const composeApi = (infra: ApiInfra) => {
   const prefix = env.NEMBL_QUEUE_PREFIX;
   // One fail-fast connection for everything the API enqueues (audit events, secret operations).
   const queueConnection = redisConnection(env.REDIS_URL, 'api');
-  const audit = apiAuditServiceFactory({
-    dataSource,
-    logger: infra.logger,
-    queue: { connection: queueConnection, prefix },
-  });
+  const queues = apiQueuesFactory({ connection: queueConnection, prefix });
+  const audit = apiAuditServiceFactory({ dataSource, logger: infra.logger, queue: queues.audit });
   const policies = policyRepositoryFactory({ dataSource });
   const authz = authzServiceFactory({ loadPolicies: policies.loadAll, policyVersion: policies.version, audit, now });
   // Every new company starts with the starter policies (ordinary, editable documents).
@@ -118,11 +118,13 @@ export const composeApi = (infra: ApiInfra) => {
     now,
   });
   const store = infra.store ?? secretStoreFromEnv(env, { dataSource, masterKey: infra.masterKey });
-  const operationQueue = operationQueueFactory({
-    queue: { connection: queueConnection, prefix },
+  const operationQueue = operationQueueFactory({ queue: queues.operations, logger: infra.logger });
+  const waiter = operationWaiterFactory({
+    feed: (handlers) => operationOutcomeFeed({ redisUrl: env.REDIS_URL, prefix, logger: infra.logger, ...handlers }),
     logger: infra.logger,
+    operations: operationRepositoryFactory({ dataSource }),
   });
-  const waiter = operationWaiterFactory({ databaseUrl: infra.databaseUrl, logger: infra.logger });
+  void waiter.start();
   const secretRepo = secretRepositoryFactory({ dataSource });
   const bindingRepo = bindingRepositoryFactory({ dataSource });
   const references = secretReferenceServiceFactory({ dataSource, authz });
@@ -219,7 +221,7 @@ export const composeApi = (infra: ApiInfra) => {
 
   const close = async () => {
     await audit.close();
-    await Promise.allSettled([operationQueue.close(), waiter.close(), identityListener.close()]);
+    await Promise.allSettled([queues.close(), waiter.close(), identityListener.close()]);
     queueConnection.disconnect();
   };
 

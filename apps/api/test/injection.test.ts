@@ -285,6 +285,10 @@ describe('workflows and runtime injection', () => {
     await admin.post('/api/v1/secrets', { name: 'new-token', value: 'z' });
     await admin.patch(`/api/v1/connectors/${c.id}`, { authSecret: 'new-token' });
     expect((await admin.get('/api/v1/secrets/new-token')).body.secret.boundResources).toHaveLength(1);
+    // A name used again: the create answers with what still refers to it.
+    const recreated = await admin.post('/api/v1/secrets', { name: 'deploy-api-token', value: 'again' });
+    expect(recreated.status).toBe(201);
+    expect(recreated.body.secret.boundResources).toEqual([bound[1]]);
   });
 
   it('answers 503 with Retry-After when the store is down, caching nothing, and recovers', async () => {

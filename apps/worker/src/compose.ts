@@ -1,7 +1,7 @@
 import {
   auditServiceFactory,
-  createQueue,
   secretStoreFromEnv,
+  operationOutcomePublisher,
   operationSealer,
   QueueName,
   redisConnection,
@@ -16,6 +16,7 @@ import type { WorkerEnv } from './env.js';
 import { operationProcessorFactory } from './operations/operation-processor.js';
 import { operationRepositoryFactory } from './operations/operation-repository.js';
 import { outboxRelayFactory } from './operations/outbox-relay.js';
+import { workerQueuesFactory } from './queues.js';
 import { createWorkers, type WorkerSet } from './workers.js';
 import { jobSchedulesFactory } from './job-schedules.js';
 import { auditWorkerFactory } from './audit/audit-worker.js';
@@ -62,7 +63,9 @@ export const composeWorker = (infra: WorkerInfra) => {
     infra.store ??
     secretStoreFromEnv(
       env,
-      { dataSource, masterKey: infra.masterKey },
+      // The worker relies on a store write only once it has finished the operation (a
+      // synchronous commit), so the local store need not wait for its own flush.
+      { dataSource, masterKey: infra.masterKey, deferFlush: true },
       limiterRedis
         ? {
             writeLimiter: sharedStoreWriteLimiter({
@@ -83,8 +86,8 @@ export const composeWorker = (infra: WorkerInfra) => {
     );
   const audit = auditServiceFactory({ dataSource });
   const operations = operationRepositoryFactory({ dataSource });
-  const operationQueue = createQueue(QueueName.SecretOperations, infra.queue);
-  const relayQueue = createQueue(QueueName.OutboxRelay, infra.queue);
+  const queues = workerQueuesFactory(infra.queue);
+  const operationQueue = queues.operations;
   const relay = outboxRelayFactory({
     operations,
     queue: operationQueue,
@@ -92,24 +95,12 @@ export const composeWorker = (infra: WorkerInfra) => {
     now,
     ...(timing.queuedGraceMs !== undefined ? { queuedGraceMs: timing.queuedGraceMs } : {}),
   });
-  // A crashed worker's operations are taken over once their lease (and their BullMQ lock) ends.
-  const leaseMs = timing.leaseMs ?? env.NEMBL_OPERATION_LEASE_MS;
-  const process = operationProcessorFactory({
-    operations,
-    store,
-    sealer: operationSealer(infra.masterKey),
-    audit,
-    logger,
-    now,
-    leaseMs,
-    ...(timing.orderingDelayMs !== undefined ? { orderingDelayMs: timing.orderingDelayMs } : {}),
-  });
-
   // Audit log: event writer, outbox drainer and its schedule.
   const auditWorker = auditWorkerFactory({
     dataSource,
     logger,
     queue: infra.queue,
+    auditQueue: queues.audit,
     drainEveryMs: timing.auditDrainEveryMs ?? 1000,
     workerOptions: {
       stalledInterval: timing.stalledIntervalMs ?? 30_000,
@@ -117,15 +108,31 @@ export const composeWorker = (infra: WorkerInfra) => {
     },
   });
 
+  // A crashed worker's operations are taken over once their lease (and their BullMQ lock) ends.
+  const leaseMs = timing.leaseMs ?? env.NEMBL_OPERATION_LEASE_MS;
+  const outcomes = operationOutcomePublisher({ connection: infra.queue.connection, prefix: infra.queue.prefix, logger });
+  const applyOperation = operationProcessorFactory({
+    operations,
+    store,
+    sealer: operationSealer(infra.masterKey),
+    logger,
+    now,
+    leaseMs,
+    onFinished: (outcomeJson) => {
+      outcomes.publish(outcomeJson);
+      // The operation's audit events (the API's and ours) are in the outbox now.
+      auditWorker.drainer.kick();
+    },
+    ...(timing.orderingDelayMs !== undefined ? { orderingDelayMs: timing.orderingDelayMs } : {}),
+  });
+
   // Rotation reminders: the scheduled scan and the owners' emails.
   const mailer = infra.mailer ?? smtpMailerFactory({ url: env.SMTP_URL, from: env.NEMBL_MAIL_FROM });
-  const scanQueue = createQueue(QueueName.ReminderScan, infra.queue);
-  const emailQueue = createQueue(QueueName.ReminderEmail, infra.queue);
   const reminderRepo = reminderRepositoryFactory({ dataSource });
   const reminders = reminderScanFactory({
     dataSource,
     reminders: reminderRepo,
-    emailQueue,
+    emailQueue: queues.reminderEmail,
     repeatDays: env.NEMBL_REMINDER_REPEAT_DAYS,
     logger,
     ...(timing.reminderSweepAfterMs !== undefined ? { sweepAfterMs: timing.reminderSweepAfterMs } : {}),
@@ -153,9 +160,9 @@ export const composeWorker = (infra: WorkerInfra) => {
     logger,
     checkEveryMs: relayEveryMs,
     schedules: [
-      { queue: relayQueue, id: 'outbox-relay', every: relayEveryMs, template: { name: QueueName.OutboxRelay, data: {} } },
+      { queue: queues.outboxRelay, id: 'outbox-relay', every: relayEveryMs, template: { name: QueueName.OutboxRelay, data: {} } },
       {
-        queue: scanQueue,
+        queue: queues.reminderScan,
         id: 'reminder-scan',
         every: timing.reminderScanEveryMs ?? env.NEMBL_REMINDER_SCAN_EVERY_MS,
         template: { name: QueueName.ReminderScan, data: {} },
@@ -178,7 +185,7 @@ export const composeWorker = (infra: WorkerInfra) => {
         logger,
         starters: [
           () =>
-            startWorker(QueueName.SecretOperations, process, infra.queue, {
+            startWorker(QueueName.SecretOperations, applyOperation, infra.queue, {
               concurrency: env.NEMBL_WORKER_CONCURRENCY,
               stalledInterval: timing.stalledIntervalMs ?? leaseMs,
               lockDuration: timing.lockDurationMs ?? leaseMs,
@@ -211,14 +218,10 @@ export const composeWorker = (infra: WorkerInfra) => {
     close: async (opts: { force?: boolean } = {}) => {
       schedules.stop();
       await (opts.force ? Promise.allSettled(set?.workers.map((w) => w.close(true)) ?? []) : set?.close());
-      await Promise.allSettled([
-        operationQueue.close(),
-        relayQueue.close(),
-        auditWorker.close(),
-        scanQueue.close(),
-        emailQueue.close(),
-      ]);
+      await auditWorker.close();
+      await queues.close();
       limiterRedis?.disconnect();
+      outcomes.close();
       mailer.close();
     },
   };

@@ -1,4 +1,4 @@
-import { auditServiceFactory, createQueue, QueueName, type Logger, type QueueDeps } from '@nembl/core';
+import { auditServiceFactory, type Logger, type QueueName, type TypedQueue } from '@nembl/core';
 import type { DataSource } from 'typeorm';
 
 /**
@@ -8,11 +8,11 @@ import type { DataSource } from 'typeorm';
 export const apiAuditServiceFactory = (deps: {
   dataSource: DataSource;
   logger: Logger;
-  queue: QueueDeps;
+  /** The audit queue, from the API's queues. */
+  queue: TypedQueue<typeof QueueName.Audit>;
   collapseWindowMs?: number;
 }) => {
-  const queue = createQueue(QueueName.Audit, deps.queue);
-  queue.on('error', () => undefined);
+  const { queue } = deps;
   const audit = auditServiceFactory({
     dataSource: deps.dataSource,
     queue,
@@ -21,11 +21,8 @@ export const apiAuditServiceFactory = (deps: {
   });
   return {
     ...audit,
-    /** Flushes pending denial summaries, then closes the queue (the connection is the caller's). */
-    close: async (): Promise<void> => {
-      await audit.close();
-      await queue.close().catch(() => undefined);
-    },
+    /** Flushes pending denial summaries (before the queue closes). */
+    close: (): Promise<void> => audit.close(),
   };
 };
 

@@ -1,4 +1,4 @@
-import { createQueue, enqueue, OPERATION_JOB_OPTIONS, QueueName, type Logger, type QueueDeps } from '@nembl/core';
+import { enqueue, OPERATION_JOB_OPTIONS, type Logger, type QueueName, type TypedQueue } from '@nembl/core';
 
 const ENQUEUE_TIMEOUT_MS = 1000;
 
@@ -6,9 +6,13 @@ const ENQUEUE_TIMEOUT_MS = 1000;
  * Hands operations to the worker. Never blocks a request on a dead Redis: a failed or slow
  * enqueue leaves the operation `queued` in Postgres, where the outbox relay finds it.
  */
-export const operationQueueFactory = ({ queue, logger }: { queue: QueueDeps; logger: Logger }) => {
-  const q = createQueue(QueueName.SecretOperations, queue);
-  q.on('error', () => undefined);
+export const operationQueueFactory = ({
+  queue: q,
+  logger,
+}: {
+  queue: TypedQueue<typeof QueueName.SecretOperations>;
+  logger: Logger;
+}) => {
   return {
     enqueue: async (operationId: string): Promise<boolean> => {
       let timer: NodeJS.Timeout | undefined;
@@ -21,13 +25,15 @@ export const operationQueueFactory = ({ queue, logger }: { queue: QueueDeps; log
         ]);
         return true;
       } catch (err) {
-        logger.warn({ operationId, err: { message: (err as Error).message } }, 'enqueue failed; the outbox relay will retry');
+        logger.warn(
+          { operationId, err: { message: (err as Error).message } },
+          'enqueue failed; the outbox relay will retry',
+        );
         return false;
       } finally {
         clearTimeout(timer);
       }
     },
-    close: () => q.close(),
   };
 };
 

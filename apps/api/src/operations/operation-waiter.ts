@@ -1,78 +1,112 @@
-import { OPERATION_DONE_CHANNEL, type Logger } from '@nembl/core';
-import pg from 'pg';
+import { parseOperationOutcome, type Logger, type OperationOutcome, type OperationOutcomeFeed } from '@nembl/core';
+import type { ApiOperationRepository } from './operation-repository.js';
+
+export interface ExpectedOperation {
+  /** The outcome once the operation finishes, or null when `ms` pass first. */
+  within(ms: number): Promise<OperationOutcome | null>;
+  /** Stops waiting (the operation was never handed to a worker). */
+  cancel(): void;
+}
+
+/** How the waiter hears of outcomes: `operationOutcomeFeed` (Redis pub/sub) in production. */
+export type OutcomeFeedFactory = (handlers: {
+  onOutcome: (outcomeJson: string) => void;
+  onState: (listening: boolean) => void;
+}) => OperationOutcomeFeed;
 
 /**
  * Lets a request wait briefly for its operation. The worker announces each finished operation
- * with Postgres NOTIFY in the transaction that finishes it; one LISTEN connection per API
- * process wakes the waiting requests. If the connection is down, waits simply time out (202).
+ * with its outcome once the statement that finishes it has committed; one subscription per API
+ * process hands it to the waiting request, which answers from it without reading the operation or
+ * the secret again. A request starts expecting its operation before the job is enqueued, so no
+ * announcement can come too early. Should one be missed (the subscription reconnecting, a worker
+ * gone between its commit and the announcement), the request reads the outcome once when its
+ * wait ends, every waiting request is checked once the subscription is back, and while there is
+ * none at all the waits look every `pollMs`.
  */
-export const operationWaiterFactory = ({ databaseUrl, logger }: { databaseUrl: string; logger: Logger }) => {
-  const waiters = new Map<string, Set<() => void>>();
-  let client: pg.Client | undefined;
-  let closed = false;
-  let connecting: Promise<void> | undefined;
+export const operationWaiterFactory = (deps: {
+  feed: OutcomeFeedFactory;
+  logger: Logger;
+  operations: Pick<ApiOperationRepository, 'findOutcomes'>;
+  pollMs?: number;
+}) => {
+  const { operations } = deps;
+  const pollMs = deps.pollMs ?? 200;
+  const waiting = new Map<string, Set<(o: OperationOutcome) => void>>();
 
-  const connect = async (): Promise<void> => {
-    const c = new pg.Client({ connectionString: databaseUrl, application_name: 'nembl-api-listen' });
-    c.on('notification', (msg) => {
-      const id = msg.payload;
-      if (!id) return;
-      const set = waiters.get(id);
-      if (set) for (const wake of set) wake();
-    });
-    c.on('error', (err) => {
-      logger.warn({ err: { message: err.message } }, 'operation listener lost its connection');
-      client = undefined;
-      connecting = undefined;
-      if (!closed) setTimeout(() => void ensure().catch(() => undefined), 1000).unref();
-    });
-    await c.connect();
-    await c.query(`LISTEN ${OPERATION_DONE_CHANNEL}`);
-    client = c;
+  const deliver = (o: OperationOutcome) => {
+    const set = waiting.get(o.id);
+    if (set) for (const wake of set) wake(o);
   };
 
-  const ensure = (): Promise<void> => {
-    if (client) return Promise.resolve();
-    connecting ??= connect().catch((err: Error) => {
-      connecting = undefined;
-      throw err;
-    });
-    return connecting;
+  const look = async (ids: string[]): Promise<void> => {
+    if (ids.length === 0) return;
+    try {
+      for (const o of await operations.findOutcomes(ids)) deliver(o);
+    } catch (err) {
+      deps.logger.warn({ err: { message: (err as Error).message } }, 'could not read operation outcomes');
+    }
   };
 
-  return {
-    start: ensure,
-    /**
-     * Resolves when `isDone()` holds or `ms` pass. `isDone` is checked after subscribing, so a
-     * notification that raced ahead of the subscription is not missed.
-     */
-    wait: async (operationId: string, ms: number, isDone: () => Promise<boolean>): Promise<boolean> => {
-      if (ms <= 0) return isDone();
-      await ensure().catch(() => undefined);
-      return new Promise<boolean>((resolve) => {
+  const listener = deps.feed({
+    onOutcome: (payload) => {
+      if (waiting.size === 0) return;
+      const outcome = parseOperationOutcome(payload);
+      if (outcome) deliver(outcome);
+    },
+    onState: (listening) => {
+      if (listening) void look([...waiting.keys()]);
+    },
+  });
+
+  const expect = (operationId: string): ExpectedOperation => {
+    let early: OperationOutcome | undefined;
+    let wake: ((o: OperationOutcome | null) => void) | undefined;
+    const onOutcome = (o: OperationOutcome) => {
+      early ??= o;
+      wake?.(o);
+    };
+    const set = waiting.get(operationId) ?? new Set();
+    waiting.set(operationId, set);
+    set.add(onOutcome);
+    const cancel = () => {
+      set.delete(onOutcome);
+      if (set.size === 0 && waiting.get(operationId) === set) waiting.delete(operationId);
+    };
+
+    const within = (ms: number): Promise<OperationOutcome | null> =>
+      new Promise((resolve) => {
         let settled = false;
-        const set = waiters.get(operationId) ?? new Set();
-        waiters.set(operationId, set);
-        const finish = (done: boolean) => {
+        let poll: NodeJS.Timeout | undefined;
+        const finish = (o: OperationOutcome | null) => {
           if (settled) return;
           settled = true;
           clearTimeout(timer);
-          set.delete(check);
-          if (set.size === 0) waiters.delete(operationId);
-          resolve(done);
+          clearInterval(poll);
+          cancel();
+          resolve(o);
         };
-        const check = () => {
-          void isDone().then((d) => d && finish(true), () => undefined);
-        };
-        const timer = setTimeout(() => void isDone().then(finish, () => finish(false)), ms);
-        set.add(check);
-        check();
+        wake = finish;
+        // The last look, for a notification that was missed.
+        const timer = setTimeout(
+          () =>
+            void operations.findOutcomes([operationId]).then(
+              ([o]) => finish(o ?? null),
+              () => finish(null),
+            ),
+          Math.max(0, ms),
+        );
+        if (early) return finish(early);
+        if (!listener.listening()) poll = setInterval(() => void look([operationId]), pollMs);
       });
-    },
-    close: async () => {
-      closed = true;
-      await client?.end().catch(() => undefined);
-    },
+
+    return { within, cancel };
+  };
+
+  return {
+    start: () => listener.start(),
+    expect,
+    close: () => listener.close(),
   };
 };
 

@@ -1,9 +1,19 @@
 import {
+  admitsWrite,
+  auditOutboxRepository,
   ConflictError,
   dueAtSql,
+  OPERATION_INITIAL_STATUS,
   operationRowFromSql,
+  preparedQuery,
+  sqlParams,
   returnedRows,
   secretRowFromSql,
+  secretStatusesAdmitting,
+  secretStatusOnAccept,
+  toAuditPayload,
+  writeConflictMessage,
+  type AuditEventInput,
   type OperationActor,
   type OperationKind,
   type OperationRow,
@@ -42,6 +52,21 @@ export interface NewSecret {
   reminderIntervalDays: number | null;
 }
 
+/** An operation to record with the change that accepts it, and the audit event that says so. */
+export interface AcceptedOperation {
+  id: string;
+  kind: OperationKind;
+  sealedPayload: Buffer | null;
+  actor: OperationActor;
+  requestId: string;
+  audit: AuditEventInput;
+}
+
+export interface Accepted {
+  secret: SecretRow;
+  operation: OperationRow;
+}
+
 export interface VersionInfo {
   version: number;
   createdAt: Date;
@@ -50,8 +75,36 @@ export interface VersionInfo {
 
 const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
+/** The operation row just inserted, from the values it was inserted with (no second read). */
+const acceptedOperation = (
+  op: AcceptedOperation,
+  s: SecretRow,
+  seq: string,
+  createdAt: Date,
+): OperationRow => ({
+  id: op.id,
+  companyId: s.companyId,
+  secretId: s.id,
+  secretName: s.name,
+  kind: op.kind,
+  status: OPERATION_INITIAL_STATUS,
+  seq,
+  sealedPayload: op.sealedPayload,
+  attempts: 0,
+  errorCode: null,
+  errorMessage: null,
+  actor: op.actor,
+  requestId: op.requestId,
+  createdAt,
+  startedAt: null,
+  finishedAt: null,
+  leaseUntil: null,
+});
+
 export const secretRepositoryFactory = ({ dataSource }: { dataSource: DataSource }) => {
   const q = (em?: EntityManager) => em ?? dataSource.manager;
+  // The write path's statements, parsed and planned once per connection.
+  const prepared = preparedQuery(dataSource);
 
   const findLive = async (companyId: string, name: string, em?: EntityManager, lock = false): Promise<SecretRow | null> => {
     const rows = await q(em).query(
@@ -104,29 +157,120 @@ export const secretRepositoryFactory = ({ dataSource }: { dataSource: DataSource
     },
 
     /**
+     * The usual create, in one statement (atomic on its own): a new pending secret with its
+     * owners, its first operation and the audit event, when the name is free and every owner is a
+     * user of the company. Null otherwise, with nothing written: the caller then takes the slow
+     * path (`insertPending`), which says which it was or replaces a failed secret.
+     */
+    insertNew: async (
+      companyId: string,
+      s: NewSecret & { owners: string[] },
+      op: AcceptedOperation,
+    ): Promise<(Accepted & { owners: Array<{ id: string; email: string }>; hasBindings: boolean }) | null> => {
+      const { p, values } = sqlParams();
+      const company = p(companyId, '::uuid');
+      const owners = p(s.owners, '::uuid[]');
+      const sql = `WITH s AS (
+           INSERT INTO secrets (company_id, name, type, description, tags, status, next_seq, created_by_type, created_by_id,
+                                created_by_label, reminder_interval_days)
+           SELECT ${company}, ${p(s.name, '::text')}, ${p(s.type, '::text')}, ${p(s.description, '::text')}, ${p(JSON.stringify(s.tags), '::jsonb')},
+                  ${p(secretStatusOnAccept('create'), '::text')}, 1, ${p(s.actor.type, '::text')}, ${p(s.actor.id, '::uuid')},
+                  ${p(s.actor.label, '::text')}, ${p(s.reminderIntervalDays, '::int')}
+            WHERE (SELECT count(*) FROM users WHERE company_id = ${company} AND id = ANY(${owners})) = cardinality(${owners})
+           ON CONFLICT (company_id, name) WHERE status <> 'deleted' DO NOTHING
+           RETURNING *
+         ),
+         own AS (INSERT INTO secret_owners (secret_id, user_id) SELECT s.id, unnest(${owners}) FROM s RETURNING user_id),
+         op AS (
+           INSERT INTO operations (id, company_id, secret_id, secret_name, kind, status, seq, sealed_payload, actor, request_id)
+           SELECT ${p(op.id, '::uuid')}, s.company_id, s.id, s.name, ${p(op.kind, '::text')}, ${p(OPERATION_INITIAL_STATUS, '::text')},
+                  s.next_seq, ${p(op.sealedPayload, '::bytea')}, ${p(JSON.stringify(op.actor), '::jsonb')}, ${p(op.requestId, '::text')}
+             FROM s
+           RETURNING company_id
+         )`;
+      const rows = await prepared(
+        'secret-create',
+        `${sql}, ${auditOutboxRepository.cte(toAuditPayload(op.audit), p, 'op')}
+         SELECT s.*,
+                (SELECT coalesce(json_agg(json_build_object('id', u.id, 'email', u.email) ORDER BY u.email), '[]')
+                   FROM own JOIN users u ON u.id = own.user_id) AS owner_list,
+                EXISTS (SELECT 1 FROM secret_bindings b WHERE b.company_id = s.company_id AND b.secret_name = s.name) AS has_bindings
+           FROM s`,
+        values,
+      );
+      const r = rows[0];
+      if (!r) return null;
+      const secret = secretRowFromSql(r);
+      return {
+        secret,
+        operation: acceptedOperation(op, secret, String(r.next_seq), secret.createdAt),
+        owners: r.owner_list as Array<{ id: string; email: string }>,
+        // A name that was never used has none (the usual case): no need to look them up.
+        hasBindings: r.has_bindings === true,
+      };
+    },
+
+    /**
+     * Records an operation on an existing secret in one statement: takes the next per-secret
+     * sequence number and sets the status the operation's acceptance sets, only while the
+     * secret's status admits the write (checked on the current row, after any concurrent writer);
+     * then the operation and the audit event. Null when the status does not admit it (or the
+     * secret is gone), with nothing written.
+     */
+    accept: async (secretId: string, write: 'update_value' | 'delete', op: AcceptedOperation): Promise<Accepted | null> => {
+      const { p, values } = sqlParams();
+      const status = p(secretStatusOnAccept(op.kind), '::text');
+      const sql = `WITH s AS (
+           UPDATE secrets SET next_seq = next_seq + 1, status = COALESCE(${status}, status),
+                  updated_at = CASE WHEN ${status} IS NULL THEN updated_at ELSE now() END
+            WHERE id = ${p(secretId, '::uuid')} AND status = ANY(${p(secretStatusesAdmitting(write), '::text[]')})
+           RETURNING *
+         ),
+         op AS (
+           INSERT INTO operations (id, company_id, secret_id, secret_name, kind, status, seq, sealed_payload, actor, request_id)
+           SELECT ${p(op.id, '::uuid')}, s.company_id, s.id, s.name, ${p(op.kind, '::text')}, ${p(OPERATION_INITIAL_STATUS, '::text')},
+                  s.next_seq, ${p(op.sealedPayload, '::bytea')}, ${p(JSON.stringify(op.actor), '::jsonb')}, ${p(op.requestId, '::text')}
+             FROM s
+           RETURNING company_id, created_at
+         )`;
+      const rows = await prepared(
+        `secret-accept-${write}`,
+        `${sql}, ${auditOutboxRepository.cte(toAuditPayload(op.audit), p, 'op')}
+         SELECT s.*, (SELECT created_at FROM op) AS op_created_at FROM s`,
+        values,
+      );
+      const r = rows[0];
+      if (!r) return null;
+      const secret = secretRowFromSql(r);
+      return { secret, operation: acceptedOperation(op, secret, String(r.next_seq), r.op_created_at as Date) };
+    },
+
+    /**
      * Inserts a pending secret, or takes over a live row whose create failed ("a create over a
      * failed name replaces it"). Any other live row with the name is a 409.
      */
     insertPending: async (em: EntityManager, companyId: string, s: NewSecret): Promise<SecretRow> => {
       const existing = await findLive(companyId, s.name, em, true);
-      if (existing && existing.status !== 'failed') {
-        throw new ConflictError(`A secret named ${s.name} already exists`, { errors: [{ path: 'name', message: 'already in use' }] });
+      if (existing && !admitsWrite(existing.status, 'replace')) {
+        throw new ConflictError(writeConflictMessage(s.name, existing.status, 'replace'), {
+          errors: [{ path: 'name', message: 'already in use' }],
+        });
       }
       try {
         const rows = existing
           ? returnedRows(await em.query(
-              `UPDATE secrets SET status = 'pending', type = $2, description = $3, tags = $4, version = 0, updated_at = now(),
+              `UPDATE secrets SET status = $9, type = $2, description = $3, tags = $4, version = 0, updated_at = now(),
                       created_at = now(), created_by_type = $5, created_by_id = $6, created_by_label = $7,
                       reminder_interval_days = $8, last_rotated_at = NULL, reminder_next_due_at = NULL,
                       reminder_last_sent_at = NULL, reminder_last_error = NULL
                 WHERE id = $1 RETURNING *`,
-              [existing.id, s.type, s.description, JSON.stringify(s.tags), s.actor.type, s.actor.id, s.actor.label, s.reminderIntervalDays],
+              [existing.id, s.type, s.description, JSON.stringify(s.tags), s.actor.type, s.actor.id, s.actor.label, s.reminderIntervalDays, secretStatusOnAccept('create')],
             ))
           : await em.query(
               `INSERT INTO secrets (company_id, name, type, description, tags, status, created_by_type, created_by_id,
                                     created_by_label, reminder_interval_days)
-               VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8, $9) RETURNING *`,
-              [companyId, s.name, s.type, s.description, JSON.stringify(s.tags), s.actor.type, s.actor.id, s.actor.label, s.reminderIntervalDays],
+               VALUES ($1, $2, $3, $4, $5, $10, $6, $7, $8, $9) RETURNING *`,
+              [companyId, s.name, s.type, s.description, JSON.stringify(s.tags), s.actor.type, s.actor.id, s.actor.label, s.reminderIntervalDays, secretStatusOnAccept('create')],
             );
         if (existing) await em.query(`DELETE FROM secret_versions WHERE secret_id = $1`, [existing.id]);
         return secretRowFromSql(rows[0]!);
@@ -154,9 +298,6 @@ export const secretRepositoryFactory = ({ dataSource }: { dataSource: DataSource
       return secretRowFromSql(rows[0]!);
     },
 
-    setStatus: (em: EntityManager, id: string, status: SecretRow['status']) =>
-      em.query(`UPDATE secrets SET status = $2, updated_at = now() WHERE id = $1`, [id, status]),
-
     updateMeta: async (
       em: EntityManager,
       id: string,
@@ -181,8 +322,8 @@ export const secretRepositoryFactory = ({ dataSource }: { dataSource: DataSource
       );
       const rows = await em.query(
         `INSERT INTO operations (id, company_id, secret_id, secret_name, kind, status, seq, sealed_payload, actor, request_id)
-         VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7, $8, $9) RETURNING *`,
-        [op.id, op.companyId, op.secretId, op.secretName, op.kind, seqRows[0]!.next_seq, op.sealedPayload, JSON.stringify(op.actor), op.requestId],
+         VALUES ($1, $2, $3, $4, $5, $10, $6, $7, $8, $9) RETURNING *`,
+        [op.id, op.companyId, op.secretId, op.secretName, op.kind, seqRows[0]!.next_seq, op.sealedPayload, JSON.stringify(op.actor), op.requestId, OPERATION_INITIAL_STATUS],
       );
       return operationRowFromSql(rows[0]);
     },

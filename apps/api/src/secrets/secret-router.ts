@@ -64,10 +64,9 @@ export const secretRouter = (deps: { secrets: SecretService; now: () => Date }):
     res.json({ secret: secretJson(secret, owners, bound) });
   };
 
-  const sendWrite = async (res: Response, result: WriteResult, successStatus: 200 | 201, includeSecret = true) => {
-    const extra = includeSecret ? await deps.secrets.describe(principalOf(res), result.secret) : undefined;
+  const sendWrite = (res: Response, result: WriteResult, successStatus: 200 | 201, includeSecret = true) => {
     const body = {
-      ...(extra ? { secret: secretJson(result.secret, extra.owners, extra.bound) } : {}),
+      ...(includeSecret ? { secret: secretJson(result.secret, result.owners, result.bound) } : {}),
       operation: operationJson(result.operation),
     };
     if (!result.done) res.setHeader('Location', `/api/v1/operations/${result.operation.id}`);
@@ -103,7 +102,7 @@ export const secretRouter = (deps: { secrets: SecretService; now: () => Date }):
     const p = principalOf(res);
     const body = parseInput(createSecretSchema, req.body);
     const result = await deps.secrets.create(p, body, requestContext(req, res));
-    await sendWrite(res, result, 201);
+    sendWrite(res, result, 201);
   });
 
   r.get('/secrets/:name', async (req, res) => {
@@ -132,7 +131,7 @@ export const secretRouter = (deps: { secrets: SecretService; now: () => Date }):
     const { name } = parseInput(nameParams, req.params, 'name');
     const body = parseInput(putValueSchema, req.body);
     const result = await deps.secrets.updateValue(p, name, body.value, requestContext(req, res));
-    await sendWrite(res, result, 200);
+    sendWrite(res, result, 200);
   });
 
   r.delete('/secrets/:name', async (req, res) => {
@@ -141,7 +140,7 @@ export const secretRouter = (deps: { secrets: SecretService; now: () => Date }):
     const body = parseInput(deleteBody, req.body);
     const queryConfirm = typeof req.query.confirm === 'string' ? req.query.confirm : undefined;
     const result = await deps.secrets.remove(p, name, body?.confirm ?? queryConfirm, requestContext(req, res));
-    await sendWrite(res, result, 200, false);
+    sendWrite(res, result, 200, false);
   });
 
   r.put('/secrets/:name/reminder', async (req, res) => {

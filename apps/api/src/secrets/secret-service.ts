@@ -1,9 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import {
+  admitsWrite,
   ConflictError,
   NotFoundError,
+  operationWithOutcome,
+  secretWithOutcome,
   ValidationError,
+  writeConflictMessage,
   type OperationActor,
+  type SecretStatus,
+  type SecretWrite,
   type OperationRow,
   type OperationSealer,
   type Principal,
@@ -17,7 +23,15 @@ import { LIST_BUDGET_MS, scanWithinBudget } from '../authz/evaluation-budget.js'
 import type { AuthzService } from '../authz/authz-service.js';
 import type { OperationQueue } from '../operations/operation-queue.js';
 import type { OperationWaiter } from '../operations/operation-waiter.js';
-import type { OperationCursor, OperationListFilter, SecretListFilter, SecretRepository } from './secret-repository.js';
+import type {
+  Accepted,
+  AcceptedOperation,
+  NewSecret,
+  OperationCursor,
+  OperationListFilter,
+  SecretListFilter,
+  SecretRepository,
+} from './secret-repository.js';
 import type { BoundResourceView } from '../bindings/visibility-fns.js';
 import { secretResource } from './secret-types.js';
 
@@ -28,7 +42,7 @@ export interface SecretServiceDeps {
   audit: Pick<AuditService, 'record'>;
   sealer: OperationSealer;
   queue: Pick<OperationQueue, 'enqueue'>;
-  waiter: Pick<OperationWaiter, 'wait'>;
+  waiter: Pick<OperationWaiter, 'expect'>;
   /** Resources bound to secrets (connectors, workflow phases), as the caller may see them. */
   bindings: (p: Principal, secretIds: string[]) => Promise<Map<string, BoundResourceView[]>>;
   /** A secret's value changed or went away: drop cached values (other versions stay keyed apart). */
@@ -37,17 +51,25 @@ export interface SecretServiceDeps {
   now: () => Date;
 }
 
+type Owner = { id: string; email: string };
+
 export interface WriteResult {
   secret: SecretRow;
   operation: OperationRow;
   /** True when the operation succeeded within the wait window (→ 201/200, else 202). */
   done: boolean;
+  /** For the response's secret (not for a delete, which answers the operation only). */
+  owners: Owner[];
+  bound: BoundResourceView[];
 }
 
 const opActor = (p: Principal): OperationActor => ({ type: p.type, id: p.id, label: p.label });
 
 export const secretServiceFactory = (deps: SecretServiceDeps) => {
   const { dataSource, secrets, authz, audit, sealer, now } = deps;
+
+  const allowed = (p: Principal, action: string, name: string, ctx: RequestContext, operationId?: string) =>
+    allowedEvent(p, action, { kind: 'secret', name }, ctx, now(), { operationId: operationId ?? null });
 
   const auditAllowed = (
     em: EntityManager,
@@ -56,11 +78,7 @@ export const secretServiceFactory = (deps: SecretServiceDeps) => {
     name: string,
     ctx: RequestContext,
     operationId?: string,
-  ) =>
-    audit.record(
-      allowedEvent(p, action, { kind: 'secret', name }, ctx, now(), { operationId: operationId ?? null }),
-      em,
-    );
+  ) => audit.record(allowed(p, action, name, ctx, operationId), em);
 
   /**
    * The secret if it exists and the caller may read its metadata. A secret the caller may not
@@ -82,21 +100,89 @@ export const secretServiceFactory = (deps: SecretServiceDeps) => {
     if (errors.length > 0) throw new ValidationError(`${errors[0]!.path}: ${errors[0]!.message}`, { errors });
   };
 
-  /** After commit: hand the operation to the worker and wait briefly for it. */
-  const dispatch = async (secret: SecretRow, operation: OperationRow): Promise<WriteResult> => {
+  const conflict = (name: string, status: SecretStatus, write: SecretWrite) =>
+    new ConflictError(writeConflictMessage(name, status, write));
+
+  /**
+   * After commit: hand the operation to the worker and wait briefly for its outcome, which
+   * arrives with the notification that wakes us (no second read). `extras` (owners, bindings
+   * for the response) is read meanwhile.
+   */
+  const dispatch = async (
+    accepted: Accepted,
+    extras: Promise<{ owners: Owner[]; bound: BoundResourceView[] }>,
+  ): Promise<WriteResult> => {
+    const { secret, operation } = accepted;
+    // Expect it before the job exists, so even the fastest worker cannot finish unnoticed.
+    const expected = deps.waiter.expect(operation.id);
     const enqueued = await deps.queue.enqueue(operation.id);
-    let op = operation;
-    let done = false;
-    if (enqueued) {
-      done = await deps.waiter.wait(operation.id, deps.writeWaitMs, async () => {
-        const fresh = await secrets.findOperation(secret.companyId, operation.id);
-        if (fresh) op = fresh;
-        return fresh?.status === 'succeeded' || fresh?.status === 'failed';
+    if (!enqueued) expected.cancel();
+    const [outcome, extra] = await Promise.all([enqueued ? expected.within(deps.writeWaitMs) : null, extras]);
+    if (!outcome) return { secret, operation, done: false, ...extra };
+    if (operation.kind !== 'create') deps.onValueChanged(secret.companyId, secret.name);
+    const op = operationWithOutcome(operation, outcome);
+    return { secret: secretWithOutcome(secret, outcome), operation: op, done: op.status === 'succeeded', ...extra };
+  };
+
+  /** Owners and bindings for the response, from what the write already returned where it could. */
+  const extrasOf = (p: Principal, secretId: string, known: { owners?: Owner[]; hasBindings?: boolean } = {}) =>
+    Promise.all([
+      known.owners ?? secrets.owners([secretId]).then((m) => m.get(secretId) ?? []),
+      known.hasBindings === false ? [] : deps.bindings(p, [secretId]).then((m) => m.get(secretId) ?? []),
+    ]).then(([owners, bound]) => ({ owners, bound }));
+
+  /**
+   * A create over a name that is taken, or with owners to explain: the checks in their order
+   * (owners 400, name 409), or the takeover of a failed secret, in one transaction.
+   */
+  const createSlowly = async (
+    p: Principal,
+    input: NewSecret & { owners: string[] },
+    op: AcceptedOperation,
+    ctx: RequestContext,
+  ): Promise<Accepted> => {
+    await assertOwners(p.companyId, input.owners);
+    return dataSource.transaction(async (em) => {
+      const secret = await secrets.insertPending(em, p.companyId, input);
+      await secrets.setOwners(em, secret.id, input.owners);
+      const operation = await secrets.insertOperation(em, {
+        id: op.id,
+        companyId: p.companyId,
+        secretId: secret.id,
+        secretName: secret.name,
+        kind: op.kind,
+        sealedPayload: op.sealedPayload,
+        actor: op.actor,
+        requestId: ctx.requestId,
       });
-    }
-    if (done && operation.kind !== 'create') deps.onValueChanged(secret.companyId, secret.name);
-    const latestSecret = done ? ((await secrets.findLive(secret.companyId, secret.name)) ?? secret) : secret;
-    return { secret: latestSecret, operation: op, done: done && op.status === 'succeeded' };
+      await auditAllowed(em, p, 'secrets:create', secret.name, ctx, op.id);
+      return { secret, operation };
+    });
+  };
+
+  /** Records an update or delete of `current` (read and authorized), or says why not. */
+  const accept = async (
+    p: Principal,
+    current: SecretRow,
+    write: 'update_value' | 'delete',
+    value: string | null,
+    ctx: RequestContext,
+  ): Promise<Accepted> => {
+    if (!admitsWrite(current.status, write)) throw conflict(current.name, current.status, write);
+    const id = randomUUID();
+    const accepted = await secrets.accept(current.id, write, {
+      id,
+      kind: write,
+      sealedPayload: value === null ? null : sealer.seal(id, p.companyId, value),
+      actor: opActor(p),
+      requestId: ctx.requestId,
+      audit: allowed(p, write === 'delete' ? 'secrets:delete' : 'secrets:update', current.name, ctx, id),
+    });
+    if (accepted) return accepted;
+    // Nothing written: the secret changed since it was read. Say what it is now.
+    const latest = await secrets.findById(p.companyId, current.id);
+    if (!latest || latest.status === 'deleted') throw new NotFoundError(`No secret named ${current.name}`);
+    throw conflict(current.name, latest.status, write);
   };
 
   return {
@@ -175,63 +261,36 @@ export const secretServiceFactory = (deps: SecretServiceDeps) => {
     ): Promise<WriteResult> => {
       const resource = { kind: 'secret' as const, name: input.name, secretType: input.type, tags: input.tags };
       await authz.require({ principal: p, action: 'secrets:create', resource, requestTags: input.tags }, ctx);
-      const owners = input.owners ?? (p.type === 'user' ? [p.id] : []);
-      await assertOwners(p.companyId, owners);
-      const operationId = randomUUID();
-      const { secret, operation } = await dataSource.transaction(async (em) => {
-        const secret = await secrets.insertPending(em, p.companyId, {
-          name: input.name,
-          type: input.type,
-          description: input.description,
-          tags: input.tags,
-          actor: opActor(p),
-          reminderIntervalDays: input.reminder?.intervalDays ?? null,
-        });
-        await secrets.setOwners(em, secret.id, owners);
-        const operation = await secrets.insertOperation(em, {
-          id: operationId,
-          companyId: p.companyId,
-          secretId: secret.id,
-          secretName: secret.name,
-          kind: 'create',
-          sealedPayload: sealer.seal(operationId, p.companyId, input.value),
-          actor: opActor(p),
-          requestId: ctx.requestId,
-        });
-        await auditAllowed(em, p, 'secrets:create', secret.name, ctx, operationId);
-        return { secret, operation };
-      });
-      return dispatch(secret, operation);
+      const secret = {
+        name: input.name,
+        type: input.type,
+        description: input.description,
+        tags: input.tags,
+        actor: opActor(p),
+        reminderIntervalDays: input.reminder?.intervalDays ?? null,
+        owners: input.owners ?? (p.type === 'user' ? [p.id] : []),
+      };
+      const id = randomUUID();
+      const op: AcceptedOperation = {
+        id,
+        kind: 'create',
+        sealedPayload: sealer.seal(id, p.companyId, input.value),
+        actor: opActor(p),
+        requestId: ctx.requestId,
+        audit: allowed(p, 'secrets:create', input.name, ctx, id),
+      };
+      // One statement when the name is free and the owners are the company's; else the slow path.
+      const fast = await secrets.insertNew(p.companyId, secret, op);
+      if (fast) return dispatch(fast, extrasOf(p, fast.secret.id, fast));
+      const accepted = await createSlowly(p, secret, op, ctx);
+      return dispatch(accepted, extrasOf(p, accepted.secret.id));
     },
 
     updateValue: async (p: Principal, name: string, value: string, ctx: RequestContext): Promise<WriteResult> => {
       const current = await readable(p, name, ctx);
       await authz.require({ principal: p, action: 'secrets:update', resource: secretResource(current) }, ctx);
-      const operationId = randomUUID();
-      const { secret, operation } = await dataSource.transaction(async (em) => {
-        const secret = await secrets.findLive(p.companyId, name, em, true);
-        if (!secret) throw new NotFoundError(`No secret named ${name}`);
-        if (secret.status !== 'active') {
-          throw new ConflictError(
-            secret.status === 'failed'
-              ? `Secret ${name} failed to be created; delete it or create it again`
-              : `Secret ${name} is ${secret.status}; try again when the operation in progress has finished`,
-          );
-        }
-        const operation = await secrets.insertOperation(em, {
-          id: operationId,
-          companyId: p.companyId,
-          secretId: secret.id,
-          secretName: secret.name,
-          kind: 'update_value',
-          sealedPayload: sealer.seal(operationId, p.companyId, value),
-          actor: opActor(p),
-          requestId: ctx.requestId,
-        });
-        await auditAllowed(em, p, 'secrets:update', secret.name, ctx, operationId);
-        return { secret, operation };
-      });
-      return dispatch(secret, operation);
+      const accepted = await accept(p, current, 'update_value', value, ctx);
+      return dispatch(accepted, extrasOf(p, current.id));
     },
 
     /** Permanent delete after the review step (`confirm` must repeat the name). */
@@ -243,11 +302,7 @@ export const secretServiceFactory = (deps: SecretServiceDeps) => {
     ): Promise<WriteResult> => {
       const current = await readable(p, name, ctx);
       await authz.require({ principal: p, action: 'secrets:delete', resource: secretResource(current) }, ctx);
-      if (current.status === 'pending' || current.status === 'deleting') {
-        throw new ConflictError(
-          `Secret ${name} is ${current.status}; try again when the operation in progress has finished`,
-        );
-      }
+      if (!admitsWrite(current.status, 'delete')) throw conflict(name, current.status, 'delete');
       if (confirm !== name) {
         const bound = (await deps.bindings(p, [current.id])).get(current.id) ?? [];
         throw new ConflictError(
@@ -257,30 +312,9 @@ export const secretServiceFactory = (deps: SecretServiceDeps) => {
           { extra: { boundResources: bound }, errors: [{ path: 'confirm', message: `must equal ${name}` }] },
         );
       }
-      const operationId = randomUUID();
-      const { secret, operation } = await dataSource.transaction(async (em) => {
-        const secret = await secrets.findLive(p.companyId, name, em, true);
-        if (!secret) throw new NotFoundError(`No secret named ${name}`);
-        if (secret.status === 'pending' || secret.status === 'deleting') {
-          throw new ConflictError(
-            `Secret ${name} is ${secret.status}; try again when the operation in progress has finished`,
-          );
-        }
-        await secrets.setStatus(em, secret.id, 'deleting');
-        const operation = await secrets.insertOperation(em, {
-          id: operationId,
-          companyId: p.companyId,
-          secretId: secret.id,
-          secretName: secret.name,
-          kind: 'delete',
-          sealedPayload: null,
-          actor: opActor(p),
-          requestId: ctx.requestId,
-        });
-        await auditAllowed(em, p, 'secrets:delete', secret.name, ctx, operationId);
-        return { secret: { ...secret, status: 'deleting' as const }, operation };
-      });
-      return dispatch(secret, operation);
+      const accepted = await accept(p, current, 'delete', null, ctx);
+      // A delete answers with its operation only.
+      return dispatch(accepted, Promise.resolve({ owners: [], bound: [] }));
     },
 
     /** Metadata only, synchronous; tag changes must be allowed before and after. */
@@ -315,11 +349,7 @@ export const secretServiceFactory = (deps: SecretServiceDeps) => {
       return dataSource.transaction(async (em) => {
         const secret = await secrets.findLive(p.companyId, name, em, true);
         if (!secret) throw new NotFoundError(`No secret named ${name}`);
-        if (secret.status === 'pending' || secret.status === 'deleting') {
-          throw new ConflictError(
-            `Secret ${name} is ${secret.status}; try again when the operation in progress has finished`,
-          );
-        }
+        if (!admitsWrite(secret.status, 'update_metadata')) throw conflict(name, secret.status, 'update_metadata');
         const updated = await secrets.updateMeta(em, secret.id, input);
         if (input.owners) await secrets.setOwners(em, secret.id, input.owners);
         await auditAllowed(em, p, 'secrets:update_metadata', secret.name, ctx);
@@ -339,7 +369,7 @@ export const secretServiceFactory = (deps: SecretServiceDeps) => {
       return dataSource.transaction(async (em) => {
         const secret = await secrets.findLive(p.companyId, name, em, true);
         if (!secret) throw new NotFoundError(`No secret named ${name}`);
-        if (secret.status === 'deleting') throw new ConflictError(`Secret ${name} is being deleted`);
+        if (!admitsWrite(secret.status, 'set_reminder')) throw conflict(name, secret.status, 'set_reminder');
         const updated = await secrets.setReminder(em, secret.id, intervalDays);
         await auditAllowed(
           em,

@@ -1,4 +1,4 @@
-import { auditOutboxListener, createQueue, QueueName, startWorker, type Logger, type QueueDeps } from '@nembl/core';
+import { auditOutboxListener, QueueName, startWorker, type Logger, type QueueDeps, type TypedQueue } from '@nembl/core';
 import type { DataSource } from 'typeorm';
 import { auditChainWriterFactory } from './audit-chain-writer.js';
 import { auditOutboxDrainerFactory } from './audit-outbox-drainer.js';
@@ -21,6 +21,8 @@ export const auditWorkerFactory = (deps: {
   dataSource: DataSource;
   logger: Logger;
   queue: QueueDeps;
+  /** The audit queue (from the worker's queues), for the drain schedule. */
+  auditQueue: TypedQueue<typeof QueueName.Audit>;
   drainEveryMs?: number;
   workerOptions?: { stalledInterval?: number; lockDuration?: number };
 }) => {
@@ -28,7 +30,7 @@ export const auditWorkerFactory = (deps: {
   const writer = auditChainWriterFactory({ dataSource, logger });
   const drainer = auditOutboxDrainerFactory({ dataSource, writer, logger });
   const process = auditProcessorFactory({ writer, drainer });
-  const queue = createQueue(QueueName.Audit, deps.queue);
+  const queue = deps.auditQueue;
   const databaseUrl = (dataSource.options as { url?: string }).url;
   const listener = databaseUrl ? auditOutboxListener({ databaseUrl, onNotify: drainer.kick, logger }) : undefined;
 
@@ -53,7 +55,6 @@ export const auditWorkerFactory = (deps: {
       await listener?.close();
       await process.batcher.drain();
       await drainer.settled();
-      await queue.close();
     },
   };
 };

@@ -1,4 +1,4 @@
-import { nextNotifyAfter, occurrenceAt, reminderJobId, type Logger, type QueueName, type TypedQueue } from '@nembl/core';
+import { enqueueBulk, nextNotifyAfter, occurrenceAt, reminderJobId, type Logger, type QueueName, type TypedQueue } from '@nembl/core';
 import type { DataSource } from 'typeorm';
 import type { RecordedDelivery, ReminderRepository } from './reminder-repository.js';
 
@@ -37,9 +37,9 @@ export const reminderScanFactory = (deps: {
 
   const enqueue = async (rows: RecordedDelivery[]) => {
     for (let i = 0; i < rows.length; i += 500) {
-      await deps.emailQueue.addBulk(
+      await enqueueBulk(
+        deps.emailQueue,
         rows.slice(i, i + 500).map((r) => ({
-          name: 'reminder-email',
           data: { deliveryId: r.id },
           opts: { ...jobOptions, jobId: reminderJobId(r.secretId, r.dueAt, r.n) },
         })),

@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { AuditOutboxRow } from '../db/entities/identity-entities.js';
+import type { SqlParam } from '../db/sql-fns.js';
 import { AUDIT_OUTBOX_CHANNEL, type AuditEventPayload } from './audit-types.js';
 
 type Queryable = Pick<EntityManager, 'query'>;
@@ -21,6 +22,17 @@ export const auditOutboxRepository = {
       [p.companyId, p.idempotencyKey, JSON.stringify(p), AUDIT_OUTBOX_CHANNEL],
     );
   },
+
+  /**
+   * The insert as a data-modifying CTE `ev` of a caller's single-statement write, so the change
+   * and its event commit together in one round trip; it takes the company from the `company_id`
+   * of the CTE named `from` (and inserts only if that has a row). `p` numbers the caller's
+   * parameters. No NOTIFY: Postgres serializes the commits of notifying transactions, which a hot
+   * write path cannot afford; the worker drains after each operation it finishes, and on its schedule.
+   */
+  cte: (e: AuditEventPayload, p: SqlParam, from: string): string =>
+    `ev AS (INSERT INTO audit_outbox (company_id, idempotency_key, event)
+       SELECT ${from}.company_id, ${p(e.idempotencyKey, '::text')}, ${p(JSON.stringify(e), '::jsonb')} FROM ${from})`,
 
   /** Several events in one statement, so all or none are stored; one notification. */
   insertAll: async (q: Queryable, payloads: readonly AuditEventPayload[]): Promise<void> => {

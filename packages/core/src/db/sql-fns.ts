@@ -8,3 +8,15 @@ export const returnedRows = <T = Record<string, unknown>>(result: unknown): T[] 
   }
   return result as T[];
 };
+
+/**
+ * Positional parameters collected while a statement is built: `p(value)` appends the value and
+ * answers its placeholder (`$1`, `$2`, … in the order used; `cast` is appended, e.g. `::uuid`).
+ * The same build always numbers alike, so the text can be a prepared statement's.
+ */
+export const sqlParams = () => {
+  const values: unknown[] = [];
+  return { values, p: (v: unknown, cast = ''): string => `$${values.push(v)}${cast}` };
+};
+
+export type SqlParam = ReturnType<typeof sqlParams>['p'];

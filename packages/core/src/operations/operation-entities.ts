@@ -127,6 +127,3 @@ export const operationJson = (o: OperationRow): OperationJson => ({
   createdAt: o.createdAt.toISOString(),
   finishedAt: o.finishedAt?.toISOString() ?? null,
 });
-
-/** Postgres NOTIFY channel on which a finished operation's id is announced. */
-export const OPERATION_DONE_CHANNEL = 'nembl_operation_done';

@@ -65,6 +65,12 @@ export const enqueue = <N extends QueueName>(
   // is already checked against JobPayloads above, so widening here loses nothing.
   (queue as unknown as Queue<object>).add(queue.name, data, opts);
 
+/** Several jobs in one round trip; each named after its queue, like `enqueue`. */
+export const enqueueBulk = <N extends QueueName>(
+  queue: TypedQueue<N>,
+  jobs: ReadonlyArray<{ data: JobPayloads[N]; opts: JobsOptions & { jobId: string } }>,
+) => (queue as unknown as Queue<object>).addBulk(jobs.map((j) => ({ name: queue.name, data: j.data, opts: j.opts })));
+
 export const startWorker = <N extends QueueName, R = unknown>(
   name: N,
   processor: Processor<JobPayloads[N], R>,

@@ -42,6 +42,27 @@ describe('local driver', () => {
     await db?.drop();
   });
 
+  it('creates in one statement, also without waiting for the flush (the worker), and stays idempotent per token', async () => {
+    const companyId = await newCompany();
+    const deferred = localSecretStoreFactory({ dataSource: ds, masterKey, deferFlush: true });
+    const token = randomUUID();
+    expect(await deferred.create({ companyId, name: 'api-key', value: 'v1', clientToken: token })).toEqual({
+      versionId: token,
+    });
+    // A re-run with the same token and value changes nothing; a different value under it is refused.
+    expect(await deferred.create({ companyId, name: 'api-key', value: 'v1', clientToken: token })).toEqual({
+      versionId: token,
+    });
+    expect((await failure(deferred.create({ companyId, name: 'api-key', value: 'v2', clientToken: token }))).code).toBe(
+      'Invalid',
+    );
+    expect(await storeFor().getValue({ companyId, name: 'api-key' })).toEqual({ value: 'v1', versionId: token });
+    const [row] = (await ds.query(`SELECT count(*)::int AS n FROM local_store_versions WHERE company_id = $1`, [
+      companyId,
+    ])) as Array<{ n: number }>;
+    expect(row!.n).toBe(1);
+  });
+
   it('keeps only ciphertext in Postgres: the plaintext canary appears in no stored byte', async () => {
     const companyId = await newCompany();
     const canary = `canary-${randomUUID()}`;

@@ -1,6 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { deriveKey, SealError, seal, unseal } from '../crypto/seal.js';
+import { preparedQuery } from '../db/data-source.js';
 import { validateRef, validateVersionToken, validateWrite } from './store-fns.js';
 import { StoreError, storePath, type SecretRef, type SecretStore } from './store-types.js';
 
@@ -8,6 +9,13 @@ export interface LocalSecretStoreOptions {
   dataSource: Pick<DataSource, 'query' | 'transaction'>;
   /** NEMBL_MASTER_KEY (32 bytes). Only a key derived from it ever touches data keys. */
   masterKey: Buffer;
+  /**
+   * Commit a new secret without waiting for its WAL flush. Only for a caller that relies on a
+   * write once a later synchronous commit of its own has happened, which flushes the WAL up to
+   * and past this one: the worker, whose finishing statement (synchronous) is what makes the
+   * write count. Lost with a Postgres crash before that, the write is simply redone (same token).
+   */
+  deferFlush?: boolean;
 }
 
 type Queryable = Pick<EntityManager, 'query'>;
@@ -50,10 +58,15 @@ const toStoreError = (op: string, what: string, err: unknown): StoreError => {
  * is stored wrapped by a key derived from the master key. Unwrapped data keys are cached in
  * memory for the life of the process and never logged.
  */
-export const localSecretStoreFactory = ({ dataSource, masterKey }: LocalSecretStoreOptions): SecretStore => {
+export const localSecretStoreFactory = ({
+  dataSource,
+  masterKey,
+  deferFlush = false,
+}: LocalSecretStoreOptions): SecretStore => {
   if (masterKey.length !== 32) throw new RangeError('masterKey must be 32 bytes');
   const kek = deriveKey(masterKey, 'local-store-kek');
   const dataKeys = new Map<string, Promise<Buffer>>();
+  const prepared = preparedQuery(dataSource);
 
   const loadDataKey = async (companyId: string): Promise<Buffer> => {
     const select = () =>
@@ -154,22 +167,23 @@ export const localSecretStoreFactory = ({ dataSource, masterKey }: LocalSecretSt
     const plaintext = Buffer.from(input.value, 'utf8');
     const ciphertext = seal(key, plaintext, valueAad(companyId, name, clientToken));
     plaintext.fill(0);
+    if (mode === 'create') {
+      // The usual create, a new name: secret and first version in one statement (one round trip,
+      // atomic on its own). A name that exists already takes the transaction below.
+      const inserted = await prepared(
+        deferFlush ? 'local-store-create-deferred' : 'local-store-create',
+        `WITH s AS (
+           INSERT INTO local_store_secrets (company_id, name, current_version_id) VALUES ($1, $2, $3)
+           ON CONFLICT (company_id, name) DO NOTHING RETURNING company_id, name),
+         v AS (
+           INSERT INTO local_store_versions (company_id, name, version_id, seq, ciphertext)
+           SELECT company_id, name, $3, 1, $4 FROM s RETURNING 1)
+         SELECT ${deferFlush ? `set_config('synchronous_commit', 'off', true)` : `1`} AS inserted FROM v`,
+        [companyId, name, clientToken, ciphertext],
+      );
+      if (inserted.length > 0) return { versionId: clientToken };
+    }
     return dataSource.transaction(async (m) => {
-      if (mode === 'create') {
-        const inserted = await rows(
-          m,
-          `INSERT INTO local_store_secrets (company_id, name, current_version_id) VALUES ($1, $2, $3)
-           ON CONFLICT (company_id, name) DO NOTHING RETURNING 1 AS inserted`,
-          [companyId, name, clientToken],
-        );
-        if (inserted.length > 0) {
-          await m.query(
-            `INSERT INTO local_store_versions (company_id, name, version_id, seq, ciphertext) VALUES ($1, $2, $3, 1, $4)`,
-            [companyId, name, clientToken, ciphertext],
-          );
-          return { versionId: clientToken };
-        }
-      }
       const added = await addVersion(m, key, input, ciphertext);
       if (added) return added;
       if (mode === 'create') {
