@@ -20,6 +20,7 @@ export * from './audit/audit-service.js';
 export * from './queues/redis-connection.js';
 export * from './queues/operation-outcomes.js';
 export * from './db/sql-fns.js';
+export * from './db/batch-while-busy.js';
 export * from './audit/audit-chain.js';
 export * from './audit/audit-event-repository.js';
 export * from './audit/audit-outbox-repository.js';

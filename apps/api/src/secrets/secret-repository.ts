@@ -190,7 +190,7 @@ export const secretRepositoryFactory = ({ dataSource }: { dataSource: DataSource
          )`;
       const rows = await prepared(
         'secret-create',
-        `${sql}, ${auditOutboxRepository.cte(toAuditPayload(op.audit), p, 'op')}
+        `${sql}, ${auditOutboxRepository.cte({ from: 'op', companyId: 'op.company_id', ...auditOutboxRepository.cteParams(toAuditPayload(op.audit), p) })}
          SELECT s.*,
                 (SELECT coalesce(json_agg(json_build_object('id', u.id, 'email', u.email) ORDER BY u.email), '[]')
                    FROM own JOIN users u ON u.id = own.user_id) AS owner_list,
@@ -235,7 +235,7 @@ export const secretRepositoryFactory = ({ dataSource }: { dataSource: DataSource
          )`;
       const rows = await prepared(
         `secret-accept-${write}`,
-        `${sql}, ${auditOutboxRepository.cte(toAuditPayload(op.audit), p, 'op')}
+        `${sql}, ${auditOutboxRepository.cte({ from: 'op', companyId: 'op.company_id', ...auditOutboxRepository.cteParams(toAuditPayload(op.audit), p) })}
          SELECT s.*, (SELECT created_at FROM op) AS op_created_at FROM s`,
         values,
       );

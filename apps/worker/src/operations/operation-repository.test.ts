@@ -121,7 +121,7 @@ describe('finishing an operation', () => {
     await repo.claim(id, 30_000);
     const at = new Date(Date.UTC(2026, 4, 1, 12));
     const outcome = await repo.finish({
-      op: { id, kind: 'create', actor },
+      op: { id, secretId: secret, kind: 'create', actor },
       outcome: 'succeeded',
       at,
       storeVersionId: id,
@@ -162,7 +162,7 @@ describe('finishing an operation', () => {
     await repo.claim(id, 30_000);
     const finish = () =>
       repo.finish({
-        op: { id, kind: 'update_value', actor },
+        op: { id, secretId: secret, kind: 'update_value', actor },
         outcome: 'succeeded',
         at: new Date(),
         storeVersionId: id,
@@ -175,12 +175,32 @@ describe('finishing an operation', () => {
     expect(await count(`SELECT count(*)::int AS n FROM audit_outbox WHERE event->>'operationId' = $1`, [id])).toBe(1);
   });
 
+  it('finishes concurrent operations together in one statement, each with its own outcome', async () => {
+    const secrets = await Promise.all(Array.from({ length: 6 }, () => newSecret('pending')));
+    const ids = await Promise.all(secrets.map((s) => newOperation(s, 'create')));
+    const claims = await Promise.all(ids.map((id) => repo.claim(id, 30_000)));
+    expect(claims.map((c) => c.state)).toEqual(Array(6).fill('claimed'));
+    const outcomes = await Promise.all(
+      ids.map((id, i) =>
+        repo.finish({
+          op: { id, secretId: secrets[i]!, kind: 'create', actor },
+          outcome: 'succeeded',
+          at: new Date(),
+          storeVersionId: id,
+          audit: auditFor(id, 'a'),
+        }),
+      ),
+    );
+    expect(outcomes.map((o) => parseOperationOutcome(o!)?.id)).toEqual(ids);
+    for (const s of secrets) expect(await secretRow(s)).toMatchObject({ status: 'active', version: 1 });
+  });
+
   it('does not finish an operation no worker claimed', async () => {
     const secret = await newSecret('active');
     const id = await newOperation(secret, 'update_value');
     expect(
       await repo.finish({
-        op: { id, kind: 'update_value', actor },
+        op: { id, secretId: secret, kind: 'update_value', actor },
         outcome: 'failed',
         at: new Date(),
         error: { code: 'X', message: 'x' },
@@ -196,7 +216,7 @@ describe('finishing an operation', () => {
     await ds.query(`UPDATE secrets SET status = 'deleting' WHERE id = $1`, [secret]);
     await repo.claim(update, 30_000);
     await repo.finish({
-      op: { id: update, kind: 'update_value', actor },
+      op: { id: update, secretId: secret, kind: 'update_value', actor },
       outcome: 'succeeded',
       at: new Date(),
       storeVersionId: update,
@@ -210,7 +230,7 @@ describe('finishing an operation', () => {
     const create = await newOperation(created, 'create');
     await repo.claim(create, 30_000);
     const outcome = await repo.finish({
-      op: { id: create, kind: 'create', actor },
+      op: { id: create, secretId: created, kind: 'create', actor },
       outcome: 'failed',
       at: new Date(),
       error: { code: 'Invalid', message: 'refused' },
@@ -227,7 +247,7 @@ describe('finishing an operation', () => {
     const del = await newOperation(kept, 'delete');
     await repo.claim(del, 30_000);
     await repo.finish({
-      op: { id: del, kind: 'delete', actor },
+      op: { id: del, secretId: kept, kind: 'delete', actor },
       outcome: 'failed',
       at: new Date(),
       error: { code: 'Unavailable', message: 'down' },
@@ -247,7 +267,7 @@ describe('finishing an operation', () => {
     await repo.claim(id, 30_000);
     const at = new Date();
     await repo.finish({
-      op: { id, kind: 'delete', actor },
+      op: { id, secretId: secret, kind: 'delete', actor },
       outcome: 'succeeded',
       at,
       audit: auditFor(id, 'secrets:delete_succeeded'),

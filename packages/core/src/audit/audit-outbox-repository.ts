@@ -25,14 +25,21 @@ export const auditOutboxRepository = {
 
   /**
    * The insert as a data-modifying CTE `ev` of a caller's single-statement write, so the change
-   * and its event commit together in one round trip; it takes the company from the `company_id`
-   * of the CTE named `from` (and inserts only if that has a row). `p` numbers the caller's
-   * parameters. No NOTIFY: Postgres serializes the commits of notifying transactions, which a hot
-   * write path cannot afford; the worker drains after each operation it finishes, and on its schedule.
+   * and its events commit together in one round trip: one row per row of `source.from` (a CTE or
+   * join of the caller's), with the company from its `company_id` and the idempotency key and
+   * payload from the given SQL expressions (parameters, or columns of `from`). No NOTIFY: Postgres
+   * serializes the commits of notifying transactions, which a hot write path cannot afford; the
+   * worker drains after each operation it finishes, and on its schedule.
    */
-  cte: (e: AuditEventPayload, p: SqlParam, from: string): string =>
+  cte: (source: { from: string; companyId: string; idempotencyKey: string; event: string }): string =>
     `ev AS (INSERT INTO audit_outbox (company_id, idempotency_key, event)
-       SELECT ${from}.company_id, ${p(e.idempotencyKey, '::text')}, ${p(JSON.stringify(e), '::jsonb')} FROM ${from})`,
+       SELECT ${source.companyId}, ${source.idempotencyKey}, ${source.event} FROM ${source.from})`,
+
+  /** The payload's parts as parameters of the caller's statement, for `cte`. */
+  cteParams: (e: AuditEventPayload, p: SqlParam) => ({
+    idempotencyKey: p(e.idempotencyKey, '::text'),
+    event: p(JSON.stringify(e), '::jsonb'),
+  }),
 
   /** Several events in one statement, so all or none are stored; one notification. */
   insertAll: async (q: Queryable, payloads: readonly AuditEventPayload[]): Promise<void> => {

@@ -1,6 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { deriveKey, SealError, seal, unseal } from '../crypto/seal.js';
+import { batchWhileBusy } from '../db/batch-while-busy.js';
 import { preparedQuery } from '../db/data-source.js';
 import { validateRef, validateVersionToken, validateWrite } from './store-fns.js';
 import { StoreError, storePath, type SecretRef, type SecretStore } from './store-types.js';
@@ -161,28 +162,47 @@ export const localSecretStoreFactory = ({
     return { versionId: clientToken };
   };
 
+  /** New names in one statement; true for each that was new (and now holds its first version). */
+  const createNew = batchWhileBusy<
+    { companyId: string; name: string; clientToken: string; ciphertext: Buffer },
+    boolean
+  >({
+    keyOf: (c) => `${c.companyId}/${c.name}`,
+    run: async (batch) => {
+      const created = await prepared<{ company_id: string; name: string }>(
+        deferFlush ? 'local-store-create-deferred' : 'local-store-create',
+        `WITH input AS (
+           SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bytea[]) AS i(company_id, name, token, ciphertext)),
+         s AS (
+           INSERT INTO local_store_secrets (company_id, name, current_version_id) SELECT company_id, name, token FROM input
+           ON CONFLICT (company_id, name) DO NOTHING RETURNING company_id, name),
+         v AS (
+           INSERT INTO local_store_versions (company_id, name, version_id, seq, ciphertext)
+           SELECT i.company_id, i.name, i.token, 1, i.ciphertext FROM s JOIN input i USING (company_id, name)
+           RETURNING company_id, name)
+         SELECT ${deferFlush ? `set_config('synchronous_commit', 'off', true) AS deferred, ` : ''}company_id, name FROM v`,
+        [
+          batch.map((c) => c.companyId),
+          batch.map((c) => c.name),
+          batch.map((c) => c.clientToken),
+          batch.map((c) => c.ciphertext),
+        ],
+      );
+      const made = new Set(created.map((r) => `${r.company_id}/${r.name}`));
+      return batch.map((c) => made.has(`${c.companyId}/${c.name}`));
+    },
+  });
+
   const write = async (mode: 'create' | 'put', input: SecretRef & { value: string; clientToken: string }) => {
     const { companyId, name, clientToken } = input;
     const key = await dataKey(companyId);
     const plaintext = Buffer.from(input.value, 'utf8');
     const ciphertext = seal(key, plaintext, valueAad(companyId, name, clientToken));
     plaintext.fill(0);
-    if (mode === 'create') {
-      // The usual create, a new name: secret and first version in one statement (one round trip,
-      // atomic on its own). A name that exists already takes the transaction below.
-      const inserted = await prepared(
-        deferFlush ? 'local-store-create-deferred' : 'local-store-create',
-        `WITH s AS (
-           INSERT INTO local_store_secrets (company_id, name, current_version_id) VALUES ($1, $2, $3)
-           ON CONFLICT (company_id, name) DO NOTHING RETURNING company_id, name),
-         v AS (
-           INSERT INTO local_store_versions (company_id, name, version_id, seq, ciphertext)
-           SELECT company_id, name, $3, 1, $4 FROM s RETURNING 1)
-         SELECT ${deferFlush ? `set_config('synchronous_commit', 'off', true)` : `1`} AS inserted FROM v`,
-        [companyId, name, clientToken, ciphertext],
-      );
-      if (inserted.length > 0) return { versionId: clientToken };
-    }
+    // The usual create, a new name: secret and first version in one statement (shared by the
+    // creates that arrive together). A name that exists already takes the transaction below.
+    if (mode === 'create' && (await createNew({ companyId, name, clientToken, ciphertext })))
+      return { versionId: clientToken };
     return dataSource.transaction(async (m) => {
       const added = await addVersion(m, key, input, ciphertext);
       if (added) return added;

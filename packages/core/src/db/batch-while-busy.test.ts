@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { batchWhileBusy } from './batch-while-busy.js';
+
+const deferred = () => {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  return { gate, release };
+};
+
+describe('batchWhileBusy', () => {
+  it('sends a call at once when nothing runs, and gathers the calls that come while it runs', async () => {
+    const batches: number[][] = [];
+    const first = deferred();
+    const run = batchWhileBusy<number, number>({
+      maxInFlight: 1,
+      run: async (items) => {
+        batches.push(items);
+        if (batches.length === 1) await first.gate;
+        return items.map((i) => i * 10);
+      },
+    });
+    const a = run(1);
+    const rest = [run(2), run(3), run(4)];
+    expect(batches).toEqual([[1]]);
+    first.release();
+    expect(await Promise.all([a, ...rest])).toEqual([10, 20, 30, 40]);
+    expect(batches).toEqual([[1], [2, 3, 4]]);
+  });
+
+  it('keeps items with the same key in different batches, and caps a batch', async () => {
+    const batches: string[][] = [];
+    const gate = deferred();
+    const run = batchWhileBusy<string, string>({
+      maxInFlight: 1,
+      maxItems: 2,
+      keyOf: (s) => s[0]!,
+      run: async (items) => {
+        batches.push(items);
+        if (batches.length === 1) await gate.gate;
+        return items;
+      },
+    });
+    const all = [run('x0'), run('a1'), run('a2'), run('b1'), run('c1')];
+    gate.release();
+    await Promise.all(all);
+    expect(batches).toEqual([['x0'], ['a1', 'b1'], ['a2', 'c1']]);
+  });
+
+  it("runs the items of a failed batch again one by one, so one item's failure is not another's", async () => {
+    const batches: number[][] = [];
+    const gate = deferred();
+    const run = batchWhileBusy<number, number>({
+      maxInFlight: 1,
+      run: async (items) => {
+        batches.push(items);
+        if (batches.length === 1) await gate.gate;
+        if (items.includes(3)) throw new Error('boom');
+        return items;
+      },
+    });
+    const first = run(1);
+    const later = [run(2), run(3), run(4)].map((p) => p.then(String, (e: Error) => e.message));
+    gate.release();
+    await first;
+    expect(await Promise.all(later)).toEqual(['2', 'boom', '4']);
+    expect(batches).toEqual([[1], [2, 3, 4], [2], [3], [4]]);
+  });
+});
