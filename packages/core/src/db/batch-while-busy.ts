@@ -1,7 +1,8 @@
 export interface BatchWhileBusyOptions<I, O> {
   /**
    * Runs one batch; answers one result per item, in order. When a batch of several throws, each of
-   * its items is run again on its own, so one item's failure is never another's.
+   * its items is run again on its own (so one item's failure is never another's), unless
+   * `splitOnError` is false: then every item fails with it.
    */
   run: (items: I[]) => Promise<O[]>;
   /** Batches running at once; further items wait and go together in the next one. */
@@ -9,6 +10,7 @@ export interface BatchWhileBusyOptions<I, O> {
   maxItems?: number;
   /** Items that must not share a batch (e.g. two operations on one secret) get the same key. */
   keyOf?: (item: I) => string;
+  splitOnError?: boolean;
 }
 
 interface Waiting<I, O> {
@@ -49,7 +51,7 @@ export const batchWhileBusy = <I, O>(opts: BatchWhileBusyOptions<I, O>) => {
         .then(
           (results) => batch.forEach((w, i) => w.resolve(results[i] as O)),
           async (err: unknown) => {
-            if (batch.length === 1) return batch[0]!.reject(err);
+            if (batch.length === 1 || opts.splitOnError === false) return batch.forEach((w) => w.reject(err));
             for (const w of batch) {
               await opts.run([w.item]).then(
                 (results) => w.resolve(results[0] as O),
