@@ -13,11 +13,13 @@
 //
 // The company holds BENCH_SECRETS (10,000) secrets, inserted straight into Postgres (metadata only:
 // the list path never touches the store); a tenth carry tag environment=production.
-// BENCH_PROFILE=1 starts the API with --cpu-prof and prints its self time by function afterwards.
+// BENCH_PROFILE=1 starts the API with --cpu-prof and prints its self time by function afterwards
+// (BENCH_PROFILE_OUT=file keeps the .cpuprofile). BENCH_ROWS=healthz,me,detail,list,resolve runs only
+// those read rows (default: all), so a profile shows one path.
 // The figures are appended to bench/RESULTS.md with the commit and the load average (BENCH_RECORD=0: don't).
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -48,6 +50,8 @@ const CREATE_N = Number(process.env.BENCH_CREATE_N ?? 100);
 const SECRETS = Number(process.env.BENCH_SECRETS ?? 10_000);
 const STORES = (process.env.BENCH_STORES ?? 'local,aws').split(',');
 const PROFILE = process.env.BENCH_PROFILE === '1';
+const ROWS = process.env.BENCH_ROWS ? new Set(process.env.BENCH_ROWS.split(',')) : undefined;
+const runs = (key) => !ROWS || ROWS.has(key);
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
@@ -196,6 +200,7 @@ const profileSummary = (dataDir) => {
     self.set(key, (self.get(key) ?? 0) + us);
     total += us;
   }
+  if (process.env.BENCH_PROFILE_OUT) copyFileSync(join(dataDir, file), process.env.BENCH_PROFILE_OUT);
   const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, 25);
   return top.map(([k, us]) => `${((100 * us) / total).toFixed(1).padStart(5)} %  ${k}`).join('\n');
 };
@@ -229,6 +234,8 @@ const main = async () => {
           prefix: 'nembl-bench-hot',
           rateLimitPerMin: 10_000_000,
           storeEnv,
+          // Stop at once on SIGTERM (no load-balancer drain), so a --cpu-prof profile is written before the bench's 5 s SIGKILL.
+          env: { NEMBL_SHUTDOWN_DRAIN_MS: '0' },
           apiNodeArgs: (dir) => (PROFILE && store === 'local' ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : []),
         });
         const session = await signUp(request, sys.base);
@@ -321,38 +328,46 @@ const main = async () => {
             false,
           );
 
-        await tp('GET /healthz', '/healthz', {}, '≥ 0.5×');
-        await tp('GET /api/v1/me (bearer)', '/api/v1/me', auth, '≥ 0.3×');
-        await sq('GET /api/v1/me (bearer)', 'GET', '/api/v1/me', auth, '≤ 3×');
-        await tp('GET /api/v1/secrets/{name}', '/api/v1/secrets/bench-000500', auth, '≥ 0.3×');
-        await sq('GET /api/v1/secrets/{name}', 'GET', '/api/v1/secrets/bench-000500', auth, '≤ 3×');
-        await tp(`GET /api/v1/secrets?limit=50 (${SECRETS} secrets)`, '/api/v1/secrets?limit=50', auth, '≥ 0.15×');
-        await tp(
-          'GET /api/v1/secrets?limit=50&tag=environment:production',
-          '/api/v1/secrets?limit=50&tag=environment:production',
-          auth,
-          '≥ 0.15×',
-        );
-        // Resolution is a POST: autocannon needs the method.
-        const resolveRps = await new Promise((resolve, reject) =>
-          autocannon(
-            {
-              url: `${sys.base}${resolvePath}`,
-              method: 'POST',
-              connections: CONNECTIONS,
-              duration: DURATION_S,
-              headers: runnerAuth,
-            },
-            (err, r) =>
-              err
-                ? reject(err)
-                : r.non2xx + r.errors > 0
-                  ? reject(new Error(`resolve: ${r.non2xx} non-2xx ${r.errors} errors`))
-                  : resolve(r.requests.average),
-          ),
-        );
-        row('cached resolution, 10 references', 'throughput', resolveRps, floorRps, 'req/s', '≥ 0.15×', true);
-        await sq('cached resolution, 10 references', 'POST', resolvePath, runnerAuth, '≤ 4×');
+        if (runs('healthz')) await tp('GET /healthz', '/healthz', {}, '≥ 0.5×');
+        if (runs('me')) {
+          await tp('GET /api/v1/me (bearer)', '/api/v1/me', auth, '≥ 0.3×');
+          await sq('GET /api/v1/me (bearer)', 'GET', '/api/v1/me', auth, '≤ 3×');
+        }
+        if (runs('detail')) {
+          await tp('GET /api/v1/secrets/{name}', '/api/v1/secrets/bench-000500', auth, '≥ 0.3×');
+          await sq('GET /api/v1/secrets/{name}', 'GET', '/api/v1/secrets/bench-000500', auth, '≤ 3×');
+        }
+        if (runs('list')) {
+          await tp(`GET /api/v1/secrets?limit=50 (${SECRETS} secrets)`, '/api/v1/secrets?limit=50', auth, '≥ 0.15×');
+          await tp(
+            'GET /api/v1/secrets?limit=50&tag=environment:production',
+            '/api/v1/secrets?limit=50&tag=environment:production',
+            auth,
+            '≥ 0.15×',
+          );
+        }
+        if (runs('resolve')) {
+          // Resolution is a POST: autocannon needs the method.
+          const resolveRps = await new Promise((resolve, reject) =>
+            autocannon(
+              {
+                url: `${sys.base}${resolvePath}`,
+                method: 'POST',
+                connections: CONNECTIONS,
+                duration: DURATION_S,
+                headers: runnerAuth,
+              },
+              (err, r) =>
+                err
+                  ? reject(err)
+                  : r.non2xx + r.errors > 0
+                    ? reject(new Error(`resolve: ${r.non2xx} non-2xx ${r.errors} errors`))
+                    : resolve(r.requests.average),
+            ),
+          );
+          row('cached resolution, 10 references', 'throughput', resolveRps, floorRps, 'req/s', '≥ 0.15×', true);
+          await sq('cached resolution, 10 references', 'POST', resolvePath, runnerAuth, '≤ 4×');
+        }
 
         if (PROFILE) {
           await stopChild(sys.api);

@@ -15,6 +15,7 @@ import { auditLogServiceFactory } from './audit/audit-log-service.js';
 import { apiAuditServiceFactory } from './audit/audit-recorder.js';
 import { auditRepositoryFactory } from './audit/audit-repository.js';
 import { authServiceFactory } from './auth/auth-service.js';
+import { cachedCompanyLookup } from './auth/company-lookup.js';
 import { principalCacheFactory } from './auth/principal-cache.js';
 import { identitySyncFactory } from './auth/identity-sync.js';
 import { IDENTITY_LISTENER_NAME, identitySyncRepositoryFactory } from './auth/identity-sync-repository.js';
@@ -190,7 +191,7 @@ export const composeApi = (infra: ApiInfra) => {
     authRoutes: {
       auth,
       users: userRepo,
-      companies,
+      companies: cachedCompanyLookup(companies),
       loginLimiter: rateLimiterFactory({ redis, prefix, name: 'login', perMinute: env.NEMBL_RATE_LIMIT_LOGIN_PER_MIN }),
       sessionSecret: infra.sessionSecret,
       secureCookies: env.NEMBL_PUBLIC_URL.startsWith('https:'),
