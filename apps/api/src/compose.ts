@@ -32,6 +32,7 @@ import { secretReferenceServiceFactory } from './bindings/secret-reference-servi
 import { visibilityServiceFactory } from './bindings/visibility-service.js';
 import { connectorRepositoryFactory } from './connectors/connector-repository.js';
 import { connectorServiceFactory } from './connectors/connector-service.js';
+import { runRepositoryFactory } from './runs/run-repository.js';
 import { runServiceFactory } from './runs/run-service.js';
 import { valueCacheFactory } from './runs/value-cache.js';
 import { valueReaderFactory } from './runs/value-reader.js';
@@ -126,7 +127,7 @@ export const composeApi = (infra: ApiInfra) => {
   const waiter = operationWaiterFactory({ databaseUrl: infra.databaseUrl, logger: infra.logger });
   const secretRepo = secretRepositoryFactory({ dataSource });
   const bindingRepo = bindingRepositoryFactory({ dataSource });
-  const references = secretReferenceServiceFactory({ dataSource, authz });
+  const references = secretReferenceServiceFactory({ secrets: secretRepo, authz });
   const visibility = visibilityServiceFactory({ authz, bindings: bindingRepo, references });
   // Values of recent versions, for hot resolution paths: short-lived, byte-capped, per process.
   const valueCache = valueCacheFactory({ maxBytes: 32 * 1024 * 1024, ttlMs: 60_000 });
@@ -158,6 +159,7 @@ export const composeApi = (infra: ApiInfra) => {
   });
   const runs = runServiceFactory({
     dataSource,
+    runs: runRepositoryFactory({ dataSource }),
     workflows: workflowRepo,
     references,
     values,
@@ -175,6 +177,7 @@ export const composeApi = (infra: ApiInfra) => {
     queue: operationQueue,
     waiter,
     bindings: visibility.boundResources,
+    presentBindings: visibility.present,
     onValueChanged: (companyId: string, name: string) => valueCache.forget(companyId, name),
     writeWaitMs: env.NEMBL_WRITE_WAIT_MS,
     now,
