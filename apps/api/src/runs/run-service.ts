@@ -18,7 +18,6 @@ import { secretResource } from '../secrets/secret-types.js';
 import { assertMachine } from '../connectors/connector-service.js';
 import { workflowResource } from '../workflows/workflow-service.js';
 import type { WorkflowRepository } from '../workflows/workflow-repository.js';
-import type { WorkflowRow } from '../workflows/workflow-types.js';
 import type { PinRow, RunRepository, RunRow } from './run-repository.js';
 import type { ValueReader, ValueRequest } from './value-reader.js';
 
