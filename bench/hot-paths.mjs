@@ -158,6 +158,29 @@ const seedSecrets = async (databaseUrl, companyId, n) => {
   }
 };
 
+/**
+ * Queries/s of one statement run back to back by `CONNECTIONS` node-postgres clients for
+ * DURATION_S: what the data layer alone can give a path, for scale next to the path itself.
+ */
+const sqlThroughput = async (databaseUrl, text, values) => {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: CONNECTIONS });
+  try {
+    const end = performance.now() + DURATION_S * 1000;
+    let n = 0;
+    await Promise.all(
+      Array.from({ length: CONNECTIONS }, async () => {
+        while (performance.now() < end) {
+          await pool.query({ name: 'bench', text, values });
+          n += 1;
+        }
+      }),
+    );
+    return n / DURATION_S;
+  } finally {
+    await pool.end();
+  }
+};
+
 const rows = [];
 const row = (path, what, value, floor, unit, target, higherIsBetter) => {
   const ratio = higherIsBetter ? value / floor : value / floor;
@@ -334,10 +357,24 @@ const main = async () => {
           await sq('GET /api/v1/me (bearer)', 'GET', '/api/v1/me', auth, '≤ 3×');
         }
         if (runs('detail')) {
+          // For scale: one secret's row alone, straight from Postgres (no owners, versions, bindings, policy or HTTP).
+          const rowSql = await sqlThroughput(
+            sys.databaseUrl,
+            `SELECT * FROM secrets WHERE company_id = $1 AND name = $2 AND status <> 'deleted'`,
+            [session.companyId, 'bench-000500'],
+          );
+          row('(for scale) SELECT of one secret, node-postgres', 'throughput', rowSql, floorRps, 'req/s', '—', true);
           await tp('GET /api/v1/secrets/{name}', '/api/v1/secrets/bench-000500', auth, '≥ 0.3×');
           await sq('GET /api/v1/secrets/{name}', 'GET', '/api/v1/secrets/bench-000500', auth, '≤ 3×');
         }
         if (runs('list')) {
+          // For scale: the page's rows alone, straight from Postgres (no owners, bindings, policy or HTTP).
+          const pageSql = await sqlThroughput(
+            sys.databaseUrl,
+            `SELECT * FROM secrets WHERE company_id = $1 AND status <> 'deleted' ORDER BY name LIMIT 51`,
+            [session.companyId],
+          );
+          row('(for scale) SELECT of one page, node-postgres', 'throughput', pageSql, floorRps, 'req/s', '—', true);
           await tp(`GET /api/v1/secrets?limit=50 (${SECRETS} secrets)`, '/api/v1/secrets?limit=50', auth, '≥ 0.15×');
           await tp(
             'GET /api/v1/secrets?limit=50&tag=environment:production',
@@ -347,6 +384,19 @@ const main = async () => {
           );
         }
         if (runs('resolve')) {
+          // For scale: the fail-closed audit write alone, 10 rows committed per resolution (into a copy of
+          // audit_outbox, so the worker does not chain them).
+          const c = new pg.Client({ connectionString: sys.databaseUrl });
+          await c.connect();
+          await c.query('CREATE TABLE bench_outbox (LIKE audit_outbox INCLUDING ALL)');
+          await c.end();
+          const auditSql = await sqlThroughput(
+            sys.databaseUrl,
+            `INSERT INTO bench_outbox (company_id, idempotency_key, event)
+             SELECT $1, gen_random_uuid()::text, '{}'::jsonb FROM generate_series(1, 10)`,
+            [session.companyId],
+          );
+          row('(for scale) INSERT of 10 audit rows + commit', 'throughput', auditSql, floorRps, 'req/s', '—', true);
           // Resolution is a POST: autocannon needs the method.
           const resolveRps = await new Promise((resolve, reject) =>
             autocannon(
