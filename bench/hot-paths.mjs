@@ -397,6 +397,21 @@ const main = async () => {
             [session.companyId],
           );
           row('(for scale) INSERT of 10 audit rows + commit', 'throughput', auditSql, floorRps, 'req/s', '—', true);
+          const seqClient = new pg.Client({ connectionString: sys.databaseUrl });
+          await seqClient.connect();
+          const commits = [];
+          for (let i = 0; i < SEQ_N / 4; i++) {
+            const t = performance.now();
+            await seqClient.query({
+              name: 'bench',
+              text: `INSERT INTO bench_outbox (company_id, idempotency_key, event)
+                     SELECT $1, gen_random_uuid()::text, '{}'::jsonb FROM generate_series(1, 10)`,
+              values: [session.companyId],
+            });
+            commits.push(performance.now() - t);
+          }
+          await seqClient.end();
+          row('(for scale) INSERT of 10 audit rows + commit', 'sequential p50', stats(commits).p50, floorP50, 'ms', '—', false);
           // Resolution is a POST: autocannon needs the method.
           const resolveRps = await new Promise((resolve, reject) =>
             autocannon(
