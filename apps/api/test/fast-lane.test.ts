@@ -179,6 +179,40 @@ describe('the fast lane', () => {
     ).toBe(200);
   });
 
+  it('answers a spent rate limit and an unexpected failure the same way: 429 with Retry-After, 500 without the error', async () => {
+    const deps = t.composed.serverDeps;
+    const pair = async (overrides: Partial<typeof deps>) => {
+      const urls: string[] = [];
+      for (const fastLane of [true, false]) {
+        const app = createServer({ ...deps, ...overrides, fastLane });
+        const server = await new Promise<Server>((resolve) => {
+          const s = app.listen(0, '127.0.0.1', () => resolve(s));
+        });
+        servers.push(server);
+        urls.push(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+      }
+      return urls as [string, string];
+    };
+    const auth = { authorization: `Bearer ${fixture.adminToken}` };
+    const [limitedLane, limitedExpress] = await pair({ apiLimiter: { consume: async () => 7 } });
+    const limited = await answer(limitedLane, 'GET', '/api/v1/me', auth);
+    expect(limited).toEqual(await answer(limitedExpress, 'GET', '/api/v1/me', auth));
+    expect(limited.status).toBe(429);
+    expect(Object.fromEntries(limited.headers)['retry-after']).toBe('7');
+
+    const failing = {
+      ...deps.secrets,
+      get: async () => {
+        throw new Error('boom lane-canary-internal');
+      },
+    };
+    const [brokenLane, brokenExpress] = await pair({ secrets: failing });
+    const broken = await answer(brokenLane, 'GET', '/api/v1/secrets/alpha-key', auth);
+    expect(broken).toEqual(await answer(brokenExpress, 'GET', '/api/v1/secrets/alpha-key', auth));
+    expect(broken.status).toBe(500);
+    expect(broken.text).not.toContain('canary');
+  });
+
   it('logs and counts what it answers like the Express routes', async () => {
     await fetch(`${laneUrl}/api/v1/secrets/beta-key`, {
       headers: { authorization: `Bearer ${fixture.adminToken}`, 'x-request-id': 'lane-log-1' },

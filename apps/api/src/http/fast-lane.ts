@@ -188,7 +188,15 @@ export const fastLane = (deps: FastLaneDeps) => {
     if (deps.malformedUri(url) !== undefined) return false;
     const found = match(method, path);
     if (!found) return false;
-    void serve(req, res, found.c, found.params, path, q === -1 ? undefined : url.slice(q + 1));
+    serve(req, res, found.c, found.params, path, q === -1 ? undefined : url.slice(q + 1)).catch((err: unknown) => {
+      // Only a failure while writing the answer gets here (everything before it is a problem
+      // response): like Express's error handler once headers are out, end the connection.
+      deps.logger.error(
+        { err: { type: (err as Error)?.name, message: (err as Error)?.message }, path },
+        'could not write a response',
+      );
+      res.destroy();
+    });
     return true;
   };
 };
