@@ -10,7 +10,7 @@ import { ApiClient, startTestApi, type TestApi } from './harness.js';
  * the same answers: status, headers and body.
  */
 let t: TestApi;
-let servers: Server[] = [];
+const servers: Server[] = [];
 let laneUrl: string;
 let expressUrl: string;
 /** Requests the lane server handed to Express (its metrics middleware runs for each). */
