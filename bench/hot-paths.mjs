@@ -51,7 +51,8 @@ const CREATE_N = Number(process.env.BENCH_CREATE_N ?? 100);
 const SECRETS = Number(process.env.BENCH_SECRETS ?? 10_000);
 const STORES = (process.env.BENCH_STORES ?? 'local,aws').split(',');
 const PROFILE = process.env.BENCH_PROFILE === '1';
-// BENCH_ADJACENT_FLOOR=0: compare every row with the one floor measured at the start.
+// BENCH_ADJACENT_FLOOR=0: compare every row with the one floor measured at the start (else read
+// throughput rows alternate BENCH_SLICES slices of path and floor).
 const ADJACENT_FLOOR = process.env.BENCH_ADJACENT_FLOOR !== '0';
 const ROWS = process.env.BENCH_ROWS ? new Set(process.env.BENCH_ROWS.split(',')) : undefined;
 const runs = (key) => !ROWS || ROWS.has(key);
@@ -121,15 +122,35 @@ const startFloor = async (defer) => {
   throw new Error('floor server did not start');
 };
 
-const throughput = (url, headers = {}) =>
+const throughput = (url, headers = {}, { method = 'GET', duration = DURATION_S } = {}) =>
   new Promise((resolve, reject) => {
-    autocannon({ url, connections: CONNECTIONS, duration: DURATION_S, headers }, (err, r) => {
+    autocannon({ url, method, connections: CONNECTIONS, duration, headers }, (err, r) => {
       if (err) return reject(err);
       const bad = r.non2xx + r.errors + r.timeouts;
       if (bad > 0) return reject(new Error(`${url}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts`));
-      resolve(r.requests.average);
+      resolve({ requests: r.requests.total, seconds: r.duration });
     });
   });
+
+const rate = ({ requests, seconds }) => requests / seconds;
+
+// Throughput rows alternate short slices of the path and of the floor, so both see the same load
+// on a shared machine (its load moves by a factor of several within a minute here).
+const SLICES = Number(process.env.BENCH_SLICES ?? 4);
+
+/** req/s of the path and of the floor, measured in alternating slices adding up to DURATION_S each. */
+const pairedThroughput = async (floorUrl, url, headers, method = 'GET') => {
+  const sum = { path: { requests: 0, seconds: 0 }, floor: { requests: 0, seconds: 0 } };
+  const add = (into, r) => {
+    into.requests += r.requests;
+    into.seconds += r.seconds;
+  };
+  for (let i = 0; i < SLICES; i++) {
+    add(sum.floor, await throughput(floorUrl, {}, { duration: DURATION_S / SLICES }));
+    add(sum.path, await throughput(url, headers, { method, duration: DURATION_S / SLICES }));
+  }
+  return { value: rate(sum.path), floor: rate(sum.floor) };
+};
 
 const sequential = async (base, method, path, opts = {}) => {
   const xs = [];
@@ -240,7 +261,7 @@ const main = async () => {
   startBench({ capMs: 15 * 60_000 });
   await scope(async (defer) => {
     const floorBase = await startFloor(defer);
-    const floorRps = await throughput(`${floorBase}/`);
+    const floorRps = rate(await throughput(`${floorBase}/`));
     const floorP50 = await sequential(floorBase, 'GET', '/');
     log(`floor: ${fixed(floorRps, 0)} req/s, p50 ${fixed(floorP50, 3)} ms`);
 
@@ -346,14 +367,34 @@ const main = async () => {
         await delay(500); // let the worker finish the reference creates before the timed rows
 
         // The machine's load moves within a run: each read row's floor is measured again right before it.
-        const floorNow = async () => (ADJACENT_FLOOR ? throughput(`${floorBase}/`) : floorRps);
-        const tp = async (label, path, headers, target) => {
-          const floor = await floorNow();
-          row(label, 'throughput', await throughput(`${sys.base}${path}`, headers), floor, 'req/s', target, true);
+        const floorNow = async () => (ADJACENT_FLOOR ? rate(await throughput(`${floorBase}/`)) : floorRps);
+        const tp = async (label, path, headers, target, method = 'GET') => {
+          if (!ADJACENT_FLOOR) {
+            row(
+              label,
+              'throughput',
+              rate(await throughput(`${sys.base}${path}`, headers, { method })),
+              floorRps,
+              'req/s',
+              target,
+              true,
+            );
+            return;
+          }
+          const { value, floor } = await pairedThroughput(`${floorBase}/`, `${sys.base}${path}`, headers, method);
+          row(label, 'throughput', value, floor, 'req/s', target, true);
         };
         const sq = async (label, method, path, headers, target) => {
           const floor = ADJACENT_FLOOR ? await sequential(floorBase, 'GET', '/') : floorP50;
-          row(label, 'sequential p50', await sequential(sys.base, method, path, { headers }), floor, 'ms', target, false);
+          row(
+            label,
+            'sequential p50',
+            await sequential(sys.base, method, path, { headers }),
+            floor,
+            'ms',
+            target,
+            false,
+          );
         };
 
         if (runs('healthz')) await tp('GET /healthz', '/healthz', {}, '≥ 0.5×');
@@ -416,28 +457,17 @@ const main = async () => {
           }
           await seqClient.end();
           const commitFloor = ADJACENT_FLOOR ? await sequential(floorBase, 'GET', '/') : floorP50;
-          row('(for scale) the audit write of a resolution', 'sequential p50', stats(commits).p50, commitFloor, 'ms', '—', false);
-          await delay(2000); // let the worker chain them before the timed resolution rows
-          // Resolution is a POST: autocannon needs the method.
-          const resolveFloor = await floorNow();
-          const resolveRps = await new Promise((resolve, reject) =>
-            autocannon(
-              {
-                url: `${sys.base}${resolvePath}`,
-                method: 'POST',
-                connections: CONNECTIONS,
-                duration: DURATION_S,
-                headers: runnerAuth,
-              },
-              (err, r) =>
-                err
-                  ? reject(err)
-                  : r.non2xx + r.errors > 0
-                    ? reject(new Error(`resolve: ${r.non2xx} non-2xx ${r.errors} errors`))
-                    : resolve(r.requests.average),
-            ),
+          row(
+            '(for scale) the audit write of a resolution',
+            'sequential p50',
+            stats(commits).p50,
+            commitFloor,
+            'ms',
+            '—',
+            false,
           );
-          row('cached resolution, 10 references', 'throughput', resolveRps, resolveFloor, 'req/s', '≥ 0.15×', true);
+          await delay(2000); // let the worker chain them before the timed resolution rows
+          await tp('cached resolution, 10 references', resolvePath, runnerAuth, '≥ 0.15×', 'POST');
           await sq('cached resolution, 10 references', 'POST', resolvePath, runnerAuth, '≤ 4×');
         }
 
