@@ -15,8 +15,12 @@
 // the list path never touches the store); a tenth carry tag environment=production.
 // BENCH_PROFILE=1 starts the API with --cpu-prof and prints its self time by function afterwards
 // (BENCH_PROFILE_OUT=file keeps the .cpuprofile). BENCH_ROWS=healthz,me,detail,list,resolve runs only
-// those read rows (default: all), so a profile shows one path. Each read throughput row's floor is
-// measured again right before it (the load of a shared machine moves within a run).
+// those read rows (default: all), so a profile shows one path.
+// The load of a shared machine moves by a factor of several within a minute, so each read
+// throughput row alternates BENCH_SLICES (4) slices of the path and of the floor, and each read
+// sequential row measures the floor's p50 right before it (BENCH_ADJACENT_FLOOR=0: the start's).
+// Rows marked "(for scale)" show what the data layer alone gives a path at the API's pool size:
+// one secret's row, one page of rows, and the resolution's own fail-closed audit write.
 // The figures are appended to bench/RESULTS.md with the commit and the load average (BENCH_RECORD=0: don't).
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
