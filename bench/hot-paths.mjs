@@ -19,10 +19,17 @@
 // bare server's p99 on the same schedule.
 // BENCH_PROFILE=1 starts the API and the worker with --cpu-prof and prints their self time by
 // function afterwards.
+// BENCH_PROFILE_OUT=file keeps the API's .cpuprofile. BENCH_ROWS=healthz,me,detail,list,resolve runs only
+// those read rows (default: all), so a profile shows one path.
+// The load of a shared machine moves by a factor of several within a minute, so each read
+// throughput row alternates BENCH_SLICES (4) slices of the path and of the floor, and each read
+// sequential row measures the floor's p50 right before it (BENCH_ADJACENT_FLOOR=0: the start's).
+// Rows marked "(for scale)" show what the data layer alone gives a path at the API's pool size:
+// one secret's row, one page of rows, and the resolution's own fail-closed audit write.
 // The figures are appended to bench/RESULTS.md with the commit and the load average (BENCH_RECORD=0: don't).
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -57,6 +64,11 @@ const STORES = (process.env.BENCH_STORES ?? 'local,aws').split(',');
 const PROFILE = process.env.BENCH_PROFILE === '1';
 // The write rows (saturation, fixed rate; bench/lib/write-rows.mjs); BENCH_WRITES=0 skips them.
 const WRITES = process.env.BENCH_WRITES !== '0';
+// BENCH_ADJACENT_FLOOR=0: compare every row with the one floor measured at the start (else read
+// throughput rows alternate BENCH_SLICES slices of path and floor).
+const ADJACENT_FLOOR = process.env.BENCH_ADJACENT_FLOOR !== '0';
+const ROWS = process.env.BENCH_ROWS ? new Set(process.env.BENCH_ROWS.split(',')) : undefined;
+const runs = (key) => !ROWS || ROWS.has(key);
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
@@ -123,15 +135,35 @@ const startFloor = async (defer) => {
   throw new Error('floor server did not start');
 };
 
-const throughput = (url, headers = {}) =>
+const throughput = (url, headers = {}, { method = 'GET', duration = DURATION_S } = {}) =>
   new Promise((resolve, reject) => {
-    autocannon({ url, connections: CONNECTIONS, duration: DURATION_S, headers }, (err, r) => {
+    autocannon({ url, method, connections: CONNECTIONS, duration, headers }, (err, r) => {
       if (err) return reject(err);
       const bad = r.non2xx + r.errors + r.timeouts;
       if (bad > 0) return reject(new Error(`${url}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts`));
-      resolve(r.requests.average);
+      resolve({ requests: r.requests.total, seconds: r.duration });
     });
   });
+
+const rate = ({ requests, seconds }) => requests / seconds;
+
+// Throughput rows alternate short slices of the path and of the floor, so both see the same load
+// on a shared machine (its load moves by a factor of several within a minute here).
+const SLICES = Number(process.env.BENCH_SLICES ?? 4);
+
+/** req/s of the path and of the floor, measured in alternating slices adding up to DURATION_S each. */
+const pairedThroughput = async (floorUrl, url, headers, method = 'GET') => {
+  const sum = { path: { requests: 0, seconds: 0 }, floor: { requests: 0, seconds: 0 } };
+  const add = (into, r) => {
+    into.requests += r.requests;
+    into.seconds += r.seconds;
+  };
+  for (let i = 0; i < SLICES; i++) {
+    add(sum.floor, await throughput(floorUrl, {}, { duration: DURATION_S / SLICES }));
+    add(sum.path, await throughput(url, headers, { method, duration: DURATION_S / SLICES }));
+  }
+  return { value: rate(sum.path), floor: rate(sum.floor) };
+};
 
 const sequential = async (base, method, path, opts = {}) => {
   const xs = [];
@@ -160,6 +192,33 @@ const seedSecrets = async (databaseUrl, companyId, n) => {
     await c.query('ANALYZE secrets');
   } finally {
     await c.end();
+  }
+};
+
+// The API's own Postgres pool size (createDataSource's default), so the data layer is measured at the
+// concurrency the API can give it.
+const API_POOL = 10;
+
+/**
+ * Queries/s of one statement run back to back by API_POOL node-postgres clients for DURATION_S:
+ * what the data layer alone can give a path, for scale next to the path itself.
+ */
+const sqlThroughput = async (databaseUrl, text, values) => {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: API_POOL });
+  try {
+    const end = performance.now() + DURATION_S * 1000;
+    let n = 0;
+    await Promise.all(
+      Array.from({ length: API_POOL }, async () => {
+        while (performance.now() < end) {
+          await pool.query({ name: 'bench', text, values });
+          n += 1;
+        }
+      }),
+    );
+    return n / DURATION_S;
+  } finally {
+    await pool.end();
   }
 };
 
@@ -206,6 +265,7 @@ const profileSummary = (dataDir, which) => {
     self.set(key, (self.get(key) ?? 0) + us);
     total += us;
   }
+  if (process.env.BENCH_PROFILE_OUT && which === 'api') copyFileSync(join(dir, file), process.env.BENCH_PROFILE_OUT);
   const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, 25);
   return top.map(([k, us]) => `${((100 * us) / total).toFixed(1).padStart(5)} %  ${k}`).join('\n');
 };
@@ -215,7 +275,7 @@ const main = async () => {
   startBench({ capMs: 15 * 60_000 });
   await scope(async (defer) => {
     const floorBase = await startFloor(defer);
-    const floorRps = await throughput(`${floorBase}/`);
+    const floorRps = rate(await throughput(`${floorBase}/`));
     const floorP50 = await sequential(floorBase, 'GET', '/');
     log(`floor: ${fixed(floorRps, 0)} req/s, p50 ${fixed(floorP50, 3)} ms`);
 
@@ -239,6 +299,8 @@ const main = async () => {
           prefix: 'nembl-bench-hot',
           rateLimitPerMin: 10_000_000,
           storeEnv,
+          // Stop at once on SIGTERM (no load-balancer drain), so a --cpu-prof profile is written before the bench's 5 s SIGKILL.
+          env: { NEMBL_SHUTDOWN_DRAIN_MS: '0' },
           apiNodeArgs: (dir) => (PROFILE && store === 'local' ? ['--cpu-prof', `--cpu-prof-dir=${dir}/api`] : []),
           workerNodeArgs: (dir) => (PROFILE && store === 'local' ? ['--cpu-prof', `--cpu-prof-dir=${dir}/worker`] : []),
         });
@@ -319,51 +381,110 @@ const main = async () => {
         const runnerAuth = { authorization: `Bearer ${runner}` };
         await delay(500); // let the worker finish the reference creates before the timed rows
 
-        const tp = async (label, path, headers, target) =>
-          row(label, 'throughput', await throughput(`${sys.base}${path}`, headers), floorRps, 'req/s', target, true);
-        const sq = async (label, method, path, headers, target) =>
+        // The machine's load moves within a run: each read row's floor is measured again right before it.
+        const floorNow = async () => (ADJACENT_FLOOR ? rate(await throughput(`${floorBase}/`)) : floorRps);
+        const tp = async (label, path, headers, target, method = 'GET') => {
+          if (!ADJACENT_FLOOR) {
+            row(
+              label,
+              'throughput',
+              rate(await throughput(`${sys.base}${path}`, headers, { method })),
+              floorRps,
+              'req/s',
+              target,
+              true,
+            );
+            return;
+          }
+          const { value, floor } = await pairedThroughput(`${floorBase}/`, `${sys.base}${path}`, headers, method);
+          row(label, 'throughput', value, floor, 'req/s', target, true);
+        };
+        const sq = async (label, method, path, headers, target) => {
+          const floor = ADJACENT_FLOOR ? await sequential(floorBase, 'GET', '/') : floorP50;
           row(
             label,
             'sequential p50',
             await sequential(sys.base, method, path, { headers }),
-            floorP50,
+            floor,
             'ms',
             target,
             false,
           );
+        };
 
-        await tp('GET /healthz', '/healthz', {}, '≥ 0.5×');
-        await tp('GET /api/v1/me (bearer)', '/api/v1/me', auth, '≥ 0.3×');
-        await sq('GET /api/v1/me (bearer)', 'GET', '/api/v1/me', auth, '≤ 3×');
-        await tp('GET /api/v1/secrets/{name}', '/api/v1/secrets/bench-000500', auth, '≥ 0.3×');
-        await sq('GET /api/v1/secrets/{name}', 'GET', '/api/v1/secrets/bench-000500', auth, '≤ 3×');
-        await tp(`GET /api/v1/secrets?limit=50 (${SECRETS} secrets)`, '/api/v1/secrets?limit=50', auth, '≥ 0.15×');
-        await tp(
-          'GET /api/v1/secrets?limit=50&tag=environment:production',
-          '/api/v1/secrets?limit=50&tag=environment:production',
-          auth,
-          '≥ 0.15×',
-        );
-        // Resolution is a POST: autocannon needs the method.
-        const resolveRps = await new Promise((resolve, reject) =>
-          autocannon(
-            {
-              url: `${sys.base}${resolvePath}`,
-              method: 'POST',
-              connections: CONNECTIONS,
-              duration: DURATION_S,
-              headers: runnerAuth,
-            },
-            (err, r) =>
-              err
-                ? reject(err)
-                : r.non2xx + r.errors > 0
-                  ? reject(new Error(`resolve: ${r.non2xx} non-2xx ${r.errors} errors`))
-                  : resolve(r.requests.average),
-          ),
-        );
-        row('cached resolution, 10 references', 'throughput', resolveRps, floorRps, 'req/s', '≥ 0.15×', true);
-        await sq('cached resolution, 10 references', 'POST', resolvePath, runnerAuth, '≤ 4×');
+        if (runs('healthz')) await tp('GET /healthz', '/healthz', {}, '≥ 0.5×');
+        if (runs('me')) {
+          await tp('GET /api/v1/me (bearer)', '/api/v1/me', auth, '≥ 0.3×');
+          await sq('GET /api/v1/me (bearer)', 'GET', '/api/v1/me', auth, '≤ 3×');
+        }
+        if (runs('detail')) {
+          // For scale: one secret's row alone, straight from Postgres (no owners, versions, bindings, policy or HTTP).
+          const rowFloor = await floorNow();
+          const rowSql = await sqlThroughput(
+            sys.databaseUrl,
+            `SELECT * FROM secrets WHERE company_id = $1 AND name = $2 AND status <> 'deleted'`,
+            [session.companyId, 'bench-000500'],
+          );
+          row('(for scale) SELECT of one secret, node-postgres', 'throughput', rowSql, rowFloor, 'req/s', '—', true);
+          await tp('GET /api/v1/secrets/{name}', '/api/v1/secrets/bench-000500', auth, '≥ 0.3×');
+          await sq('GET /api/v1/secrets/{name}', 'GET', '/api/v1/secrets/bench-000500', auth, '≤ 3×');
+        }
+        if (runs('list')) {
+          // For scale: the page's rows alone, straight from Postgres (no owners, bindings, policy or HTTP).
+          const pageFloor = await floorNow();
+          const pageSql = await sqlThroughput(
+            sys.databaseUrl,
+            `SELECT * FROM secrets WHERE company_id = $1 AND status <> 'deleted' ORDER BY name LIMIT 51`,
+            [session.companyId],
+          );
+          row('(for scale) SELECT of one page, node-postgres', 'throughput', pageSql, pageFloor, 'req/s', '—', true);
+          await tp(`GET /api/v1/secrets?limit=50 (${SECRETS} secrets)`, '/api/v1/secrets?limit=50', auth, '≥ 0.15×');
+          await tp(
+            'GET /api/v1/secrets?limit=50&tag=environment:production',
+            '/api/v1/secrets?limit=50&tag=environment:production',
+            auth,
+            '≥ 0.15×',
+          );
+        }
+        if (runs('resolve')) {
+          // For scale: the fail-closed audit write of one resolution alone: the statement the API commits
+          // (audit.recordDurable: 10 outbox rows and the worker's nudge), the worker chaining them after.
+          const auditStatement = `WITH ins AS (
+              INSERT INTO audit_outbox (company_id, idempotency_key, event)
+              SELECT $1::uuid, k, jsonb_build_object('idempotencyKey', k, 'companyId', $1::uuid::text,
+                       'at', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                       'actor', jsonb_build_object('type', 'system', 'id', null, 'label', 'bench'),
+                       'action', 'secrets:read_value', 'resource', jsonb_build_object('kind', 'secret', 'name', 'ref-' || i),
+                       'decision', 'allow', 'reason', 'bench', 'count', 1, 'operationId', null, 'requestId', 'bench',
+                       'ip', null, 'userAgent', null)
+                FROM (SELECT gen_random_uuid()::text AS k, i FROM generate_series(0, 9) AS i) g RETURNING id)
+            SELECT pg_notify('nembl_audit_outbox', '') FROM (SELECT 1 FROM ins LIMIT 1) one`;
+          const auditFloor = await floorNow();
+          const auditSql = await sqlThroughput(sys.databaseUrl, auditStatement, [session.companyId]);
+          row('(for scale) the audit write of a resolution', 'throughput', auditSql, auditFloor, 'req/s', '—', true);
+          const seqClient = new pg.Client({ connectionString: sys.databaseUrl });
+          await seqClient.connect();
+          const commits = [];
+          for (let i = 0; i < SEQ_N / 4; i++) {
+            const t = performance.now();
+            await seqClient.query({ name: 'bench', text: auditStatement, values: [session.companyId] });
+            commits.push(performance.now() - t);
+          }
+          await seqClient.end();
+          const commitFloor = ADJACENT_FLOOR ? await sequential(floorBase, 'GET', '/') : floorP50;
+          row(
+            '(for scale) the audit write of a resolution',
+            'sequential p50',
+            stats(commits).p50,
+            commitFloor,
+            'ms',
+            '—',
+            false,
+          );
+          await delay(2000); // let the worker chain them before the timed resolution rows
+          await tp('cached resolution, 10 references', resolvePath, runnerAuth, '≥ 0.15×', 'POST');
+          await sq('cached resolution, 10 references', 'POST', resolvePath, runnerAuth, '≤ 4×');
+        }
 
         if (WRITES) await writeRows({ sys, auth, floorBase, durationS: DURATION_S, row });
 

@@ -16,6 +16,7 @@ import { auditLogServiceFactory } from './audit/audit-log-service.js';
 import { apiAuditServiceFactory } from './audit/audit-recorder.js';
 import { auditRepositoryFactory } from './audit/audit-repository.js';
 import { authServiceFactory } from './auth/auth-service.js';
+import { cachedCompanyLookup } from './auth/company-lookup.js';
 import { principalCacheFactory } from './auth/principal-cache.js';
 import { identitySyncFactory } from './auth/identity-sync.js';
 import { IDENTITY_LISTENER_NAME, identitySyncRepositoryFactory } from './auth/identity-sync-repository.js';
@@ -32,6 +33,7 @@ import { secretReferenceServiceFactory } from './bindings/secret-reference-servi
 import { visibilityServiceFactory } from './bindings/visibility-service.js';
 import { connectorRepositoryFactory } from './connectors/connector-repository.js';
 import { connectorServiceFactory } from './connectors/connector-service.js';
+import { runRepositoryFactory } from './runs/run-repository.js';
 import { runServiceFactory } from './runs/run-service.js';
 import { valueCacheFactory } from './runs/value-cache.js';
 import { valueReaderFactory } from './runs/value-reader.js';
@@ -127,7 +129,7 @@ export const composeApi = (infra: ApiInfra) => {
   void waiter.start();
   const secretRepo = secretRepositoryFactory({ dataSource });
   const bindingRepo = bindingRepositoryFactory({ dataSource });
-  const references = secretReferenceServiceFactory({ dataSource, authz });
+  const references = secretReferenceServiceFactory({ secrets: secretRepo, authz });
   const visibility = visibilityServiceFactory({ authz, bindings: bindingRepo, references });
   // Values of recent versions, for hot resolution paths: short-lived, byte-capped, per process.
   const valueCache = valueCacheFactory({ maxBytes: 32 * 1024 * 1024, ttlMs: 60_000 });
@@ -159,6 +161,7 @@ export const composeApi = (infra: ApiInfra) => {
   });
   const runs = runServiceFactory({
     dataSource,
+    runs: runRepositoryFactory({ dataSource }),
     workflows: workflowRepo,
     references,
     values,
@@ -176,6 +179,7 @@ export const composeApi = (infra: ApiInfra) => {
     queue: operationQueue,
     waiter,
     bindings: visibility.boundResources,
+    presentBindings: visibility.present,
     onValueChanged: (companyId: string, name: string) => valueCache.forget(companyId, name),
     writeWaitMs: env.NEMBL_WRITE_WAIT_MS,
     now,
@@ -192,7 +196,7 @@ export const composeApi = (infra: ApiInfra) => {
     authRoutes: {
       auth,
       users: userRepo,
-      companies,
+      companies: cachedCompanyLookup(companies),
       loginLimiter: rateLimiterFactory({ redis, prefix, name: 'login', perMinute: env.NEMBL_RATE_LIMIT_LOGIN_PER_MIN }),
       sessionSecret: infra.sessionSecret,
       secureCookies: env.NEMBL_PUBLIC_URL.startsWith('https:'),

@@ -1,13 +1,13 @@
 import { existsSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { NotFoundError } from '@nembl/core';
 import express, { type Express } from 'express';
-import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { apiRateLimit, authenticate, csrfProtect, invalidatePrincipalsOnWrite } from './auth/auth-middleware.js';
 import type { PrincipalCache } from './auth/principal-cache.js';
-import { meRouter, publicAuthRouter, type AuthRouterDeps } from './auth/auth-router.js';
+import { meRoute, meRouter, publicAuthRouter, type AuthRouterDeps } from './auth/auth-router.js';
 import type { AuditService } from '@nembl/core';
 import type { AuditLogService } from './audit/audit-log-service.js';
 import { auditRouter } from './audit/audit-router.js';
@@ -16,9 +16,11 @@ import { healthRouter, type ReadinessCheck } from './health/health-router.js';
 import type { Metrics } from './health/metrics.js';
 import { problemMiddleware } from './http/problem.js';
 import type { RateLimiter } from './http/rate-limit.js';
-import { jsonBody, wellFormedUri } from './http/request-decoding.js';
+import { fastLane } from './http/fast-lane.js';
+import { jsonBody, malformedUriParameter, wellFormedUri } from './http/request-decoding.js';
 import { requestIdMiddleware } from './http/request-id.js';
-import { responseSerializer } from './http/response-serializer.js';
+import { responseSerializer, responseSerializerFor } from './http/response-serializer.js';
+import { helmetOptions, securityHeaderList, securityHeaders } from './http/security-headers.js';
 import { API_OPERATIONS } from './openapi/api-operations.js';
 import { openapiRouter } from './openapi/openapi-router.js';
 import { permissionRouter } from './permissions/permission-router.js';
@@ -26,8 +28,8 @@ import type { PermissionService } from './permissions/permission-service.js';
 import { policyRouter, type PolicyRouterDeps } from './policies/policy-router.js';
 import { connectorRouter } from './connectors/connector-router.js';
 import { workflowRouter } from './workflows/workflow-router.js';
-import { envRouter } from './runs/env-router.js';
-import { secretRouter } from './secrets/secret-router.js';
+import { envRouter, phaseEnvRoute } from './runs/env-router.js';
+import { secretReadRoutes, secretRouter } from './secrets/secret-router.js';
 import type { SecretService } from './secrets/secret-service.js';
 import { tokenRouter } from './tokens/token-router.js';
 import type { TokenRepository } from './tokens/token-repository.js';
@@ -65,6 +67,8 @@ export interface ServerDeps {
   connectorRoutes: Parameters<typeof connectorRouter>[0];
   workflowRoutes: Parameters<typeof workflowRouter>[0];
   now: () => Date;
+  /** Serve the hot reads from the fast lane (default); false sends every request through Express. */
+  fastLane?: boolean;
 }
 
 export const createServer = (deps: ServerDeps): Express => {
@@ -73,36 +77,15 @@ export const createServer = (deps: ServerDeps): Express => {
   app.set('trust proxy', deps.trustProxy === 'false' ? false : deps.trustProxy === 'true' ? true : deps.trustProxy);
   app.set('query parser', 'simple');
 
+  // API answers are `no-store`: an ETag would only cost a hash of every body.
+  app.set('etag', false);
+
+  const headerList = securityHeaderList(helmetOptions(deps.secureCookies));
   app.use(requestIdMiddleware());
-  app.use(
-    helmet({
-      // Strict CSP for the console and the API alike: scripts, styles, fetches and fonts only from
-      // this origin, no inline scripts, no framing (clickjacking), no plugins, no <base> rewrites.
-      // Inline *styles* are allowed: the dialogs' scroll lock (Radix) and the policy editor
-      // (CodeMirror) inject <style> elements; styles cannot run code.
-      contentSecurityPolicy: {
-        useDefaults: false,
-        directives: {
-          defaultSrc: ["'self'"],
-          scriptSrc: ["'self'"],
-          scriptSrcAttr: ["'none'"],
-          styleSrc: ["'self'", "'unsafe-inline'"],
-          imgSrc: ["'self'", 'data:'],
-          fontSrc: ["'self'"],
-          connectSrc: ["'self'"],
-          objectSrc: ["'none'"],
-          baseUri: ["'none'"],
-          formAction: ["'self'"],
-          frameAncestors: ["'none'"],
-          // Forcing https sub-resources breaks a plain-http deployment (e.g. localhost in Safari).
-          ...(deps.secureCookies ? { upgradeInsecureRequests: [] } : {}),
-        },
-      },
-      frameguard: { action: 'deny' },
-      strictTransportSecurity: deps.secureCookies,
-    }),
-  );
-  // Liveness probes come every few seconds from every load balancer: answered before logging and metrics, which they do not need.
+  app.use(securityHeaders(headerList));
+  // Liveness probes come every few seconds from every load balancer: answered before logging and
+  // metrics, which they do not need (`GET /healthz` itself is answered by the fast lane; HEAD and
+  // other spellings come here).
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -126,8 +109,8 @@ export const createServer = (deps: ServerDeps): Express => {
   );
   app.use(deps.metrics.middleware);
   // Path parameters are named from the documented paths, so a bad one is reported by its name.
-  const documented = Object.keys(API_OPERATIONS);
-  app.use(wellFormedUri(documented.map((p) => `/api/v1${p}`)));
+  const templates = Object.keys(API_OPERATIONS).map((p) => `/api/v1${p}`);
+  app.use(wellFormedUri(templates));
   app.use(healthRouter({ checks: deps.readiness, metrics: deps.metrics }));
 
   const json = jsonBody();
@@ -136,7 +119,8 @@ export const createServer = (deps: ServerDeps): Express => {
     res.setHeader('Cache-Control', 'no-store');
     next();
   });
-  api.use(responseSerializer(API_OPERATIONS, deps.logger));
+  const serialize = responseSerializerFor(API_OPERATIONS);
+  api.use(responseSerializer(serialize, deps.logger));
   api.post(['/auth/signup', '/auth/login', '/auth/logout'], json);
   api.post('/auth/logout', invalidatePrincipalsOnWrite(deps.principalCache, deps.identityBarrier));
   api.use(publicAuthRouter(deps.authRoutes));
@@ -175,5 +159,31 @@ export const createServer = (deps: ServerDeps): Express => {
     throw new NotFoundError('Not found');
   });
   app.use(problemMiddleware(deps.logger));
+
+  if (deps.fastLane !== false) {
+    const lane = fastLane({
+      routes: [
+        meRoute(deps.authRoutes),
+        ...Object.values(secretReadRoutes({ secrets: deps.secrets, now: deps.now })),
+        phaseEnvRoute({ runs: deps.workflowRoutes.runs }),
+      ],
+      auth: deps.authRoutes.auth,
+      limiter: deps.apiLimiter,
+      serialize,
+      securityHeaders: headerList,
+      metrics: deps.metrics,
+      logger: deps.logger,
+      trustProxy: app.get('trust proxy fn') as (addr: string, i: number) => boolean,
+      malformedUri: malformedUriParameter(templates),
+    });
+    // Every request meets the lane first, whether the app is served by app.listen or by
+    // http.createServer(app); what it does not take goes through Express as before.
+    // (`app.handle` is Express's entry point; its types leave it out.)
+    const entry = app as unknown as { handle: (req: IncomingMessage, res: ServerResponse, next?: unknown) => void };
+    const viaExpress = entry.handle.bind(app);
+    entry.handle = (req, res, next) => {
+      if (!lane(req, res)) viaExpress(req, res, next);
+    };
+  }
   return app;
 };

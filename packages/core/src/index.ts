@@ -2,6 +2,7 @@ export * from './errors/errors.js';
 export * from './errors/field-path.js';
 export * from './config/env-fns.js';
 export * from './db/data-source.js';
+export * from './db/prepared-query.js';
 export * from './db/pg-listener.js';
 export * from './db/entities/identity-entities.js';
 export * from './queues/queue-types.js';

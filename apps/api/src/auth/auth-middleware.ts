@@ -1,9 +1,10 @@
-import { ForbiddenError, RateLimitedError, UnauthorizedError } from '@nembl/core';
+import { ForbiddenError, RateLimitedError, UnauthorizedError, type Principal } from '@nembl/core';
 import type { RequestHandler } from 'express';
 import { safeEqual, csrfTokenFor } from './credential-fns.js';
 import type { AuthService } from './auth-service.js';
 import type { PrincipalCache } from './principal-cache.js';
 import type { RateLimiter } from '../http/rate-limit.js';
+import type { AuthKind } from '../http/request-context.js';
 
 export const SESSION_COOKIE = 'nembl_session';
 
@@ -30,29 +31,38 @@ const bearerOf = (header: string | undefined): string | undefined => {
 };
 
 /**
- * Authenticates with `Authorization: Bearer <service token>` or the session cookie. A present but
- * bad credential is a 401 even if the other one would work: ambiguity helps nobody.
+ * Who the request's credentials stand for: `Authorization: Bearer <service token>` or the session
+ * cookie. A present but bad credential is a 401 even if the other one would work: ambiguity helps
+ * nobody.
  */
+export const authenticateCredentials = async (
+  auth: Pick<AuthService, 'principalFromSession' | 'principalFromToken'>,
+  authorization: string | undefined,
+  cookieHeader: string | undefined,
+): Promise<{ principal: Principal; kind: AuthKind }> => {
+  const bearer = bearerOf(authorization);
+  if (bearer !== undefined) {
+    const p = bearer ? await auth.principalFromToken(bearer) : null;
+    if (!p) throw new UnauthorizedError('The bearer token is invalid, expired or revoked');
+    return { principal: p, kind: 'token' };
+  }
+  const cookie = readCookie(cookieHeader, SESSION_COOKIE);
+  if (cookie) {
+    const p = await auth.principalFromSession(cookie);
+    if (!p) throw new UnauthorizedError('The session has expired; sign in again');
+    return { principal: p, kind: 'session' };
+  }
+  throw new UnauthorizedError('Authentication required: sign in or send a bearer token');
+};
+
+/** Authenticates every request of the router it is mounted on (see `authenticateCredentials`). */
 export const authenticate =
   (auth: Pick<AuthService, 'principalFromSession' | 'principalFromToken'>): RequestHandler =>
   async (req, res, next) => {
-    const bearer = bearerOf(req.get('authorization'));
-    if (bearer !== undefined) {
-      const p = bearer ? await auth.principalFromToken(bearer) : null;
-      if (!p) throw new UnauthorizedError('The bearer token is invalid, expired or revoked');
-      res.locals.principal = p;
-      res.locals.authKind = 'token';
-      return next();
-    }
-    const cookie = readCookie(req.get('cookie'), SESSION_COOKIE);
-    if (cookie) {
-      const p = await auth.principalFromSession(cookie);
-      if (!p) throw new UnauthorizedError('The session has expired; sign in again');
-      res.locals.principal = p;
-      res.locals.authKind = 'session';
-      return next();
-    }
-    throw new UnauthorizedError('Authentication required: sign in or send a bearer token');
+    const { principal, kind } = await authenticateCredentials(auth, req.get('authorization'), req.get('cookie'));
+    res.locals.principal = principal;
+    res.locals.authKind = kind;
+    next();
   };
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -96,13 +106,16 @@ export const invalidatePrincipalsOnWrite =
     next();
   };
 
+/** Takes one request from the caller's budget (per session or token); 429 when it is spent. */
+export const consumeApiBudget = async (limiter: RateLimiter, p: Principal): Promise<void> => {
+  const wait = await limiter.consume(p.sessionId ? `s:${p.sessionId}` : `${p.type}:${p.id}`);
+  if (wait > 0) throw new RateLimitedError('Too many requests; slow down', wait);
+};
+
 /** Per session or token request budget. */
 export const apiRateLimit =
   (limiter: RateLimiter): RequestHandler =>
   async (_req, res, next) => {
-    const p = res.locals.principal as { sessionId?: string; id: string; type: string };
-    const key = p.sessionId ? `s:${p.sessionId}` : `${p.type}:${p.id}`;
-    const wait = await limiter.consume(key);
-    if (wait > 0) throw new RateLimitedError('Too many requests; slow down', wait);
+    await consumeApiBudget(limiter, res.locals.principal as Principal);
     next();
   };

@@ -2,6 +2,7 @@ import { ForbiddenError, lineText, opaqueText, RateLimitedError, UnauthorizedErr
 import { Router, type Response } from 'express';
 import { z } from 'zod';
 import { companyJson, companySchema, type CompanyRepository } from '../companies/company-repository.js';
+import { expressRoute, type HotRoute } from '../http/hot-route.js';
 import { idOut } from '../http/response-schemas.js';
 import { parseInput } from '../http/validate.js';
 import { authKindOf, principalOf, requestContext } from '../http/request-context.js';
@@ -104,6 +105,23 @@ export const publicAuthRouter = (deps: AuthRouterDeps): Router => {
   return r;
 };
 
+/** `GET /me`: who is calling. Company rows never change once created, so that lookup is cacheable (see company-lookup.ts). */
+export const meRoute = (deps: Pick<AuthRouterDeps, 'users' | 'companies'>): HotRoute => ({
+  method: 'GET',
+  path: '/me',
+  handle: async ({ principal: p }) => {
+    const company = companyJson(await deps.companies.get(p.companyId));
+    const roles = [...p.roles];
+    const groups = [...p.groups];
+    if (p.type === 'user') {
+      const user = await deps.users.find(p.companyId, p.id);
+      if (!user) throw new UnauthorizedError('Session user no longer exists');
+      return { user: userJson(user), company, roles, groups };
+    }
+    return { user: null, token: { id: p.id, name: p.label }, company, roles, groups };
+  },
+});
+
 /** Routes about the caller, behind authentication. */
 export const meRouter = (deps: AuthRouterDeps): Router => {
   const r = Router();
@@ -117,19 +135,7 @@ export const meRouter = (deps: AuthRouterDeps): Router => {
     res.json({ token: csrfTokenFor(deps.sessionSecret, p.sessionId) });
   });
 
-  r.get('/me', async (_req, res) => {
-    const p = principalOf(res);
-    const company = companyJson(await deps.companies.get(p.companyId));
-    const roles = [...p.roles];
-    const groups = [...p.groups];
-    if (p.type === 'user') {
-      const user = await deps.users.find(p.companyId, p.id);
-      if (!user) throw new UnauthorizedError('Session user no longer exists');
-      res.json({ user: userJson(user), company, roles, groups });
-      return;
-    }
-    res.json({ user: null, token: { id: p.id, name: p.label }, company, roles, groups });
-  });
+  r.get('/me', expressRoute(meRoute(deps)));
 
   r.put('/me/password', async (req, res) => {
     const p = principalOf(res);

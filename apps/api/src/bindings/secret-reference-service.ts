@@ -1,5 +1,5 @@
-import { secretRowFromSql, UnprocessableError, type Principal, type RequestContext, type SecretRow } from '@nembl/core';
-import type { DataSource } from 'typeorm';
+import { UnprocessableError, type Principal, type RequestContext, type SecretRow } from '@nembl/core';
+import type { SecretRepository } from '../secrets/secret-repository.js';
 import type { AuthzService } from '../authz/authz-service.js';
 import { secretResource } from '../secrets/secret-types.js';
 import { keepWithinBudget } from '../authz/evaluation-budget.js';
@@ -28,24 +28,18 @@ export const hiddenSecretError = (path: string) =>
  * caller may not even read counts as missing, so existence is not revealed) → else 422 naming
  * it; then `secrets:use` must be allowed → else 403.
  */
-export const secretReferenceServiceFactory = ({ dataSource, authz }: { dataSource: DataSource; authz: AuthzService }) => {
-  const lastDeletion = async (companyId: string, names: string[]): Promise<Map<string, Date>> => {
-    const rows: Array<{ name: string; deleted_at: Date }> = await dataSource.query(
-      `SELECT DISTINCT ON (name) name, deleted_at FROM secrets
-        WHERE company_id = $1 AND name = ANY($2) AND status = 'deleted' ORDER BY name, deleted_at DESC`,
-      [companyId, names],
-    );
-    return new Map(rows.map((r) => [r.name, r.deleted_at]));
-  };
+export const secretReferenceServiceFactory = ({
+  secrets,
+  authz,
+}: {
+  secrets: Pick<SecretRepository, 'findLiveByNames' | 'lastDeletions'>;
+  authz: AuthzService;
+}) => {
+  const lastDeletion = (companyId: string, names: string[]): Promise<Map<string, Date>> => secrets.lastDeletions(companyId, names);
 
-  const liveSecrets = async (companyId: string, names: string[]): Promise<Map<string, SecretRow>> => {
-    if (names.length === 0) return new Map();
-    const rows: Array<Record<string, unknown>> = await dataSource.query(
-      `SELECT * FROM secrets WHERE company_id = $1 AND name = ANY($2) AND status <> 'deleted'`,
-      [companyId, names],
-    );
-    return new Map(rows.map((r) => secretRowFromSql(r)).map((s) => [s.name, s]));
-  };
+  /** The live secrets among `names`, by name. */
+  const liveSecrets = async (companyId: string, names: string[]): Promise<Map<string, SecretRow>> =>
+    new Map((await secrets.findLiveByNames(companyId, names)).map((s) => [s.name, s]));
 
   return {
     liveSecrets,

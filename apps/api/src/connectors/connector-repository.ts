@@ -1,6 +1,7 @@
 import { ConflictError, returnedRows } from '@nembl/core';
 import type { DataSource, EntityManager } from 'typeorm';
-import { namePage, type NameCursor } from '../http/name-pages.js';
+import { namePage } from '../db/name-page-repository.js';
+import type { NameCursor } from '../http/name-pages.js';
 import { isUniqueViolation } from '../http/pg-errors.js';
 import type { ConnectorConfig, ConnectorKind, ConnectorRow } from './connector-types.js';
 

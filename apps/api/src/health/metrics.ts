@@ -19,6 +19,23 @@ export const metricsFactory = (opts: { defaultMetrics: boolean }) => {
     registers: [registry],
   });
 
+  // Label children per (method, route[, status]): prom-client hashes the labels on every call
+  // otherwise. Routes are templates and statuses few, so the maps stay small.
+  const counters = new Map<string, { inc: () => void }>();
+  const timers = new Map<string, { observe: (v: number) => void }>();
+
+  /** Counts one finished request; `route` is the matched template (`/api/v1/users/:id`), never the raw path. */
+  const record = (method: string, route: string, status: number, seconds: number): void => {
+    const timerKey = `${method} ${route}`;
+    let timer = timers.get(timerKey);
+    if (!timer) timers.set(timerKey, (timer = latency.labels({ method, route })));
+    timer.observe(seconds);
+    const counterKey = `${timerKey} ${status}`;
+    let counter = counters.get(counterKey);
+    if (!counter) counters.set(counterKey, (counter = requests.labels({ method, route, status: String(status) })));
+    counter.inc();
+  };
+
   // Label by the matched route template (`/users/:id`), never the raw path: ids would explode
   // the label set.
   const middleware: RequestHandler = (req, res, next) => {
@@ -26,14 +43,12 @@ export const metricsFactory = (opts: { defaultMetrics: boolean }) => {
     res.on('finish', () => {
       const routePath = (req.route as { path?: string } | undefined)?.path;
       const route = routePath ? `${req.baseUrl}${routePath}` : 'unmatched';
-      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-      requests.inc({ method: req.method, route, status: String(res.statusCode) });
-      latency.observe({ method: req.method, route }, seconds);
+      record(req.method, route, res.statusCode, Number(process.hrtime.bigint() - start) / 1e9);
     });
     next();
   };
 
-  return { registry, middleware };
+  return { registry, middleware, record };
 };
 
 export type Metrics = ReturnType<typeof metricsFactory>;

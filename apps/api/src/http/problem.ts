@@ -48,7 +48,48 @@ export const sendProblem = (res: Response, problem: Omit<Problem, 'requestId'> &
 
 const problemType = (kind: string) => `/problems/${kind}`;
 
-/** The one place errors become HTTP responses. Never a stack trace, never a value. */
+/** A problem ready to send: its status, `Retry-After` seconds if any, and the body without `requestId`. */
+export interface ProblemAnswer {
+  status: number;
+  retryAfterSeconds?: number;
+  problem: Omit<Problem, 'requestId'> & Record<string, unknown>;
+}
+
+/**
+ * The one place errors become problems. Never a stack trace, never a value: an error that is not
+ * one of ours is logged by class and message only (driver errors can carry parameters) and
+ * answered as a 500.
+ */
+export const problemFor = (thrown: unknown, logger: Pick<Logger, 'error'>, at: { requestId: string; path: string }): ProblemAnswer => {
+  // Nothing was written (each write is one transaction): the client may simply retry.
+  const err = isDatabaseUnreachable(thrown) ? new UnavailableError('The database is unreachable; try again shortly', 5) : thrown;
+  if (err instanceof AppError) {
+    return {
+      status: err.status,
+      ...(err instanceof RateLimitedError || err instanceof UnavailableError ? { retryAfterSeconds: err.retryAfterSeconds } : {}),
+      problem: {
+        type: problemType(err.kind),
+        title: err.title,
+        status: err.status,
+        detail: err.message,
+        ...(err.errors ? { errors: err.errors } : {}),
+        ...(err.extra ?? {}),
+      },
+    };
+  }
+  const e = err as Error;
+  logger.error({ requestId: at.requestId, err: { type: e?.name, message: e?.message }, path: at.path }, 'unhandled error');
+  return { status: 500, problem: INTERNAL_PROBLEM };
+};
+
+export const INTERNAL_PROBLEM = {
+  type: problemType('internal'),
+  title: 'Internal error',
+  status: 500,
+  detail: 'Something went wrong on our side; the request id identifies it in our logs',
+};
+
+/** Turns whatever a route threw into its problem response. */
 export const problemMiddleware =
   (logger: Logger): ErrorRequestHandler =>
   (thrown: unknown, req, res, _next) => {
@@ -56,32 +97,7 @@ export const problemMiddleware =
       res.destroy();
       return;
     }
-    // Nothing was written (each write is one transaction): the client may simply retry.
-    const err = isDatabaseUnreachable(thrown) ? new UnavailableError('The database is unreachable; try again shortly', 5) : thrown;
-    if (err instanceof AppError) {
-      if (err instanceof RateLimitedError || err instanceof UnavailableError) {
-        res.setHeader('Retry-After', String(err.retryAfterSeconds));
-      }
-      sendProblem(res, {
-        type: problemType(err.kind),
-        title: err.title,
-        status: err.status,
-        detail: err.message,
-        ...(err.errors ? { errors: err.errors } : {}),
-        ...(err.extra ?? {}),
-      });
-      return;
-    }
-    // Log the error class and message only: error objects from drivers can carry parameters.
-    const e = err as Error;
-    logger.error(
-      { requestId: res.locals.requestId, err: { type: e?.name, message: e?.message }, path: req.path },
-      'unhandled error',
-    );
-    sendProblem(res, {
-      type: problemType('internal'),
-      title: 'Internal error',
-      status: 500,
-      detail: 'Something went wrong on our side; the request id identifies it in our logs',
-    });
+    const answer = problemFor(thrown, logger, { requestId: String(res.locals.requestId ?? ''), path: req.path });
+    if (answer.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(answer.retryAfterSeconds));
+    sendProblem(res, answer.problem);
   };

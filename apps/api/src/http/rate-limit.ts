@@ -67,6 +67,17 @@ export const syncedRateLimiterFactory = (opts: {
   const syncEveryMs = opts.syncEveryMs ?? 100;
   const now = opts.now ?? Date.now;
   const counts = new Map<string, WindowCount>();
+  // Hashed keys by key: a key (`token:<id>`, `s:<session id>`) is hashed once, not on every request.
+  const hashes = new Map<string, string>();
+  const hashOf = (key: string): string => {
+    let h = hashes.get(key);
+    if (h === undefined) {
+      if (hashes.size >= 50_000) hashes.clear();
+      h = createHash('sha256').update(key).digest('base64url').slice(0, 32);
+      hashes.set(key, h);
+    }
+    return h;
+  };
   let timer: NodeJS.Timeout | undefined;
   let syncing: Promise<void> | undefined;
 
@@ -112,7 +123,7 @@ export const syncedRateLimiterFactory = (opts: {
     consume: async (key: string): Promise<number> => {
       const t = now();
       const window = Math.floor(t / 60_000);
-      const hashed = createHash('sha256').update(key).digest('base64url').slice(0, 32);
+      const hashed = hashOf(key);
       let c = counts.get(hashed);
       if (!c || c.window !== window) {
         c = { window, shared: 0, pending: 0 };

@@ -34,42 +34,59 @@ const compileTemplate = (template: string) => {
 };
 
 /**
- * Refuses a path or query string that is not valid percent-encoded UTF-8, naming the path
- * parameter (from `templates`, e.g. the OpenAPI paths) or the query parameter; `path` when the
- * path matches no template.
+ * The parameter a path or query string is not valid percent-encoded UTF-8 in: the path parameter
+ * (named from `templates`, e.g. the OpenAPI paths), the query parameter, `path` when the path
+ * matches no template; undefined when the URI is well formed.
  */
-export const wellFormedUri = (templates: readonly string[]): RequestHandler => {
+export const malformedUriParameter = (templates: readonly string[]) => {
   const matchers = templates.map(compileTemplate);
-  return (req, _res, next) => {
-    const raw = req.originalUrl;
+  return (raw: string): string | undefined => {
     const q = raw.indexOf('?');
     const pathPart = q === -1 ? raw : raw.slice(0, q);
-    const segments = pathPart.split('/');
-    const bad = segments.findIndex((s) => !decodes(s));
-    if (bad !== -1) {
-      const literal = segments.map((s, i) => (i === bad || !decodes(s) ? s : decodeURIComponent(s)));
-      let name: string | undefined;
-      for (const m of matchers) {
-        name = m(literal)?.(bad);
-        if (name) break;
+    // Most paths carry no escapes at all: nothing to decode, nothing to check.
+    if (pathPart.includes('%')) {
+      const segments = pathPart.split('/');
+      const bad = segments.findIndex((s) => !decodes(s));
+      if (bad !== -1) {
+        const literal = segments.map((s, i) => (i === bad || !decodes(s) ? s : decodeURIComponent(s)));
+        let name: string | undefined;
+        for (const m of matchers) {
+          name = m(literal)?.(bad);
+          if (name) break;
+        }
+        return name ?? 'path';
       }
-      throw badEncoding(name ?? 'path');
     }
     if (q !== -1) {
       for (const pair of raw.slice(q + 1).split('&')) {
         const [key = '', value = ''] = pair.replace(/\+/g, ' ').split(/=(.*)/s);
-        if (!decodes(key)) throw badEncoding('query');
-        if (!decodes(value)) throw badEncoding(decodeURIComponent(key));
+        if (!decodes(key)) return 'query';
+        if (!decodes(value)) return decodeURIComponent(key);
       }
     }
+    return undefined;
+  };
+};
+
+/** Refuses a path or query string that is not valid percent-encoded UTF-8, naming the parameter. */
+export const wellFormedUri = (templates: readonly string[]): RequestHandler => {
+  const malformed = malformedUriParameter(templates);
+  return (req, _res, next) => {
+    const name = malformed(req.originalUrl);
+    if (name !== undefined) throw badEncoding(name);
     next();
   };
 };
 
+/** The first text in a decoded query that can never be stored, as a 400 naming it. */
+export const assertStorableQuery = (query: unknown): void => {
+  const bad = findUnstorableText(query);
+  if (bad) throw ValidationError.field(bad.path || 'query', bad.message);
+};
+
 /** Text that can never be stored, anywhere in the decoded body or query. */
 const storableInput: RequestHandler = (req, _res, next) => {
-  const query = findUnstorableText(req.query);
-  if (query) throw ValidationError.field(query.path || 'query', query.message);
+  assertStorableQuery(req.query);
   const body = findUnstorableText(req.body);
   if (body) throw ValidationError.field(body.path || 'body', body.message);
   next();

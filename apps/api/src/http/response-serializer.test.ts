@@ -5,7 +5,7 @@ import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { Op } from '../openapi/api-operations.js';
-import { responseSerializer } from './response-serializer.js';
+import { responseSerializer, responseSerializerFor } from './response-serializer.js';
 
 const op = (success: Op['success']): Op => ({
   operationId: 'x',
@@ -31,11 +31,11 @@ const app = (send: (res: express.Response) => void) => {
   const a = express();
   a.use(
     responseSerializer(
-      {
+      responseSerializerFor({
         '/things/{id}': {
           get: op({ 200: { description: 'ok', schema: z.object({ id: z.string(), count: z.int() }) } }),
         },
-      },
+      }),
       logger,
     ),
   );

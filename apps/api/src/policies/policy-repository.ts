@@ -1,7 +1,8 @@
 import { ConflictError, returnedRows } from '@nembl/core';
 import type { PolicyDocument, StoredPolicy } from '@nembl/policy';
 import type { DataSource, EntityManager } from 'typeorm';
-import { namePage, type NameCursor } from '../http/name-pages.js';
+import { namePage } from '../db/name-page-repository.js';
+import type { NameCursor } from '../http/name-pages.js';
 import { isUniqueViolation } from '../http/pg-errors.js';
 
 export interface PolicyRow {

@@ -1,7 +1,9 @@
 import { ENV_NAME_PATTERN, parseEnvSource } from '@nembl/core';
 import { Router } from 'express';
 import { z } from 'zod';
+import { expressRoute, type HotRoute } from '../http/hot-route.js';
 import { principalOf, requestContext } from '../http/request-context.js';
+import { phaseNameSchema } from '../workflows/workflow-types.js';
 import { parseInput } from '../http/validate.js';
 import type { RunService } from './run-service.js';
 
@@ -24,8 +26,22 @@ export const envResolveSchema = z.strictObject({
     }),
 });
 
-export const envRouter = (deps: { runs: Pick<RunService, 'resolveAdHoc'> }): Router => {
+const phaseEnvParams = z.object({ runId: z.uuid(), phase: phaseNameSchema });
+
+/** `POST /runs/{runId}/phases/{phase}/env`: a phase's values, the hot path of every workflow start. */
+export const phaseEnvRoute = (deps: { runs: Pick<RunService, 'resolve'> }): HotRoute => ({
+  method: 'POST',
+  path: '/runs/:runId/phases/:phase/env',
+  handle: async ({ principal, params, context }) => {
+    const { runId, phase } = parseInput(phaseEnvParams, params, 'runId');
+    return deps.runs.resolve(principal, runId, phase, context);
+  },
+});
+
+/** Runtime injection: a run's phase, or ad-hoc references (`nembl run`). Service tokens only. */
+export const envRouter = (deps: { runs: Pick<RunService, 'resolve' | 'resolveAdHoc'> }): Router => {
   const r = Router();
+  r.post('/runs/:runId/phases/:phase/env', expressRoute(phaseEnvRoute(deps)));
   r.post('/env/resolve', async (req, res) => {
     const p = principalOf(res);
     const { env } = parseInput(envResolveSchema, req.body);

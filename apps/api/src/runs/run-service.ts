@@ -10,7 +10,6 @@ import {
   type AuditService,
   type Principal,
   type RequestContext,
-  type SecretRow,
 } from '@nembl/core';
 import type { DataSource } from 'typeorm';
 import type { AuthzService } from '../authz/authz-service.js';
@@ -19,18 +18,8 @@ import { secretResource } from '../secrets/secret-types.js';
 import { assertMachine } from '../connectors/connector-service.js';
 import { workflowResource } from '../workflows/workflow-service.js';
 import type { WorkflowRepository } from '../workflows/workflow-repository.js';
-import type { WorkflowRow } from '../workflows/workflow-types.js';
-import type { SecretForRead, ValueReader, ValueRequest } from './value-reader.js';
-
-export interface RunRow {
-  id: string;
-  companyId: string;
-  workflowId: string;
-  status: string;
-  phases: WorkflowRow['phases'];
-  createdAt: Date;
-  expiresAt: Date;
-}
+import type { PinRow, RunRepository, RunRow } from './run-repository.js';
+import type { ValueReader, ValueRequest } from './value-reader.js';
 
 export const runSchema = z
   .object({
@@ -61,25 +50,9 @@ export const runJson = (r: RunRow): z.infer<typeof runSchema> => ({
   expiresAt: r.expiresAt.toISOString(),
 });
 
-const runFromSql = (r: Record<string, unknown>): RunRow => ({
-  id: r.id as string,
-  companyId: r.company_id as string,
-  workflowId: r.workflow_id as string,
-  status: r.status as string,
-  phases: r.phases as RunRow['phases'],
-  createdAt: r.created_at as Date,
-  expiresAt: r.expires_at as Date,
-});
-
-interface Pin {
-  secretName: string;
-  secretId: string;
-  version: number;
-  storeVersionId: string;
-}
-
 export const runServiceFactory = (deps: {
   dataSource: DataSource;
+  runs: RunRepository;
   workflows: Pick<WorkflowRepository, 'find'>;
   references: SecretReferenceService;
   values: ValueReader;
@@ -88,51 +61,13 @@ export const runServiceFactory = (deps: {
   runTtlHours: number;
   now: () => Date;
 }) => {
-  const { dataSource } = deps;
-
-  type PinWithSecret = Pin & { secret: SecretForRead };
-  type PinSql = {
-    secret_name: string;
-    secret_id: string;
-    version: number;
-    store_version_id: string;
-    secret: { id: string; company_id: string; name: string; type: SecretRow['type']; tags: Record<string, string>; status: SecretRow['status']; deleted_at: string | null };
-  };
-  const pinFromSql = (r: PinSql): PinWithSecret => ({
-    secretName: r.secret_name,
-    secretId: r.secret_id,
-    version: r.version,
-    storeVersionId: r.store_version_id,
-    secret: {
-      id: r.secret.id,
-      companyId: r.secret.company_id,
-      name: r.secret.name,
-      type: r.secret.type,
-      tags: r.secret.tags,
-      status: r.secret.status,
-      deletedAt: r.secret.deleted_at ? new Date(r.secret.deleted_at) : null,
-    },
-  });
-  // Only the columns a read needs: this runs on every resolution.
-  const SECRET_FOR_READ = `jsonb_build_object('id', s.id, 'company_id', s.company_id, 'name', s.name, 'type', s.type, 'tags', s.tags,
-                                                 'status', s.status, 'deleted_at', s.deleted_at)`;
-
-  /** The run's pins for `names`, each with its secret row (tombstones included), in one query. */
-  const readPins = async (runId: string, names: string[]): Promise<Map<string, PinWithSecret>> => {
-    const rows: PinSql[] = await dataSource.query(
-      `SELECT p.secret_name, p.secret_id, p.version, p.store_version_id, ${SECRET_FOR_READ} AS secret
-         FROM run_pins p JOIN secrets s ON s.id = p.secret_id
-        WHERE p.run_id = $1 AND p.secret_name = ANY($2)`,
-      [runId, names],
-    );
-    return new Map(rows.map((r) => [r.secret_name, pinFromSql(r)]));
-  };
+  const { dataSource, runs } = deps;
 
   /**
    * The versions this run resolves: those it saw first, else the current ones, pinned now.
    * Concurrent first resolutions agree: the insert keeps the first pin, and we read back.
    */
-  const pinsFor = async (run: RunRow, names: string[], known: Map<string, PinWithSecret>) => {
+  const pinsFor = async (run: RunRow, names: string[], known: Map<string, PinRow>) => {
     const pins = new Map([...known].filter(([name]) => names.includes(name)));
     const unpinned = names.filter((n) => !pins.has(n));
     if (unpinned.length === 0) return pins;
@@ -144,45 +79,12 @@ export const runServiceFactory = (deps: {
         throw deletedSecretError(name, deletedAt);
       }
     }
-    await dataSource.query(
-      `INSERT INTO run_pins (run_id, secret_name, secret_id, version, store_version_id)
-       SELECT $1, s.name, s.id, v.version, v.store_version_id
-         FROM secrets s JOIN secret_versions v ON v.secret_id = s.id AND v.version = s.version
-        WHERE s.company_id = $2 AND s.name = ANY($3) AND s.status = 'active'
-       ON CONFLICT (run_id, secret_name) DO NOTHING`,
-      [run.id, run.companyId, unpinned],
-    );
-    return readPins(run.id, names);
-  };
-
-  /** The run and every pin it holds so far, in one round trip (the hot path of a resolution). */
-  const getRunWithPins = async (p: Principal, id: string): Promise<{ run: RunRow; pins: Map<string, PinWithSecret> }> => {
-    const rows: Array<Record<string, unknown> & { pins: PinSql[] }> = await dataSource.query(
-      `SELECT r.*, COALESCE((
-          SELECT jsonb_agg(jsonb_build_object('secret_name', p.secret_name, 'secret_id', p.secret_id, 'version', p.version,
-                                              'store_version_id', p.store_version_id, 'secret', ${SECRET_FOR_READ}))
-            FROM run_pins p JOIN secrets s ON s.id = p.secret_id WHERE p.run_id = r.id), '[]'::jsonb) AS pins
-         FROM runs r WHERE r.company_id = $1 AND r.id = $2`,
-      [p.companyId, id],
-    );
-    const row = rows[0];
-    if (!row) throw new NotFoundError('No such run');
-    return { run: runFromSql(row), pins: new Map(row.pins.map((r) => [r.secret_name, pinFromSql(r)])) };
-  };
-
-  /** Each named secret's current version, for an ad-hoc resolution (no run, so nothing pinned). */
-  const currentVersions = async (companyId: string, names: string[]): Promise<Map<string, PinWithSecret>> => {
-    const rows: PinSql[] = await dataSource.query(
-      `SELECT s.name AS secret_name, s.id AS secret_id, v.version, v.store_version_id, ${SECRET_FOR_READ} AS secret
-         FROM secrets s JOIN secret_versions v ON v.secret_id = s.id AND v.version = s.version
-        WHERE s.company_id = $1 AND s.name = ANY($2) AND s.status = 'active'`,
-      [companyId, names],
-    );
-    return new Map(rows.map((r) => [r.secret_name, pinFromSql(r)]));
+    await runs.pinCurrent(run.id, run.companyId, unpinned);
+    return runs.pins(run.id, names);
   };
 
   /** Fills `env` from its sources and the values read; `versions` names what each secret variable got. */
-  const assemble = (sources: Array<{ key: string; src: EnvSource }>, values: Map<string, string>, pins: Map<string, Pin>) => {
+  const assemble = (sources: Array<{ key: string; src: EnvSource }>, values: Map<string, string>, pins: Map<string, PinRow>) => {
     const env: Record<string, string> = {};
     const versions: Record<string, { secret: string; version: number }> = {};
     for (const { key, src } of sources) {
@@ -202,11 +104,14 @@ export const runServiceFactory = (deps: {
       await deps.authz.require({ principal: p, action: 'workflows:run', resource: workflowResource(w) }, ctx);
       const t = deps.now();
       return dataSource.transaction(async (em) => {
-        const rows = await em.query(
-          `INSERT INTO runs (company_id, workflow_id, phases, created_at, expires_at, actor) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
-          [p.companyId, w.id, JSON.stringify(w.phases), t, new Date(t.getTime() + deps.runTtlHours * 3_600_000), JSON.stringify(actorOf(p))],
-        );
-        const run = runFromSql(rows[0]);
+        const run = await runs.insert(em, {
+          companyId: p.companyId,
+          workflowId: w.id,
+          phases: w.phases,
+          createdAt: t,
+          expiresAt: new Date(t.getTime() + deps.runTtlHours * 3_600_000),
+          actor: actorOf(p),
+        });
         await deps.audit.record(
           allowedEvent(p, 'workflows:run', { kind: 'workflow', name: w.name, id: w.id }, ctx, t, { reason: `run:${run.id}` }),
           em,
@@ -218,7 +123,9 @@ export const runServiceFactory = (deps: {
     /** A phase's environment with its secrets injected, at the versions pinned for this run. */
     resolve: async (p: Principal, runId: string, phaseName: string, ctx: RequestContext) => {
       assertMachine(p);
-      const { run, pins: known } = await getRunWithPins(p, runId);
+      const found = await runs.findWithPins(p.companyId, runId);
+      if (!found) throw new NotFoundError('No such run');
+      const { run, pins: known } = found;
       if (run.expiresAt.getTime() <= deps.now().getTime()) {
         throw new GoneError(`Run ${run.id} expired at ${run.expiresAt.toISOString()}; start a new run`);
       }
@@ -226,7 +133,7 @@ export const runServiceFactory = (deps: {
       if (!phase) throw new NotFoundError(`Run ${run.id} has no phase named ${phaseName}`);
       const sources = Object.entries(phase.env).map(([key, raw]) => ({ key, src: parseEnvSource(raw) }));
       const names = [...new Set(sources.flatMap(({ src }) => (src.kind === 'secret' ? [src.name] : [])))];
-      const pins = names.length > 0 ? await pinsFor(run, names, known) : new Map<string, PinWithSecret>();
+      const pins = names.length > 0 ? await pinsFor(run, names, known) : new Map<string, PinRow>();
       // A pinned secret deleted since is gone for this run too.
       const items: ValueRequest[] = names.map((name) => {
         const pin = pins.get(name);
@@ -246,7 +153,7 @@ export const runServiceFactory = (deps: {
       assertMachine(p);
       const sources = Object.entries(env).map(([key, raw]) => ({ key, src: parseEnvSource(raw) as EnvSource }));
       const names = [...new Set(sources.flatMap(({ src }) => (src.kind === 'secret' ? [src.name] : [])))];
-      const current = names.length > 0 ? await currentVersions(p.companyId, names) : new Map<string, PinWithSecret>();
+      const current = names.length > 0 ? await runs.currentVersions(p.companyId, names) : new Map<string, PinRow>();
       const mayRead = await deps.authz.authorizer(p, 'secrets:read');
       for (const { key, src } of sources) {
         if (src.kind !== 'secret') continue;

@@ -8,6 +8,7 @@ import {
   preparedQuery,
   sqlParams,
   returnedRows,
+  secretRowFromJson,
   secretRowFromSql,
   secretStatusesAdmitting,
   secretStatusOnAccept,
@@ -22,6 +23,8 @@ import {
   type SecretType,
 } from '@nembl/core';
 import type { DataSource, EntityManager } from 'typeorm';
+import type { BoundResource } from './secret-types.js';
+
 import { isUniqueViolation } from '../http/pg-errors.js';
 
 export interface SecretListFilter {
@@ -101,6 +104,43 @@ const acceptedOperation = (
   leaseUntil: null,
 });
 
+/** A secret with what its read responses show beside it. */
+export interface SecretWithRelations {
+  secret: SecretRow;
+  owners: Array<{ id: string; email: string }>;
+  /** Every binding, before the caller's visibility is applied. */
+  bindings: BoundResource[];
+}
+
+export interface SecretDetail extends SecretWithRelations {
+  versions: VersionInfo[];
+}
+
+interface VersionSqlRow {
+  version: number;
+  created_at: string;
+  created_by_id: string | null;
+  created_by_label: string;
+}
+
+type RelationsSqlRow = Record<string, unknown> & { owners_json: SecretWithRelations['owners']; bindings_json: BoundResource[] };
+
+/** Bindings `b` as a JSON array, in the order they are shown (kind, name, detail). */
+const BINDINGS_AGG = `jsonb_agg(jsonb_build_object('kind', b.resource_kind, 'id', b.resource_id, 'name', b.resource_name, 'detail', b.detail)
+                               ORDER BY b.resource_kind, b.resource_name, b.detail)`;
+
+/** Owners (by email) and bindings of one secret `s`, as JSON columns. */
+const RELATIONS = `
+  COALESCE((SELECT jsonb_agg(jsonb_build_object('id', u.id, 'email', u.email) ORDER BY u.email)
+              FROM secret_owners o JOIN users u ON u.id = o.user_id WHERE o.secret_id = s.id), '[]') AS owners_json,
+  COALESCE((SELECT ${BINDINGS_AGG} FROM secret_bindings b WHERE b.company_id = s.company_id AND b.secret_name = s.name), '[]') AS bindings_json`;
+
+const withRelationsFromSql = ({ owners_json, bindings_json, ...secret }: RelationsSqlRow): SecretWithRelations => ({
+  secret: secretRowFromSql(secret),
+  owners: owners_json,
+  bindings: bindings_json,
+});
+
 export const secretRepositoryFactory = ({ dataSource }: { dataSource: DataSource }) => {
   const q = (em?: EntityManager) => em ?? dataSource.manager;
   // The write path's statements, parsed and planned once per connection.
@@ -127,33 +167,95 @@ export const secretRepositoryFactory = ({ dataSource }: { dataSource: DataSource
       return rows.map(secretRowFromSql);
     },
 
+    /** When each of `names` was last deleted, for those with no live secret left (tombstones). */
+    lastDeletions: async (companyId: string, names: string[]): Promise<Map<string, Date>> => {
+      const rows: Array<{ name: string; deleted_at: Date }> = await dataSource.query(
+        `SELECT DISTINCT ON (name) name, deleted_at FROM secrets
+          WHERE company_id = $1 AND name = ANY($2) AND status = 'deleted' ORDER BY name, deleted_at DESC`,
+        [companyId, names],
+      );
+      return new Map(rows.map((r) => [r.name, r.deleted_at]));
+    },
+
     /** Any row, tombstones included. */
     findById: async (companyId: string, id: string): Promise<SecretRow | null> => {
       const rows = await dataSource.query(`SELECT * FROM secrets WHERE company_id = $1 AND id = $2`, [companyId, id]);
       return rows[0] ? secretRowFromSql(rows[0]) : null;
     },
 
-    /** One page of secrets in name order after `after`; the caller filters by policy. */
-    list: async (companyId: string, filter: SecretListFilter, after: string | undefined, limit: number): Promise<SecretRow[]> => {
+    /**
+     * One batch of secrets in name order after `after`, each with its owners and bindings, in one
+     * statement; the caller filters by policy. The shape of a list page, so a page is one round trip.
+     */
+    listPage: async (companyId: string, filter: SecretListFilter, after: string | undefined, limit: number): Promise<SecretWithRelations[]> => {
       const where = [`company_id = $1`, `status <> 'deleted'`];
       const params: unknown[] = [companyId];
-      const add = (sql: (n: number) => string, value: unknown) => {
+      let shape = 0;
+      const add = (bit: number, sql: (n: number) => string, value: unknown) => {
+        shape |= bit;
         params.push(value);
         where.push(sql(params.length));
       };
-      if (after !== undefined) add((n) => `name > $${n}`, after);
-      if (filter.q) add((n) => `(name ILIKE $${n} OR description ILIKE $${n})`, `%${likeEscape(filter.q)}%`);
-      if (filter.type) add((n) => `type = $${n}`, filter.type);
+      if (after !== undefined) add(1, (n) => `name > $${n}`, after);
+      if (filter.q) add(2, (n) => `(name ILIKE $${n} OR description ILIKE $${n})`, `%${likeEscape(filter.q)}%`);
+      if (filter.type) add(4, (n) => `type = $${n}`, filter.type);
       if (filter.tags && filter.tags.length > 0) {
-        add((n) => `tags @> $${n}::jsonb`, JSON.stringify(Object.fromEntries(filter.tags.map((t) => [t.key, t.value]))));
+        add(8, (n) => `tags @> $${n}::jsonb`, JSON.stringify(Object.fromEntries(filter.tags.map((t) => [t.key, t.value]))));
       }
-      if (filter.dueBefore) add((n) => `reminder_next_due_at IS NOT NULL AND reminder_next_due_at <= $${n}`, filter.dueBefore);
+      if (filter.dueBefore) add(16, (n) => `reminder_next_due_at IS NOT NULL AND reminder_next_due_at <= $${n}`, filter.dueBefore);
       params.push(limit);
-      const rows = await dataSource.query(
-        `SELECT * FROM secrets WHERE ${where.join(' AND ')} ORDER BY name LIMIT $${params.length}`,
+      // One prepared statement per filter shape (at most 32 of them).
+      // Owners and bindings are aggregated for the page at once (two hash joins), not per row.
+      const rows = await prepared<RelationsSqlRow>(
+        `secret-list-${shape}`,
+        `WITH page AS (SELECT * FROM secrets WHERE ${where.join(' AND ')} ORDER BY name LIMIT $${params.length}),
+              own AS (SELECT o.secret_id, jsonb_agg(jsonb_build_object('id', u.id, 'email', u.email) ORDER BY u.email) AS owners_json
+                        FROM secret_owners o JOIN users u ON u.id = o.user_id
+                       WHERE o.secret_id IN (SELECT id FROM page) GROUP BY o.secret_id),
+              bnd AS (SELECT b.secret_name, ${BINDINGS_AGG} AS bindings_json
+                        FROM secret_bindings b
+                       WHERE b.company_id = $1 AND b.secret_name IN (SELECT name FROM page) GROUP BY b.secret_name)
+         SELECT page.*, COALESCE(own.owners_json, '[]') AS owners_json, COALESCE(bnd.bindings_json, '[]') AS bindings_json
+           FROM page LEFT JOIN own ON own.secret_id = page.id LEFT JOIN bnd ON bnd.secret_name = page.name
+          ORDER BY page.name`,
         params,
       );
-      return rows.map(secretRowFromSql);
+      return rows.map(withRelationsFromSql);
+    },
+
+    /**
+     * A live secret with its owners, versions (newest first) and bindings, in one prepared
+     * statement of four JSON columns (a row of thirty typed columns costs more to describe and
+     * parse than the JSON does).
+     */
+    findDetail: async (companyId: string, name: string): Promise<SecretDetail | null> => {
+      const rows = await prepared<{
+        secret: Record<string, unknown>;
+        owners_json: SecretWithRelations['owners'];
+        bindings_json: BoundResource[];
+        versions: VersionSqlRow[];
+      }>(
+        'secret-detail',
+        `SELECT to_jsonb(s.*) AS secret, ${RELATIONS},
+                COALESCE((SELECT jsonb_agg(jsonb_build_object('version', v.version, 'created_at', v.created_at,
+                                                              'created_by_id', v.created_by_id, 'created_by_label', v.created_by_label)
+                                           ORDER BY v.version DESC)
+                            FROM secret_versions v WHERE v.secret_id = s.id), '[]') AS versions
+           FROM secrets s WHERE s.company_id = $1 AND s.name = $2 AND s.status <> 'deleted'`,
+        [companyId, name],
+      );
+      const row = rows[0];
+      if (!row) return null;
+      return {
+        secret: secretRowFromJson(row.secret),
+        owners: row.owners_json,
+        bindings: row.bindings_json,
+        versions: row.versions.map((v) => ({
+          version: v.version,
+          createdAt: new Date(v.created_at),
+          createdBy: { id: v.created_by_id, name: v.created_by_label },
+        })),
+      };
     },
 
     /**
@@ -370,14 +472,6 @@ export const secretRepositoryFactory = ({ dataSource }: { dataSource: DataSource
         // Microsecond precision: a JS Date would truncate the key and skip rows within the same millisecond.
         key: { createdAt: r.created_at_key as string, id: r.id as string },
       }));
-    },
-
-    versions: async (secretId: string): Promise<VersionInfo[]> => {
-      const rows: Array<{ version: number; created_at: Date; created_by_id: string | null; created_by_label: string }> = await dataSource.query(
-        `SELECT version, created_at, created_by_id, created_by_label FROM secret_versions WHERE secret_id = $1 ORDER BY version DESC`,
-        [secretId],
-      );
-      return rows.map((r) => ({ version: r.version, createdAt: r.created_at, createdBy: { id: r.created_by_id, name: r.created_by_label } }));
     },
 
     /** The version a new retrieval gets: the secret's current one, with its store version id. */

@@ -11,6 +11,7 @@ import {
 } from '@nembl/core';
 import { Router, type Response } from 'express';
 import { z } from 'zod';
+import { expressRoute, type HotRoute } from '../http/hot-route.js';
 import { cursorCodec, parseLimit, secretNameCursor } from '../http/pagination.js';
 import { principalOf, requestContext } from '../http/request-context.js';
 import { idParams, parseInput } from '../http/validate.js';
@@ -55,6 +56,49 @@ const operationCursor = cursorCodec(
 
 export const deleteBody = z.strictObject({ confirm: lineText.max(256).optional() }).optional();
 
+/** `GET /secrets` and `GET /secrets/{name}`: the hot metadata reads (served by the fast lane too). */
+export const secretReadRoutes = (deps: { secrets: Pick<SecretService, 'list' | 'get'>; now: () => Date }) => ({
+  list: {
+    method: 'GET',
+    path: '/secrets',
+    handle: async ({ principal: p, query: raw, context }) => {
+      const query = parseInput(listQuery, raw, 'query');
+      const limit = parseLimit(raw.limit);
+      const after = secretNameCursor.decode(raw.cursor);
+      const tagValues = query.tag === undefined ? [] : Array.isArray(query.tag) ? query.tag : [query.tag];
+      const tags = tagValues.map((value, i) => {
+        const t = parseTagFilter(value);
+        if (!t) throw ValidationError.field(tagValues.length > 1 ? `tag[${i}]` : 'tag', 'must look like key:value');
+        return t;
+      });
+      const dueBefore = query.due === undefined ? undefined : dueWindowEnd(query.due, deps.now());
+      const { page, owners, bound, nextAfter } = await deps.secrets.list(
+        p,
+        { q: query.q, type: query.type, tags, dueBefore },
+        after,
+        limit,
+        context,
+      );
+      return {
+        items: page.map((s) => secretJson(s, owners.get(s.id) ?? [], bound.get(s.id) ?? [])),
+        nextCursor: nextAfter === undefined ? null : secretNameCursor.encode(nextAfter),
+      };
+    },
+  } satisfies HotRoute,
+  get: {
+    method: 'GET',
+    path: '/secrets/:name',
+    handle: async ({ principal: p, params, context }) => {
+      const { name } = parseInput(nameParams, params, 'name');
+      const { secret, owners, bound, versions } = await deps.secrets.get(p, name, context);
+      return {
+        secret: secretJson(secret, owners, bound),
+        versions: versions.map((v) => ({ version: v.version, createdAt: v.createdAt.toISOString(), createdBy: v.createdBy })),
+      };
+    },
+  } satisfies HotRoute,
+});
+
 export const secretRouter = (deps: { secrets: SecretService; now: () => Date }): Router => {
   const r = Router();
 
@@ -73,30 +117,8 @@ export const secretRouter = (deps: { secrets: SecretService; now: () => Date }):
     res.status(result.done ? successStatus : 202).json(body);
   };
 
-  r.get('/secrets', async (req, res) => {
-    const p = principalOf(res);
-    const query = parseInput(listQuery, req.query, 'query');
-    const limit = parseLimit(req.query.limit);
-    const after = secretNameCursor.decode(req.query.cursor);
-    const tagValues = query.tag === undefined ? [] : Array.isArray(query.tag) ? query.tag : [query.tag];
-    const tags = tagValues.map((raw, i) => {
-      const t = parseTagFilter(raw);
-      if (!t) throw ValidationError.field(tagValues.length > 1 ? `tag[${i}]` : 'tag', 'must look like key:value');
-      return t;
-    });
-    const dueBefore = query.due === undefined ? undefined : dueWindowEnd(query.due, deps.now());
-    const { page, owners, bound, nextAfter } = await deps.secrets.list(
-      p,
-      { q: query.q, type: query.type, tags, dueBefore },
-      after,
-      limit,
-      requestContext(req, res),
-    );
-    res.json({
-      items: page.map((s) => secretJson(s, owners.get(s.id) ?? [], bound.get(s.id) ?? [])),
-      nextCursor: nextAfter === undefined ? null : secretNameCursor.encode(nextAfter),
-    });
-  });
+  const reads = secretReadRoutes(deps);
+  r.get('/secrets', expressRoute(reads.list));
 
   r.post('/secrets', async (req, res) => {
     const p = principalOf(res);
@@ -105,19 +127,7 @@ export const secretRouter = (deps: { secrets: SecretService; now: () => Date }):
     sendWrite(res, result, 201);
   });
 
-  r.get('/secrets/:name', async (req, res) => {
-    const p = principalOf(res);
-    const { name } = parseInput(nameParams, req.params, 'name');
-    const { secret, owners, bound, versions } = await deps.secrets.get(p, name, requestContext(req, res));
-    res.json({
-      secret: secretJson(secret, owners, bound),
-      versions: versions.map((v) => ({
-        version: v.version,
-        createdAt: v.createdAt.toISOString(),
-        createdBy: v.createdBy,
-      })),
-    });
-  });
+  r.get('/secrets/:name', expressRoute(reads.get));
 
   r.patch('/secrets/:name', async (req, res) => {
     const p = principalOf(res);

@@ -31,9 +31,10 @@ import type {
   OperationListFilter,
   SecretListFilter,
   SecretRepository,
+  SecretWithRelations,
 } from './secret-repository.js';
 import type { BoundResourceView } from '../bindings/visibility-fns.js';
-import { secretResource } from './secret-types.js';
+import { secretResource, type BoundResource } from './secret-types.js';
 
 export interface SecretServiceDeps {
   dataSource: DataSource;
@@ -45,6 +46,8 @@ export interface SecretServiceDeps {
   waiter: Pick<OperationWaiter, 'expect'>;
   /** Resources bound to secrets (connectors, workflow phases), as the caller may see them. */
   bindings: (p: Principal, secretIds: string[]) => Promise<Map<string, BoundResourceView[]>>;
+  /** The same, for bindings already read with their secrets. */
+  presentBindings: (p: Principal, bound: ReadonlyMap<string, readonly BoundResource[]>) => Promise<Map<string, BoundResourceView[]>>;
   /** A secret's value changed or went away: drop cached values (other versions stay keyed apart). */
   onValueChanged: (companyId: string, name: string) => void;
   writeWaitMs: number;
@@ -188,21 +191,26 @@ export const secretServiceFactory = (deps: SecretServiceDeps) => {
   return {
     readable,
 
+    /** A secret's metadata, owners, versions and bindings: one statement, then the policy decides (404 if it may not be read). */
     get: async (p: Principal, name: string, ctx: RequestContext) => {
-      const s = await readable(p, name, ctx);
+      const found = await secrets.findDetail(p.companyId, name);
+      if (!found) throw new NotFoundError(`No secret named ${name}`);
+      const s = found.secret;
+      const d = await authz.audited({ principal: p, action: 'secrets:read', resource: secretResource(s) }, ctx);
+      if (d.decision !== 'allow') throw new NotFoundError(`No secret named ${name}`);
       // Metadata reads are audited too; off the request's critical path (queued, outbox fallback).
-      const [, owners, versions, bound] = await Promise.all([
+      const [, bound] = await Promise.all([
         audit.record(allowedEvent(p, 'secrets:read', { kind: 'secret', name: s.name }, ctx, now())),
-        secrets.owners([s.id]),
-        secrets.versions(s.id),
-        deps.bindings(p, [s.id]),
+        deps.presentBindings(p, new Map([[s.id, found.bindings]])),
       ]);
-      return { secret: s, owners: owners.get(s.id) ?? [], bound: bound.get(s.id) ?? [], versions };
+      return { secret: s, owners: found.owners, bound: bound.get(s.id) ?? [], versions: found.versions };
     },
 
     /**
-     * Lists in name order, keeping only secrets the caller may read. Reads ahead in batches so a
-     * page is full even when policy hides many rows, and the cursor is the last name returned.
+     * Lists in name order, keeping only secrets the caller may read. The first batch is one page
+     * (plus one, to know whether another follows), each row with its owners and bindings, so a page
+     * everyone may read costs one statement; when policy hides rows it reads ahead in larger batches
+     * so a page is still full, and the cursor is the last name returned.
      */
     list: async (
       p: Principal,
@@ -212,35 +220,37 @@ export const secretServiceFactory = (deps: SecretServiceDeps) => {
       ctx: RequestContext,
     ) => {
       const mayRead = await authz.authorizer(p, 'secrets:read');
-      const visible: SecretRow[] = [];
+      const visible: SecretWithRelations[] = [];
       let cursor = after;
-      const batch = Math.max(limit * 2, 100);
+      let batch = limit + 1;
       const deadline = performance.now() + LIST_BUDGET_MS;
       // Set when the evaluation budget ran out before the page filled: the next page starts here.
       let resumeAfter: string | undefined;
       for (;;) {
-        const rows = await secrets.list(p.companyId, filter, cursor, batch);
+        const rows = await secrets.listPage(p.companyId, filter, cursor, batch);
         // Decided within the evaluation budget: a costly policy set cannot hold the event loop.
-        const scan = await scanWithinBudget(rows, (r) => mayRead(secretResource(r)).decision === 'allow', {
+        const scan = await scanWithinBudget(rows, (r) => mayRead(secretResource(r.secret)).decision === 'allow', {
           max: limit + 1 - visible.length,
           deadline,
         });
         visible.push(...scan.kept);
         if (visible.length > limit) break;
         if (scan.examined < rows.length) {
-          resumeAfter = rows[scan.examined - 1]!.name;
+          resumeAfter = rows[scan.examined - 1]!.secret.name;
           break;
         }
         if (rows.length < batch) break;
-        cursor = rows[rows.length - 1]!.name;
+        cursor = rows[rows.length - 1]!.secret.name;
+        batch = Math.max(limit * 2, 100);
       }
-      const page = visible.slice(0, limit);
+      const shown = visible.slice(0, limit);
       // One event per list call, naming how many secrets it showed.
       await audit.record(
-        allowedEvent(p, 'secrets:read', { kind: 'secret', name: null }, ctx, now(), { reason: `list:${page.length}` }),
+        allowedEvent(p, 'secrets:read', { kind: 'secret', name: null }, ctx, now(), { reason: `list:${shown.length}` }),
       );
-      const ids = page.map((s) => s.id);
-      const [owners, bound] = await Promise.all([secrets.owners(ids), deps.bindings(p, ids)]);
+      const page = shown.map((r) => r.secret);
+      const owners = new Map(shown.map((r) => [r.secret.id, r.owners]));
+      const bound = await deps.presentBindings(p, new Map(shown.map((r) => [r.secret.id, r.bindings])));
       const last = page[page.length - 1];
       const nextAfter = visible.length > limit ? last?.name : resumeAfter;
       return { page, owners, bound, nextAfter };

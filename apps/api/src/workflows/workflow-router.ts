@@ -1,6 +1,5 @@
 import type { Principal } from '@nembl/core';
 import { Router } from 'express';
-import { z } from 'zod';
 import type { AuthzService } from '../authz/authz-service.js';
 import type { VisibilityService } from '../bindings/visibility-service.js';
 import { visiblePage } from '../http/name-pages.js';
@@ -10,9 +9,7 @@ import { idParams, parseInput } from '../http/validate.js';
 import { runJson, type RunService } from '../runs/run-service.js';
 import type { WorkflowRepository } from './workflow-repository.js';
 import { workflowResource, type WorkflowService } from './workflow-service.js';
-import { phaseNameSchema, secretReferences, workflowJson, workflowSchema, type WorkflowRow } from './workflow-types.js';
-
-const runEnvParams = z.object({ runId: z.uuid(), phase: phaseNameSchema });
+import { secretReferences, workflowJson, workflowSchema, type WorkflowRow } from './workflow-types.js';
 
 export const workflowRouter = (deps: {
   workflows: WorkflowService;
@@ -74,13 +71,6 @@ export const workflowRouter = (deps: {
     const { id } = parseInput(idParams, req.params, 'id');
     const run = await deps.runs.start(p, id, requestContext(req, res));
     res.status(201).json({ run: runJson(run) });
-  });
-
-  r.post('/runs/:runId/phases/:phase/env', async (req, res) => {
-    const p = principalOf(res);
-    const { runId, phase } = parseInput(runEnvParams, req.params, 'runId');
-    res.setHeader('Cache-Control', 'no-store');
-    res.json(await deps.runs.resolve(p, runId, phase, requestContext(req, res)));
   });
 
   return r;

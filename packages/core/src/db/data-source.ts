@@ -1,5 +1,4 @@
 import { DataSource, type MigrationInterface } from 'typeorm';
-import { returnedRows } from './sql-fns.js';
 import {
   AuditOutboxEntity,
   CompanyEntity,
@@ -64,32 +63,6 @@ export const createDataSource = ({ url, poolSize = 10, applicationName = 'nembl'
     applicationName,
     extra: { max: poolSize, connectionTimeoutMillis: 5000 },
   });
-
-/** Runs a named statement and answers its rows. */
-export type PreparedQuery = <T = Record<string, unknown>>(
-  name: string,
-  text: string,
-  values: unknown[],
-) => Promise<T[]>;
-
-/**
- * Named (prepared) statements on the DataSource's own pool, for the hot write path: Postgres
- * parses and plans each once per connection rather than on every call. A name stands for one
- * text, always. Without a pool to reach (a stand-in DataSource) the text runs as a plain query.
- */
-export const preparedQuery = (ds: Pick<DataSource, 'query'> & Partial<Pick<DataSource, 'driver'>>): PreparedQuery => {
-  const pool = () =>
-    (
-      ds.driver as
-        | { master?: { query(q: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }> } }
-        | undefined
-    )?.master;
-  return async <T>(name: string, text: string, values: unknown[]): Promise<T[]> => {
-    const master = pool();
-    if (!master) return returnedRows<T>(await ds.query(text, values));
-    return (await master.query({ name, text, values })).rows as T[];
-  };
-};
 
 const MIGRATION_LOCK = 7_311_990_001;
 

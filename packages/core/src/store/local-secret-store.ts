@@ -2,7 +2,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { deriveKey, SealError, seal, unseal } from '../crypto/seal.js';
 import { batchWhileBusy } from '../db/batch-while-busy.js';
-import { preparedQuery } from '../db/data-source.js';
+import { preparedQuery } from '../db/prepared-query.js';
 import { validateRef, validateVersionToken, validateWrite } from './store-fns.js';
 import { StoreError, storePath, type SecretRef, type SecretStore } from './store-types.js';
 

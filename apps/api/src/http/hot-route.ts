@@ -1,0 +1,40 @@
+import type { Principal, RequestContext } from '@nembl/core';
+import type { RequestHandler } from 'express';
+import { principalOf, requestContext } from './request-context.js';
+
+/** What a hot route sees of its request, however it arrived (Express or the fast lane). */
+export interface HotRequest {
+  principal: Principal;
+  /** Decoded path parameters by name. */
+  params: Readonly<Record<string, string>>;
+  /** The decoded query (`querystring.parse`, Express's `simple` parser). */
+  query: Readonly<Record<string, unknown>>;
+  context: RequestContext;
+}
+
+/**
+ * An authenticated, bodiless API route written once and served two ways: mounted on its Express
+ * router like any other route, and answered by the fast lane (`fast-lane.ts`) when a request
+ * needs nothing else of Express. The handler returns the 200 body; its schema is the one declared
+ * for the route in `api-operations.ts`, and it throws our errors for everything else.
+ */
+export interface HotRoute {
+  method: 'GET' | 'POST';
+  /** Under `/api/v1`, as Express writes it: `/secrets/:name`. */
+  path: string;
+  handle: (req: HotRequest) => Promise<unknown>;
+}
+
+/** The route as an Express handler (behind `authenticate`, like every API route). */
+export const expressRoute =
+  (route: HotRoute): RequestHandler =>
+  async (req, res) => {
+    res.json(
+      await route.handle({
+        principal: principalOf(res),
+        params: req.params as Record<string, string>,
+        query: req.query as Record<string, unknown>,
+        context: requestContext(req, res),
+      }),
+    );
+  };

@@ -1,0 +1,234 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer } from '../src/server.js';
+import { ApiClient, startTestApi, type TestApi } from './harness.js';
+
+/**
+ * The fast lane answers the hot reads outside Express. These tests send the same requests to the
+ * test API (lane on) and to a second server on the same services with the lane off, and expect
+ * the same answers: status, headers and body.
+ */
+let t: TestApi;
+const servers: Server[] = [];
+let laneUrl: string;
+let expressUrl: string;
+/** Requests the lane server handed to Express (its metrics middleware runs for each). */
+let viaExpress = 0;
+let fixture: { admin: ApiClient; adminToken: string; runnerToken: string; runPath: string };
+
+beforeAll(async () => {
+  t = await startTestApi();
+  const deps = t.composed.serverDeps;
+  const listen = async (app: ReturnType<typeof createServer>) => {
+    const server = await new Promise<Server>((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    servers.push(server);
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  };
+  const counting: typeof deps.metrics.middleware = (req, res, next) => {
+    viaExpress += 1;
+    deps.metrics.middleware(req, res, next);
+  };
+  laneUrl = await listen(createServer({ ...deps, metrics: { ...deps.metrics, middleware: counting } }));
+  expressUrl = await listen(createServer({ ...deps, fastLane: false }));
+
+  const admin = new ApiClient(t.url);
+  await admin.signup();
+  const token = async (roles: string[]) =>
+    (await admin.post('/api/v1/tokens', { name: `t-${Math.random()}`, roles })).body.token as string;
+  const adminToken = await token(['Admin']);
+  const runnerToken = await token(['Runner']);
+  for (const [name, tags] of [
+    ['alpha-key', { environment: 'production' }],
+    ['beta-key', { environment: 'staging' }],
+    ['gamma-key', { environment: 'production' }],
+  ] as const) {
+    expect((await admin.post('/api/v1/secrets', { name, value: `lane-canary-${name}`, tags })).status).toBe(201);
+  }
+  const wf = await admin.post('/api/v1/workflows', {
+    name: 'lane',
+    phases: [{ name: 'deploy', env: { A: 'secret:alpha-key', B: 'secret:beta-key', REGION: 'eu-west-1' } }],
+  });
+  expect(wf.status).toBe(201);
+  const run = await ApiClient.withToken(t.url, runnerToken).post(`/api/v1/workflows/${wf.body.workflow.id}/runs`);
+  expect(run.status).toBe(201);
+  fixture = { admin, adminToken, runnerToken, runPath: `/api/v1/runs/${run.body.run.id}/phases` };
+}, 60_000);
+
+afterAll(async () => {
+  for (const s of servers) {
+    s.closeAllConnections();
+    await new Promise((r) => s.close(r));
+  }
+  await t?.close();
+});
+
+const VARYING = new Set(['date', 'keep-alive', 'connection']);
+
+const answer = async (base: string, method: string, path: string, headers: Record<string, string>) => {
+  const res = await fetch(base + path, { method, headers: { 'x-request-id': 'lane-test-1', ...headers } });
+  const text = await res.text();
+  const kept = [...res.headers].filter(([k]) => !VARYING.has(k)).sort(([a], [b]) => a.localeCompare(b));
+  return { status: res.status, headers: kept, text };
+};
+
+/**
+ * The same request to both servers; returns the lane's answer after comparing it with Express's.
+ * `taken` says whether the lane should have answered it itself.
+ */
+const same = async (
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+  taken: boolean | undefined = true,
+) => {
+  const before = viaExpress;
+  const lane = await answer(laneUrl, method, path, headers);
+  if (taken !== undefined)
+    expect(viaExpress - before, `${method} ${path} ${taken ? 'answered by the lane' : 'left to Express'}`).toBe(
+      taken ? 0 : 1,
+    );
+  const express = await answer(expressUrl, method, path, headers);
+  expect(lane).toEqual(express);
+  return lane;
+};
+
+describe('the fast lane', () => {
+  it('answers /healthz like Express: request id, security headers, body', async () => {
+    const a = await same('GET', '/healthz');
+    expect(a.status).toBe(200);
+    expect(JSON.parse(a.text)).toEqual({ status: 'ok' });
+    expect(Object.fromEntries(a.headers)).toMatchObject({
+      'x-request-id': 'lane-test-1',
+      'x-content-type-options': 'nosniff',
+    });
+    // Other spellings go to Express's own /healthz route (before its metrics, so not counted there).
+    expect((await same('GET', '/healthz?probe=1', {}, undefined)).status).toBe(200);
+    const minted = await fetch(`${laneUrl}/healthz`, { headers: { 'x-request-id': 'not valid!' } });
+    expect(minted.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('answers GET /me for a token and for a session exactly as Express does', async () => {
+    const token = await same('GET', '/api/v1/me', { authorization: `Bearer ${fixture.adminToken}` });
+    expect(token.status).toBe(200);
+    expect(JSON.parse(token.text)).toMatchObject({ user: null, roles: ['Admin'] });
+    const session = await same('GET', '/api/v1/me', { cookie: fixture.admin.rawCookieHeader()! });
+    expect(JSON.parse(session.text).user).toMatchObject({ roles: ['Admin'] });
+  });
+
+  it('answers credential problems the same: missing, bad and unknown tokens', async () => {
+    expect((await same('GET', '/api/v1/me')).status).toBe(401);
+    expect((await same('GET', '/api/v1/me', { authorization: 'Basic abc' })).status).toBe(401);
+    expect((await same('GET', '/api/v1/secrets', { authorization: 'Bearer nmbl_nope' })).status).toBe(401);
+    expect((await same('GET', '/api/v1/me', { cookie: 'nembl_session=expired' })).status).toBe(401);
+  });
+
+  it('answers secret reads the same: detail, list pages, tag filters, 404 and 400s', async () => {
+    const auth = { authorization: `Bearer ${fixture.adminToken}` };
+    const detail = await same('GET', '/api/v1/secrets/alpha-key', auth);
+    expect(JSON.parse(detail.text)).toMatchObject({ secret: { name: 'alpha-key' }, versions: [{ version: 1 }] });
+    const page = await same('GET', '/api/v1/secrets?limit=2', auth);
+    const body = JSON.parse(page.text);
+    expect(body.items.map((s: { name: string }) => s.name)).toEqual(['alpha-key', 'beta-key']);
+    await same('GET', `/api/v1/secrets?limit=2&cursor=${body.nextCursor}`, auth);
+    const tagged = await same('GET', '/api/v1/secrets?tag=environment:production&tag=environment:production', auth);
+    expect(JSON.parse(tagged.text).items.map((s: { name: string }) => s.name)).toEqual(['alpha-key', 'gamma-key']);
+    expect((await same('GET', '/api/v1/secrets/no-such-secret', auth)).status).toBe(404);
+    expect((await same('GET', '/api/v1/secrets/Not_A_Name', auth)).status).toBe(400);
+    expect((await same('GET', '/api/v1/secrets?limit=0', auth)).status).toBe(400);
+    expect((await same('GET', '/api/v1/secrets?cursor=%%%', auth, false)).status).toBe(400);
+    expect((await same('GET', '/api/v1/secrets?cursor=bm90LWEtY3Vyc29y', auth)).status).toBe(400);
+    expect((await same('GET', '/api/v1/secrets?tag=nocolon', auth)).status).toBe(400);
+    expect((await same('GET', '/api/v1/secrets?q=%00', auth)).status).toBe(400);
+    // A malformed URI, other spellings and bodies are left to Express.
+    expect((await same('GET', '/api/v1/secrets/%E0%A4%A', auth, false)).status).toBe(400);
+    expect((await same('GET', '/api/v1/Secrets/alpha-key', auth, false)).status).toBe(200);
+    expect((await same('GET', '/api/v1/secrets/', auth, false)).status).toBe(200);
+    expect((await same('HEAD', '/api/v1/secrets/alpha-key', auth, false)).status).toBe(200);
+    expect((await same('GET', '/api/v1/secrets/alpha-key/bindings', auth, false)).status).toBe(200);
+  });
+
+  it('resolves a phase the same way, values and versions included, and refuses what Express refuses', async () => {
+    const runner = { authorization: `Bearer ${fixture.runnerToken}` };
+    const env = await same('POST', `${fixture.runPath}/deploy/env`, runner);
+    expect(env.status).toBe(200);
+    expect(JSON.parse(env.text)).toEqual({
+      env: { A: 'lane-canary-alpha-key', B: 'lane-canary-beta-key', REGION: 'eu-west-1' },
+      versions: { A: { secret: 'alpha-key', version: 1 }, B: { secret: 'beta-key', version: 1 } },
+    });
+    expect(Object.fromEntries(env.headers)['cache-control']).toBe('no-store');
+    expect((await same('POST', `${fixture.runPath}/nope/env`, runner)).status).toBe(404);
+    expect((await same('POST', '/api/v1/runs/not-a-uuid/phases/deploy/env', runner)).status).toBe(400);
+    expect(
+      (await same('POST', `${fixture.runPath}/deploy/env`, { authorization: `Bearer ${fixture.adminToken}` })).status,
+    ).toBe(200);
+    // A cookie session may not read values; its write also needs the CSRF token (Express's path).
+    expect(
+      (await same('POST', `${fixture.runPath}/deploy/env`, { cookie: fixture.admin.rawCookieHeader()! }, false)).status,
+    ).toBe(403);
+    expect(
+      (
+        await same('POST', `${fixture.runPath}/deploy/env`, {
+          ...runner,
+          'content-type': 'application/json',
+          'content-length': '0',
+        })
+      ).status,
+    ).toBe(200);
+  });
+
+  it('answers a spent rate limit and an unexpected failure the same way: 429 with Retry-After, 500 without the error', async () => {
+    const deps = t.composed.serverDeps;
+    const pair = async (overrides: Partial<typeof deps>) => {
+      const urls: string[] = [];
+      for (const fastLane of [true, false]) {
+        const app = createServer({ ...deps, ...overrides, fastLane });
+        const server = await new Promise<Server>((resolve) => {
+          const s = app.listen(0, '127.0.0.1', () => resolve(s));
+        });
+        servers.push(server);
+        urls.push(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+      }
+      return urls as [string, string];
+    };
+    const auth = { authorization: `Bearer ${fixture.adminToken}` };
+    const [limitedLane, limitedExpress] = await pair({ apiLimiter: { consume: async () => 7 } });
+    const limited = await answer(limitedLane, 'GET', '/api/v1/me', auth);
+    expect(limited).toEqual(await answer(limitedExpress, 'GET', '/api/v1/me', auth));
+    expect(limited.status).toBe(429);
+    expect(Object.fromEntries(limited.headers)['retry-after']).toBe('7');
+
+    const failing = {
+      ...deps.secrets,
+      get: async () => {
+        throw new Error('boom lane-canary-internal');
+      },
+    };
+    const [brokenLane, brokenExpress] = await pair({ secrets: failing });
+    const broken = await answer(brokenLane, 'GET', '/api/v1/secrets/alpha-key', auth);
+    expect(broken).toEqual(await answer(brokenExpress, 'GET', '/api/v1/secrets/alpha-key', auth));
+    expect(broken.status).toBe(500);
+    expect(broken.text).not.toContain('canary');
+  });
+
+  it('logs and counts what it answers like the Express routes', async () => {
+    await fetch(`${laneUrl}/api/v1/secrets/beta-key`, {
+      headers: { authorization: `Bearer ${fixture.adminToken}`, 'x-request-id': 'lane-log-1' },
+    });
+    const line = t.logs
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => (l.req as { id?: string } | undefined)?.id === 'lane-log-1');
+    expect(line).toMatchObject({
+      req: { method: 'GET', path: '/api/v1/secrets/beta-key' },
+      res: { statusCode: 200 },
+      msg: 'request completed',
+    });
+    const text = await (await fetch(`${laneUrl}/metrics`)).text();
+    expect(text).toMatch(
+      /nembl_http_requests_total\{method="GET",route="\/api\/v1\/secrets\/:name",status="200"\} \d+/,
+    );
+    expect(t.logs.join('')).not.toContain(fixture.adminToken);
+  });
+});
