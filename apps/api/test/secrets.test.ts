@@ -127,6 +127,58 @@ describe('secret lifecycle on the local store', () => {
     expect((await admin.get(`/api/v1/secrets/${name}`)).status).toBe(404);
   });
 
+  const newUser = async (prefix: string): Promise<string> => {
+    const res = await admin.post('/api/v1/users', { email: `${uniq(prefix)}@example.com`, name: prefix, password: 'owner password 123', roles: [], groups: [] });
+    expect(res.status).toBe(201);
+    return res.body.user.id as string;
+  };
+
+  it('takes owner ids in any letter case, as Postgres compares them, on create and on change', async () => {
+    const id = await newUser('casey');
+    const name = uniq('cased');
+    const created = await admin.post('/api/v1/secrets', { name, value: 'x', owners: [id.toUpperCase()] });
+    expect(created.status).toBe(201);
+    expect(created.body.secret.owners.map((o: { id: string }) => o.id)).toEqual([id]);
+    const changed = await admin.patch(`/api/v1/secrets/${name}`, { owners: [id.toUpperCase(), id] });
+    expect(changed.status).toBe(200);
+    expect(changed.body.secret.owners.map((o: { id: string }) => o.id)).toEqual([id]);
+    // A taken name is still a 409 on the name, whatever the case of the owner ids.
+    const again = await admin.post('/api/v1/secrets', { name, value: 'x', owners: [id.toUpperCase()] });
+    expect(again.status).toBe(409);
+  });
+
+  it('answers 400 naming the owner, not 500, when that user is deleted while the secret is written', async () => {
+    // A trigger deletes the owner just before its secret_owners row goes in: the foreign-key
+    // failure a concurrent DELETE /users/{id} between the owner check and the write causes, made
+    // deterministic. (The failed statement takes the trigger's delete back with it, so the user
+    // still exists when the API looks again; after a real delete it names owners[i].)
+    await t.dataSource.query(`CREATE OR REPLACE FUNCTION test_owner_vanishes() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN DELETE FROM users WHERE id = NEW.user_id AND name = 'vanishing'; RETURN NEW; END $$`);
+    await t.dataSource.query(`CREATE TRIGGER test_owner_vanishes BEFORE INSERT ON secret_owners FOR EACH ROW EXECUTE FUNCTION test_owner_vanishes()`);
+    try {
+      const keep = await newUser('keeper');
+      const onCreate = await newUser('vanishing');
+      const name = uniq('orphan');
+      const created = await admin.post('/api/v1/secrets', { name, value: 'x', owners: [keep, onCreate] });
+      expect(created.status).toBe(400);
+      expect(created.headers.get('content-type')).toMatch(/problem\+json/);
+      expect(created.body.errors).toEqual([{ path: 'owners', message: 'a user was removed meanwhile' }]);
+      expect((await admin.get(`/api/v1/secrets/${name}`)).status).toBe(404);
+
+      const existing = uniq('kept');
+      expect((await admin.post('/api/v1/secrets', { name: existing, value: 'x', owners: [keep] })).status).toBe(201);
+      const onChange = await newUser('vanishing');
+      const changed = await admin.patch(`/api/v1/secrets/${existing}`, { description: 'changed', owners: [onChange] });
+      expect(changed.status).toBe(400);
+      expect(changed.body.errors).toEqual([{ path: 'owners', message: 'a user was removed meanwhile' }]);
+      const after = (await admin.get(`/api/v1/secrets/${existing}`)).body.secret;
+      expect(after.description).toBe('');
+      expect(after.owners.map((o: { id: string }) => o.id)).toEqual([keep]);
+    } finally {
+      await t.dataSource.query('DROP TRIGGER IF EXISTS test_owner_vanishes ON secret_owners');
+    }
+  });
+
   it('answers 404 for a missing secret and for another company’s secret', async () => {
     const other = new ApiClient(t.url);
     await other.signup();

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { allowedEvent, ValidationError, type AuditService } from '@nembl/core';
+import { allowedEvent, type AuditService } from '@nembl/core';
 import { Router } from 'express';
 import type { AuthzService } from '../authz/authz-service.js';
 import { auditCursor, parseLimit, toPage } from '../http/pagination.js';

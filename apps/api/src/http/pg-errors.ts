@@ -6,6 +6,14 @@ export const isUniqueViolation = (err: unknown, constraint?: string): boolean =>
   return code === '23505' && (constraint === undefined || name === constraint);
 };
 
+/** Postgres foreign_key_violation: a row it points at went away (a concurrent delete). */
+export const isForeignKeyViolation = (err: unknown, constraint?: string): boolean => {
+  const e = err as { code?: string; constraint?: string; driverError?: { code?: string; constraint?: string } };
+  const code = e?.code ?? e?.driverError?.code;
+  const name = e?.constraint ?? e?.driverError?.constraint;
+  return code === '23503' && (constraint === undefined || name === constraint);
+};
+
 const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', '57P01', '57P02', '57P03', '53300']);
 const UNREACHABLE_MESSAGE = /connection terminated|connection timeout|timeout exceeded when trying to connect|client has encountered a connection error|cannot use a pool after calling end/i;
 

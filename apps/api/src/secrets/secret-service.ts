@@ -19,6 +19,7 @@ import {
 import type { DataSource, EntityManager } from 'typeorm';
 import type { AuditService } from '@nembl/core';
 import { allowedEvent, type RequestContext } from '@nembl/core';
+import { isForeignKeyViolation } from '../http/pg-errors.js';
 import { LIST_BUDGET_MS, scanWithinBudget } from '../authz/evaluation-budget.js';
 import type { AuthzService } from '../authz/authz-service.js';
 import type { OperationQueue } from '../operations/operation-queue.js';
@@ -101,6 +102,20 @@ export const secretServiceFactory = (deps: SecretServiceDeps) => {
       known.has(id) ? [] : [{ path: `owners[${i}]`, message: 'is not a user of this company' }],
     );
     if (errors.length > 0) throw new ValidationError(`${errors[0]!.path}: ${errors[0]!.message}`, { errors });
+  };
+
+  /**
+   * Runs a write that records `owners`: an owner deleted between the check and the write (the
+   * foreign key refuses it) is the same 400 naming that owner as one that never existed.
+   */
+  const withOwners = async <T>(companyId: string, owners: string[] | undefined, write: () => Promise<T>): Promise<T> => {
+    try {
+      return await write();
+    } catch (err) {
+      if (!owners || !isForeignKeyViolation(err, 'secret_owners_user_id_fkey')) throw err;
+      await assertOwners(companyId, owners);
+      throw new ValidationError('owners: a user was removed meanwhile', { errors: [{ path: 'owners', message: 'a user was removed meanwhile' }] });
+    }
   };
 
   const conflict = (name: string, status: SecretStatus, write: SecretWrite) =>
@@ -290,9 +305,9 @@ export const secretServiceFactory = (deps: SecretServiceDeps) => {
         audit: allowed(p, 'secrets:create', input.name, ctx, id),
       };
       // One statement when the name is free and the owners are the company's; else the slow path.
-      const fast = await secrets.insertNew(p.companyId, secret, op);
+      const fast = await withOwners(p.companyId, secret.owners, () => secrets.insertNew(p.companyId, secret, op));
       if (fast) return dispatch(fast, extrasOf(p, fast.secret.id, fast));
-      const accepted = await createSlowly(p, secret, op, ctx);
+      const accepted = await withOwners(p.companyId, secret.owners, () => createSlowly(p, secret, op, ctx));
       return dispatch(accepted, extrasOf(p, accepted.secret.id));
     },
 
@@ -356,15 +371,17 @@ export const secretServiceFactory = (deps: SecretServiceDeps) => {
         ctx,
       );
       if (input.owners) await assertOwners(p.companyId, input.owners);
-      return dataSource.transaction(async (em) => {
-        const secret = await secrets.findLive(p.companyId, name, em, true);
-        if (!secret) throw new NotFoundError(`No secret named ${name}`);
-        if (!admitsWrite(secret.status, 'update_metadata')) throw conflict(name, secret.status, 'update_metadata');
-        const updated = await secrets.updateMeta(em, secret.id, input);
-        if (input.owners) await secrets.setOwners(em, secret.id, input.owners);
-        await auditAllowed(em, p, 'secrets:update_metadata', secret.name, ctx);
-        return updated;
-      });
+      return withOwners(p.companyId, input.owners, () =>
+        dataSource.transaction(async (em) => {
+          const secret = await secrets.findLive(p.companyId, name, em, true);
+          if (!secret) throw new NotFoundError(`No secret named ${name}`);
+          if (!admitsWrite(secret.status, 'update_metadata')) throw conflict(name, secret.status, 'update_metadata');
+          const updated = await secrets.updateMeta(em, secret.id, input);
+          if (input.owners) await secrets.setOwners(em, secret.id, input.owners);
+          await auditAllowed(em, p, 'secrets:update_metadata', secret.name, ctx);
+          return updated;
+        }),
+      );
     },
 
     /** Sets (`intervalDays`) or removes (`null`) the rotation reminder; needs `secrets:update`. */

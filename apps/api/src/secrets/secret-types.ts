@@ -16,7 +16,8 @@ import { dateTimeOut, idOut, pageOf } from '../http/response-schemas.js';
 export const ownersSchema = z
   .array(z.uuid('must be a user id'))
   .max(50)
-  .transform((ids) => [...new Set(ids)]);
+  // Ids compare as Postgres does: case-insensitively (lower case is how it prints them).
+  .transform((ids) => [...new Set(ids.map((id) => id.toLowerCase()))]);
 
 export const reminderSchema = z.strictObject({ intervalDays: reminderIntervalSchema });
 

@@ -60,6 +60,8 @@ const OUTCOME = `json_build_object(
  * one prepared statement; the operations come as arrays.
  */
 const finishStatement = (kind: OperationKind, outcome: OperationOutcomeStatus, batch: readonly Finish[]) => {
+  // One payload per event: the outbox row and the event inside it carry the same idempotency key.
+  const audits = batch.map((f) => toAuditPayload(f.audit));
   const { values, p } = sqlParams();
   const input = `input AS (
     SELECT * FROM unnest(${p(
@@ -93,11 +95,11 @@ const finishStatement = (kind: OperationKind, outcome: OperationOutcomeStatus, b
                            '::text[]',
                          )},
                          ${p(
-                           batch.map((f) => toAuditPayload(f.audit)).map((e) => e.idempotencyKey),
+                           audits.map((e) => e.idempotencyKey),
                            '::text[]',
                          )},
                          ${p(
-                           batch.map((f) => JSON.stringify(toAuditPayload(f.audit))),
+                           audits.map((e) => JSON.stringify(e)),
                            '::jsonb[]',
                          )})
       AS i(id, at, error_code, error_message, store_version_id, actor_type, actor_id, actor_label, audit_key, audit_event))`;

@@ -13,6 +13,7 @@ const NO_NUL = /^[^\0]*$/;
 /** No C0/C1 control and no DEL. */
 const NO_CONTROL = /^[^\p{Cc}]*$/u;
 /** Like NO_CONTROL, but tab, line feed and carriage return are allowed. */
+// eslint-disable-next-line no-control-regex -- the point of the check: C0 controls but tab, LF, CR; DEL and C1
 const NO_CONTROL_BUT_NEWLINES = /^[^\0-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$/;
 
 export const TEXT_MESSAGES = {
