@@ -115,8 +115,12 @@ export const createServer = (deps: ServerDeps): Express => {
 
   const json = jsonBody();
   const api = express.Router();
-  api.use((_req, res, next) => {
+  api.use((req, res, next) => {
     res.setHeader('Cache-Control', 'no-store');
+    // Nothing here is cached, so nothing is "not modified": `If-None-Match: *` must not turn an
+    // answer into a bodiless 304 (the fast lane ignores these headers too).
+    delete req.headers['if-none-match'];
+    delete req.headers['if-modified-since'];
     next();
   });
   const serialize = responseSerializerFor(API_OPERATIONS);

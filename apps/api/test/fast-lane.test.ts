@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import http, { type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer } from '../src/server.js';
 import { ApiClient, startTestApi, type TestApi } from './harness.js';
@@ -118,6 +118,30 @@ describe('the fast lane', () => {
     expect(JSON.parse(session.text).user).toMatchObject({ roles: ['Admin'] });
   });
 
+  it('answers conditional requests in full on both paths (API answers are no-store: never a 304)', async () => {
+    // node:http, not fetch: fetch adds `Cache-Control: no-cache` beside a conditional header.
+    const raw = (base: string, path: string, headers: Record<string, string>) =>
+      new Promise<{ status: number; text: string }>((resolve, reject) => {
+        http
+          .get(base + path, { headers }, (res) => {
+            let text = '';
+            res.setEncoding('utf8');
+            res.on('data', (c: string) => (text += c));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+          })
+          .on('error', reject);
+      });
+    const auth = { authorization: `Bearer ${fixture.adminToken}` };
+    for (const cond of [{ 'if-none-match': '*' }, { 'if-modified-since': new Date(Date.now() + 86_400_000).toUTCString() }]) {
+      for (const base of [laneUrl, expressUrl])
+        for (const path of ['/api/v1/me', '/api/v1/users']) {
+          const got = await raw(base, path, { ...auth, ...cond });
+          expect(got.status, `${path} ${JSON.stringify(cond)}`).toBe(200);
+          expect(got.text.length).toBeGreaterThan(2);
+        }
+    }
+  });
+
   it('answers credential problems the same: missing, bad and unknown tokens', async () => {
     expect((await same('GET', '/api/v1/me')).status).toBe(401);
     expect((await same('GET', '/api/v1/me', { authorization: 'Basic abc' })).status).toBe(401);
@@ -168,6 +192,12 @@ describe('the fast lane', () => {
     expect(
       (await same('POST', `${fixture.runPath}/deploy/env`, { cookie: fixture.admin.rawCookieHeader()! }, false)).status,
     ).toBe(403);
+    // Not even with an empty or non-bearer Authorization header beside the cookie: Express answers
+    // (the empty header is a cookie session, stopped by CSRF; the others are refused credentials).
+    const cookie = fixture.admin.rawCookieHeader()!;
+    expect((await same('POST', `${fixture.runPath}/deploy/env`, { cookie, authorization: '' }, false)).text).toMatch(/CSRF/);
+    for (const authorization of ['Basic Zm9vOmJhcg==', 'Bearer'])
+      expect((await same('POST', `${fixture.runPath}/deploy/env`, { cookie, authorization }, false)).status).toBe(401);
     expect(
       (
         await same('POST', `${fixture.runPath}/deploy/env`, {

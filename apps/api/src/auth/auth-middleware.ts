@@ -24,7 +24,8 @@ export const readCookie = (header: string | undefined, name: string): string | u
   return undefined;
 };
 
-const bearerOf = (header: string | undefined): string | undefined => {
+/** The token of an `Authorization: Bearer` header: undefined without one, empty when malformed. */
+export const bearerOf = (header: string | undefined): string | undefined => {
   if (!header) return undefined;
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
   return m?.[1] ?? '';

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
 import type { Logger } from 'pino';
 import proxyaddr from 'proxy-addr';
-import { authenticateCredentials, consumeApiBudget } from '../auth/auth-middleware.js';
+import { authenticateCredentials, bearerOf, consumeApiBudget } from '../auth/auth-middleware.js';
 import type { AuthService } from '../auth/auth-service.js';
 import type { Metrics } from '../health/metrics.js';
 import type { HotRoute } from './hot-route.js';
@@ -195,7 +195,8 @@ export const fastLane = (deps: FastLaneDeps) => {
     }
     if (!url.startsWith(`${API_PREFIX}/`)) return false;
     if (req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0') return false;
-    if (method === 'POST' && req.headers.authorization === undefined) return false;
+    // A POST only with a bearer token: anything else may be a cookie session, whose writes need CSRF.
+    if (method === 'POST' && !bearerOf(req.headers.authorization)) return false;
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
     if (deps.malformedUri(url) !== undefined) return false;
