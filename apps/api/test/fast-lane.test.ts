@@ -132,7 +132,8 @@ describe('the fast lane', () => {
           .on('error', reject);
       });
     const auth = { authorization: `Bearer ${fixture.adminToken}` };
-    for (const cond of [{ 'if-none-match': '*' }, { 'if-modified-since': new Date(Date.now() + 86_400_000).toUTCString() }]) {
+    const conditions: Array<Record<string, string>> = [{ 'if-none-match': '*' }, { 'if-modified-since': new Date(Date.now() + 86_400_000).toUTCString() }];
+    for (const cond of conditions) {
       for (const base of [laneUrl, expressUrl])
         for (const path of ['/api/v1/me', '/api/v1/users']) {
           const got = await raw(base, path, { ...auth, ...cond });
