@@ -154,6 +154,13 @@ describe('finishing an operation', () => {
       await count(`SELECT count(*)::int AS n FROM secret_versions WHERE operation_id = $1 AND version = 1`, [id]),
     ).toBe(1);
     expect(await count(`SELECT count(*)::int AS n FROM audit_outbox WHERE event->>'operationId' = $1`, [id])).toBe(1);
+    // The outbox row and the event it carries name the same idempotency key (one payload).
+    expect(
+      await count(
+        `SELECT count(*)::int AS n FROM audit_outbox WHERE event->>'operationId' = $1 AND idempotency_key = event->>'idempotencyKey'`,
+        [id],
+      ),
+    ).toBe(1);
   });
 
   it('finishes once: a second finisher (a re-run that raced it) writes nothing and answers null', async () => {
