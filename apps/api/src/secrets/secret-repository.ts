@@ -125,13 +125,16 @@ interface VersionSqlRow {
 
 type RelationsSqlRow = Record<string, unknown> & { owners_json: SecretWithRelations['owners']; bindings_json: BoundResource[] };
 
+/** Owners (users `u`) as a JSON array of { id, email }, by email: how every response shows them. */
+const OWNERS_AGG = `jsonb_agg(jsonb_build_object('id', u.id, 'email', u.email) ORDER BY u.email)`;
+
 /** Bindings `b` as a JSON array, in the order they are shown (kind, name, detail). */
 const BINDINGS_AGG = `jsonb_agg(jsonb_build_object('kind', b.resource_kind, 'id', b.resource_id, 'name', b.resource_name, 'detail', b.detail)
                                ORDER BY b.resource_kind, b.resource_name, b.detail)`;
 
 /** Owners (by email) and bindings of one secret `s`, as JSON columns. */
 const RELATIONS = `
-  COALESCE((SELECT jsonb_agg(jsonb_build_object('id', u.id, 'email', u.email) ORDER BY u.email)
+  COALESCE((SELECT ${OWNERS_AGG}
               FROM secret_owners o JOIN users u ON u.id = o.user_id WHERE o.secret_id = s.id), '[]') AS owners_json,
   COALESCE((SELECT ${BINDINGS_AGG} FROM secret_bindings b WHERE b.company_id = s.company_id AND b.secret_name = s.name), '[]') AS bindings_json`;
 
@@ -209,7 +212,7 @@ export const secretRepositoryFactory = ({ dataSource }: { dataSource: DataSource
       const rows = await prepared<RelationsSqlRow>(
         `secret-list-${shape}`,
         `WITH page AS (SELECT * FROM secrets WHERE ${where.join(' AND ')} ORDER BY name LIMIT $${params.length}),
-              own AS (SELECT o.secret_id, jsonb_agg(jsonb_build_object('id', u.id, 'email', u.email) ORDER BY u.email) AS owners_json
+              own AS (SELECT o.secret_id, ${OWNERS_AGG} AS owners_json
                         FROM secret_owners o JOIN users u ON u.id = o.user_id
                        WHERE o.secret_id IN (SELECT id FROM page) GROUP BY o.secret_id),
               bnd AS (SELECT b.secret_name, ${BINDINGS_AGG} AS bindings_json
@@ -294,7 +297,7 @@ export const secretRepositoryFactory = ({ dataSource }: { dataSource: DataSource
         'secret-create',
         `${sql}, ${auditOutboxRepository.cte({ from: 'op', companyId: 'op.company_id', ...auditOutboxRepository.cteParams(toAuditPayload(op.audit), p) })}
          SELECT s.*,
-                (SELECT coalesce(json_agg(json_build_object('id', u.id, 'email', u.email) ORDER BY u.email), '[]')
+                (SELECT coalesce(${OWNERS_AGG}, '[]')
                    FROM own JOIN users u ON u.id = own.user_id) AS owner_list,
                 EXISTS (SELECT 1 FROM secret_bindings b WHERE b.company_id = s.company_id AND b.secret_name = s.name) AS has_bindings
            FROM s`,

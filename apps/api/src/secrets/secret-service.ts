@@ -173,7 +173,8 @@ export const secretServiceFactory = (deps: SecretServiceDeps) => {
         actor: op.actor,
         requestId: ctx.requestId,
       });
-      await auditAllowed(em, p, 'secrets:create', secret.name, ctx, op.id);
+      // The event the fast path would have written with the operation (one event, built once).
+      await audit.record(op.audit, em);
       return { secret, operation };
     });
   };

@@ -33,8 +33,10 @@ export interface OperationProcessorDeps {
 
 const errorOf = (err: unknown): { code: string; message: string; retryable: boolean } => {
   if (isStoreError(err)) return { code: err.code, message: err.message, retryable: err.retryable };
-  // Anything else (database hiccup, bug) is retried; its message is ours, never a value.
-  return { code: 'Internal', message: (err as Error)?.message ?? 'unexpected error', retryable: true };
+  // Anything else (database hiccup, bug) is retried. Its message goes to the operation row, the
+  // outcome announcement and the job, so it is a fixed text naming only the error's class: a
+  // driver's message can quote its input, and a value is in scope here.
+  return { code: 'Internal', message: `internal error (${err instanceof Error ? err.name : typeof err})`, retryable: true };
 };
 
 /**
