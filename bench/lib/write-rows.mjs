@@ -5,6 +5,10 @@
 //   creates with unique names; every 201/202 counts. Floor: plain Postgres INSERT commits/s from the
 //   same number of connections (one synchronous commit each, into a throwaway table): the least a
 //   durable write costs here. The API commits once per create and the worker twice more.
+// - (for scale) the pipeline alone (pipeline-floor.mjs): the same hops and commits as a create with bare
+//   node-postgres and BullMQ in two processes and no API, BENCH_WRITE_CONNECTIONS waiting producers,
+//   worker concurrency as many: what this machine allows the accept → enqueue → process → finish
+//   pipeline, next to the same commit floor.
 // - Worker completions/s: operations that reached `succeeded` with a finish time inside the same
 //   window, next to the accepted rate (1.0× = the worker keeps up).
 // - p99 at BENCH_WRITE_RATE=200 creates/s, open loop: each request is sent at its scheduled time
@@ -16,6 +20,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import { pipelineFloor } from './pipeline-floor.mjs';
 import { checkStop, log } from './run.mjs';
 import { stats } from './stats.mjs';
 import { rand } from './system.mjs';
@@ -173,6 +178,12 @@ export const writeRows = async ({ sys, auth, floorBase, durationS, row }) => {
     await c.end();
   }
   const commitFloor = await postgresCommitFloor(sys.databaseUrl, durationS);
+  const pipeline = await pipelineFloor({
+    databaseUrl: sys.databaseUrl,
+    connections: CONNECTIONS,
+    durationS,
+    workerConcurrency: CONNECTIONS,
+  });
   log(`saturation: ${sat.accepted} accepted in ${seconds.toFixed(1)} s (client p99 ${sat.latencyP99} ms)`);
   row(
     `POST /api/v1/secrets at saturation (local, ${CONNECTIONS} connections)`,
@@ -181,6 +192,15 @@ export const writeRows = async ({ sys, auth, floorBase, durationS, row }) => {
     commitFloor,
     'req/s',
     `≥ 1,000/s (floor: Postgres INSERT commits/s, ${CONNECTIONS} connections)`,
+    true,
+  );
+  row(
+    `(for scale) accept → enqueue → process → finish, bare node-postgres + BullMQ, no API (${CONNECTIONS} waiting producers)`,
+    'completed creates/s',
+    pipeline,
+    commitFloor,
+    'req/s',
+    '— (floor: Postgres INSERT commits/s, as above)',
     true,
   );
   row(
