@@ -29,7 +29,7 @@ import { policyRouter, type PolicyRouterDeps } from './policies/policy-router.js
 import { connectorRouter } from './connectors/connector-router.js';
 import { workflowRouter } from './workflows/workflow-router.js';
 import { envRouter, phaseEnvRoute } from './runs/env-router.js';
-import { secretReadRoutes, secretRouter } from './secrets/secret-router.js';
+import { secretReadRoutes, secretRouter, secretWriteRoutes } from './secrets/secret-router.js';
 import type { SecretService } from './secrets/secret-service.js';
 import { tokenRouter } from './tokens/token-router.js';
 import type { TokenRepository } from './tokens/token-repository.js';
@@ -170,6 +170,7 @@ export const createServer = (deps: ServerDeps): Express => {
         meRoute(deps.authRoutes),
         ...Object.values(secretReadRoutes({ secrets: deps.secrets, now: deps.now })),
         phaseEnvRoute({ runs: deps.workflowRoutes.runs }),
+        ...Object.values(secretWriteRoutes({ secrets: deps.secrets })),
       ],
       auth: deps.authRoutes.auth,
       limiter: deps.apiLimiter,

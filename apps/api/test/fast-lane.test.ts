@@ -67,8 +67,18 @@ afterAll(async () => {
 
 const VARYING = new Set(['date', 'keep-alive', 'connection']);
 
-const answer = async (base: string, method: string, path: string, headers: Record<string, string>) => {
-  const res = await fetch(base + path, { method, headers: { 'x-request-id': 'lane-test-1', ...headers } });
+const answer = async (
+  base: string,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: string | object,
+) => {
+  const res = await fetch(base + path, {
+    method,
+    headers: { 'x-request-id': 'lane-test-1', ...headers },
+    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+  });
   const text = await res.text();
   const kept = [...res.headers].filter(([k]) => !VARYING.has(k)).sort(([a], [b]) => a.localeCompare(b));
   return { status: res.status, headers: kept, text };
@@ -83,14 +93,15 @@ const same = async (
   path: string,
   headers: Record<string, string> = {},
   taken: boolean | undefined = true,
+  body?: string | object,
 ) => {
   const before = viaExpress;
-  const lane = await answer(laneUrl, method, path, headers);
+  const lane = await answer(laneUrl, method, path, headers, body);
   if (taken !== undefined)
     expect(viaExpress - before, `${method} ${path} ${taken ? 'answered by the lane' : 'left to Express'}`).toBe(
       taken ? 0 : 1,
     );
-  const express = await answer(expressUrl, method, path, headers);
+  const express = await answer(expressUrl, method, path, headers, body);
   expect(lane).toEqual(express);
   return lane;
 };
@@ -210,6 +221,96 @@ describe('the fast lane', () => {
     ).toBe(200);
   });
 
+  it('creates a secret the same way: 201 with the secret and its operation, audited, the value stored and never answered', async () => {
+    const auth = { authorization: `Bearer ${fixture.adminToken}` };
+    const created: Record<string, string> = {};
+    const answers = [];
+    for (const [base, name] of [
+      [laneUrl, 'lane-new-a'],
+      [expressUrl, 'lane-new-b'],
+    ] as const) {
+      const before = viaExpress;
+      const a = await answer(
+        base,
+        'POST',
+        '/api/v1/secrets',
+        { ...auth, 'content-type': 'application/json' },
+        {
+          name,
+          value: `lane-canary-value-${name}`,
+          tags: { environment: 'production' },
+          description: 'made by the lane test',
+        },
+      );
+      if (base === laneUrl) expect(viaExpress - before, 'the create answered by the lane').toBe(0);
+      expect(a.status).toBe(201);
+      expect(a.text).not.toContain('lane-canary-value');
+      created[name] = JSON.parse(a.text).operation.id as string;
+      // The same answer but for the name, ids and times.
+      answers.push({
+        ...a,
+        text: a.text
+          .replaceAll(name, 'NAME')
+          .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, 'UUID')
+          .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/g, 'TIME'),
+      });
+    }
+    expect(answers[0]).toEqual(answers[1]);
+    // Both wrote the same audit event with the operation (fail-closed, in its transaction) and the value.
+    for (const [name, operationId] of Object.entries(created)) {
+      const events: Array<{ n: number }> = await t.dataSource.query(
+        `SELECT count(*)::int AS n FROM (
+           SELECT event->>'operationId' AS op FROM audit_outbox WHERE event->>'action' = 'secrets:create'
+           UNION ALL SELECT operation_id::text FROM audit_events WHERE action = 'secrets:create') e WHERE op = $1`,
+        [operationId],
+      );
+      expect(events[0]?.n, name).toBe(1);
+    }
+  });
+
+  it('refuses a create the same way: credentials, JSON, fields, text, policy, a taken name; other bodies go to Express', async () => {
+    const auth = { authorization: `Bearer ${fixture.adminToken}`, 'content-type': 'application/json' };
+    const post = (headers: Record<string, string>, body: string | object, taken: boolean | undefined = true) =>
+      same('POST', '/api/v1/secrets', headers, taken, body);
+    expect((await post({ ...auth, authorization: 'Bearer nmbl_nope' }, { name: 'x-1', value: 'v' })).status).toBe(401);
+    expect((await post(auth, '{"name": "x-1", "value":')).status).toBe(400);
+    expect((await post(auth, '"a string"')).status).toBe(400);
+    expect((await post(auth, ' \n[1]')).status).toBe(400);
+    const missing = await post(auth, { name: 'x-1' });
+    expect(missing.status).toBe(400);
+    expect(missing.text).toContain('value');
+    // A byte order mark is dropped before parsing, as body-parser drops it.
+    expect((await post(auth, '\uFEFF{"name": "x-1"}')).text).toContain('value');
+    expect((await post(auth, { name: 'x-1', value: 'a\u0000b' })).status).toBe(400);
+    expect((await post(auth, { name: 'Not_A_Name', value: 'v' })).status).toBe(400);
+    expect(
+      (await post({ ...auth, 'content-type': 'application/json; charset=UTF-8' }, { name: 'alpha-key', value: 'v' }))
+        .status,
+    ).toBe(409);
+    expect(
+      (
+        await post(
+          { authorization: `Bearer ${fixture.runnerToken}`, 'content-type': 'application/json' },
+          { name: 'x-2', value: 'v' },
+        )
+      ).status,
+    ).toBe(403);
+    // Left to Express: other media types and charsets, encodings, no body, a cookie session.
+    expect((await post({ ...auth, 'content-type': 'text/plain' }, '{"name": "x-3"}', false)).status).toBe(400);
+    expect((await post({ ...auth, 'content-type': 'application/json; charset=iso-8859-1' }, '{}', false)).status).toBe(415);
+    expect((await post({ ...auth, 'content-encoding': 'gzip' }, '{}', false)).status).toBe(400);
+    expect((await same('POST', '/api/v1/secrets', { authorization: auth.authorization }, false)).status).toBe(400);
+    expect(
+      (
+        await post(
+          { cookie: fixture.admin.rawCookieHeader()!, 'content-type': 'application/json' },
+          { name: 'x-4', value: 'v' },
+          false,
+        )
+      ).status,
+    ).toBe(403);
+  });
+
   it('answers a spent rate limit and an unexpected failure the same way: 429 with Retry-After, 500 without the error', async () => {
     const deps = t.composed.serverDeps;
     const pair = async (overrides: Partial<typeof deps>) => {
@@ -230,6 +331,11 @@ describe('the fast lane', () => {
     expect(limited).toEqual(await answer(limitedExpress, 'GET', '/api/v1/me', auth));
     expect(limited.status).toBe(429);
     expect(Object.fromEntries(limited.headers)['retry-after']).toBe('7');
+    const write = { ...auth, 'content-type': 'application/json' };
+    const create = { name: 'lane-limited', value: 'lane-canary-limited' };
+    const limitedWrite = await answer(limitedLane, 'POST', '/api/v1/secrets', write, create);
+    expect(limitedWrite).toEqual(await answer(limitedExpress, 'POST', '/api/v1/secrets', write, create));
+    expect(limitedWrite.status).toBe(429);
 
     const failing = {
       ...deps.secrets,
@@ -242,6 +348,13 @@ describe('the fast lane', () => {
     expect(broken).toEqual(await answer(brokenExpress, 'GET', '/api/v1/secrets/alpha-key', auth));
     expect(broken.status).toBe(500);
     expect(broken.text).not.toContain('canary');
+    const [brokenWriteLane, brokenWriteExpress] = await pair({
+      secrets: { ...deps.secrets, create: async () => Promise.reject(new Error('boom lane-canary-internal')) },
+    });
+    const brokenWrite = await answer(brokenWriteLane, 'POST', '/api/v1/secrets', write, create);
+    expect(brokenWrite).toEqual(await answer(brokenWriteExpress, 'POST', '/api/v1/secrets', write, create));
+    expect(brokenWrite.status).toBe(500);
+    expect(brokenWrite.text).not.toContain('canary');
   });
 
   it('logs and counts what it answers like the Express routes', async () => {

@@ -5,10 +5,10 @@ import proxyaddr from 'proxy-addr';
 import { authenticateCredentials, bearerOf, consumeApiBudget } from '../auth/auth-middleware.js';
 import type { AuthService } from '../auth/auth-service.js';
 import type { Metrics } from '../health/metrics.js';
-import type { HotRoute } from './hot-route.js';
+import { HotAnswer, type HotRoute } from './hot-route.js';
 import { INTERNAL_PROBLEM, PROBLEM_CONTENT_TYPE, problemFor } from './problem.js';
 import type { RateLimiter } from './rate-limit.js';
-import { assertStorableQuery } from './request-decoding.js';
+import { assertStorableBody, assertStorableQuery, decodePlainJson, isPlainJsonBody } from './request-decoding.js';
 import { requestIdFor } from './request-id.js';
 import { logMisfit, type ResponseSerializer } from './response-serializer.js';
 import type { HeaderList } from './security-headers.js';
@@ -40,6 +40,15 @@ interface Compiled {
   label: string;
 }
 
+/** The whole request body (a plain JSON body, so its length is known and within the limit). */
+const bodyOf = (req: IncomingMessage): Promise<Buffer> =>
+  new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    req.once('error', reject);
+  });
+
 /**
  * The fast lane: `/healthz` and the hot authenticated reads (`HotRoute`s) answered straight from
  * node:http, without Express. Express costs more per request than everything these routes do
@@ -49,7 +58,8 @@ interface Compiled {
  *
  * The lane takes a request only in the plain case and otherwise returns false, so Express
  * serves it, unchanged: an exact path (Express also matches other cases and a trailing slash), no
- * body, a well-formed URI, and for a POST a bearer token (cookie writes need the CSRF check). What
+ * body (for a route that takes one, a plain JSON body: `isPlainJsonBody`), a well-formed URI,
+ * and for a POST a bearer token (cookie writes need the CSRF check). What
  * it takes it answers exactly as the Express chain would, step for step: request id, security
  * headers, `Cache-Control: no-store`, authentication (401), the rate limit (429), storable query
  * text (400), the route, the response through its declared schema, problems for every error, the
@@ -131,13 +141,16 @@ export const fastLane = (deps: FastLaneDeps) => {
     const method = req.method!;
     const requestId = requestIdFor(req.headers['x-request-id'] as string | undefined);
     const extra = ['Cache-Control', 'no-store'];
-    let status = 200;
+    let status: number;
     try {
       const { principal } = await authenticateCredentials(deps.auth, req.headers.authorization, req.headers.cookie);
       await consumeApiBudget(deps.limiter, principal);
+      // A route with a body decodes it next, as `jsonBody()` does after the rate limit.
+      const decoded = c.route.body ? decodePlainJson(await bodyOf(req)) : undefined;
       const query = rawQuery === undefined ? {} : parseQuery(rawQuery);
       assertStorableQuery(query);
-      const body = await c.route.handle({
+      if (c.route.body) assertStorableBody(decoded);
+      const out = await c.route.handle({
         principal,
         params,
         query,
@@ -146,11 +159,15 @@ export const fastLane = (deps: FastLaneDeps) => {
           ip: proxyaddr(req, deps.trustProxy) ?? null,
           userAgent: req.headers['user-agent']?.slice(0, 512) ?? null,
         },
+        ...(c.route.body ? { body: decoded } : {}),
       });
-      const result = deps.serialize(method, c.route.path, 200, body);
-      if (result.ok) write(res, 200, requestId, JSON_TYPE, JSON.stringify(result.data), extra);
-      else {
-        logMisfit(deps.logger, { requestId, route: `${method} ${c.route.path}`, status: 200 }, result);
+      const answer = out instanceof HotAnswer ? out : new HotAnswer(200, out);
+      const result = deps.serialize(method, c.route.path, answer.status, answer.body);
+      if (result.ok) {
+        status = answer.status;
+        write(res, status, requestId, JSON_TYPE, JSON.stringify(result.data), [...extra, ...answer.headers]);
+      } else {
+        logMisfit(deps.logger, { requestId, route: `${method} ${c.route.path}`, status: answer.status }, result);
         status = 500;
         write(res, 500, requestId, PROBLEM_TYPE, JSON.stringify({ ...INTERNAL_PROBLEM, requestId }), extra);
       }
@@ -194,7 +211,8 @@ export const fastLane = (deps: FastLaneDeps) => {
       return true;
     }
     if (!url.startsWith(`${API_PREFIX}/`)) return false;
-    if (req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0') return false;
+    const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
+    if (hasBody && !isPlainJsonBody(req.headers)) return false;
     // A POST only with a bearer token: anything else may be a cookie session, whose writes need CSRF.
     if (method === 'POST' && !bearerOf(req.headers.authorization)) return false;
     const q = url.indexOf('?');
@@ -202,6 +220,8 @@ export const fastLane = (deps: FastLaneDeps) => {
     if (deps.malformedUri(url) !== undefined) return false;
     const found = match(method, path);
     if (!found) return false;
+    // A body only for a route that takes one, and a route that takes one only with a body.
+    if (hasBody !== (found.c.route.body === true)) return false;
     serve(req, res, found.c, found.params, path, q === -1 ? undefined : url.slice(q + 1)).catch((err: unknown) => {
       // Only a failure while writing the answer gets here (everything before it is a problem
       // response): like Express's error handler once headers are out, end the connection.

@@ -1,4 +1,5 @@
 import { findUnstorableText, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '@nembl/core';
+import type { IncomingHttpHeaders } from 'node:http';
 import express, { type RequestHandler } from 'express';
 
 /**
@@ -11,6 +12,8 @@ import express, { type RequestHandler } from 'express';
 export const ACCEPTED_CONTENT_ENCODINGS = ['identity', 'gzip', 'deflate', 'br'] as const;
 
 const BODY_LIMIT = '1mb';
+/** `BODY_LIMIT` in bytes, as body-parser reads it. */
+const BODY_LIMIT_BYTES = 1024 * 1024;
 
 const decodes = (s: string): boolean => {
   try {
@@ -84,11 +87,16 @@ export const assertStorableQuery = (query: unknown): void => {
   if (bad) throw ValidationError.field(bad.path || 'query', bad.message);
 };
 
+/** The first text in a decoded body that can never be stored, as a 400 naming it. */
+export const assertStorableBody = (body: unknown): void => {
+  const bad = findUnstorableText(body);
+  if (bad) throw ValidationError.field(bad.path || 'body', bad.message);
+};
+
 /** Text that can never be stored, anywhere in the decoded body or query. */
 const storableInput: RequestHandler = (req, _res, next) => {
   assertStorableQuery(req.query);
-  const body = findUnstorableText(req.body);
-  if (body) throw ValidationError.field(body.path || 'body', body.message);
+  assertStorableBody(req.body);
   next();
 };
 
@@ -114,6 +122,40 @@ const bodyError = (err: { type?: string; status?: number }, contentEncoding: str
         errors: [{ path: 'body', message: 'could not be read' }],
       });
   }
+};
+
+const PLAIN_JSON_TYPE = /^application\/json\s*(;\s*charset=utf-8\s*)?$/i;
+
+/**
+ * A body `jsonBody()` would take without inflating, converting or refusing it for its size: a
+ * Content-Length within the limit (no chunked transfer), no Content-Encoding, `application/json`
+ * in UTF-8. Only these are decoded outside Express (`decodePlainJson`); every other body goes
+ * through `jsonBody()` itself.
+ */
+export const isPlainJsonBody = (headers: IncomingHttpHeaders): boolean => {
+  if (headers['transfer-encoding'] !== undefined || headers['content-encoding'] !== undefined) return false;
+  const length = Number(headers['content-length']);
+  return length > 0 && length <= BODY_LIMIT_BYTES && PLAIN_JSON_TYPE.test(headers['content-type'] ?? '');
+};
+
+/**
+ * A plain JSON body (`isPlainJsonBody`) decoded as `jsonBody()` decodes it: UTF-8 without its
+ * byte order mark, strict (an object or an array), the same 400 for malformed JSON. The text
+ * check (`assertStorableBody`) is the caller's next step, as in Express.
+ */
+export const decodePlainJson = (raw: Buffer): unknown => {
+  let text = raw.toString('utf8');
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  // JSON's own whitespace (space, tab, LF, CR) may come first, as body-parser allows.
+  const first = /^[ \t\n\r]*(.)/s.exec(text)?.[1];
+  if (first === '{' || first === '[') {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      // the same answer as a strict violation, below
+    }
+  }
+  throw bodyError({ type: 'entity.parse.failed' }, 'identity');
 };
 
 /**

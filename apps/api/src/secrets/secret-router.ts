@@ -11,7 +11,7 @@ import {
 } from '@nembl/core';
 import { Router, type Response } from 'express';
 import { z } from 'zod';
-import { expressRoute, type HotRoute } from '../http/hot-route.js';
+import { expressRoute, HotAnswer, type HotRoute } from '../http/hot-route.js';
 import { cursorCodec, parseLimit, secretNameCursor } from '../http/pagination.js';
 import { principalOf, requestContext } from '../http/request-context.js';
 import { idParams, parseInput } from '../http/validate.js';
@@ -99,6 +99,28 @@ export const secretReadRoutes = (deps: { secrets: Pick<SecretService, 'list' | '
   } satisfies HotRoute,
 });
 
+/** A write's answer: `successStatus` once its operation succeeded, else 202 with where to follow it. */
+const writeAnswer = (result: WriteResult, successStatus: 200 | 201, includeSecret = true): HotAnswer =>
+  new HotAnswer(
+    result.done ? successStatus : 202,
+    {
+      ...(includeSecret ? { secret: secretJson(result.secret, result.owners, result.bound) } : {}),
+      operation: operationJson(result.operation),
+    },
+    result.done ? [] : ['Location', `/api/v1/operations/${result.operation.id}`],
+  );
+
+/** `POST /secrets`: the hot write (served by the fast lane too, for a bearer token and a plain JSON body). */
+export const secretWriteRoutes = (deps: { secrets: Pick<SecretService, 'create'> }) => ({
+  create: {
+    method: 'POST',
+    path: '/secrets',
+    body: true,
+    handle: async ({ principal, body, context }) =>
+      writeAnswer(await deps.secrets.create(principal, parseInput(createSecretSchema, body), context), 201),
+  } satisfies HotRoute,
+});
+
 export const secretRouter = (deps: { secrets: SecretService; now: () => Date }): Router => {
   const r = Router();
 
@@ -109,23 +131,15 @@ export const secretRouter = (deps: { secrets: SecretService; now: () => Date }):
   };
 
   const sendWrite = (res: Response, result: WriteResult, successStatus: 200 | 201, includeSecret = true) => {
-    const body = {
-      ...(includeSecret ? { secret: secretJson(result.secret, result.owners, result.bound) } : {}),
-      operation: operationJson(result.operation),
-    };
-    if (!result.done) res.setHeader('Location', `/api/v1/operations/${result.operation.id}`);
-    res.status(result.done ? successStatus : 202).json(body);
+    const answer = writeAnswer(result, successStatus, includeSecret);
+    for (let i = 0; i + 1 < answer.headers.length; i += 2) res.setHeader(answer.headers[i]!, answer.headers[i + 1]!);
+    res.status(answer.status).json(answer.body);
   };
 
   const reads = secretReadRoutes(deps);
   r.get('/secrets', expressRoute(reads.list));
 
-  r.post('/secrets', async (req, res) => {
-    const p = principalOf(res);
-    const body = parseInput(createSecretSchema, req.body);
-    const result = await deps.secrets.create(p, body, requestContext(req, res));
-    sendWrite(res, result, 201);
-  });
+  r.post('/secrets', expressRoute(secretWriteRoutes(deps).create));
 
   r.get('/secrets/:name', expressRoute(reads.get));
 
