@@ -14,7 +14,8 @@
 // The company holds BENCH_SECRETS (10,000) secrets, inserted straight into Postgres (metadata only:
 // the list path never touches the store); a tenth carry tag environment=production.
 // Writes (local store, bench/lib/write-rows.mjs; BENCH_WRITES=0 skips them): accepted creates/s at
-// saturation next to plain Postgres commits/s, the worker's completions/s in the same window next to
+// saturation next to plain Postgres commits/s, "(for scale)" the same pipeline with bare node-postgres
+// and BullMQ and no API (bench/lib/pipeline-floor.mjs), the worker's completions/s in the same window next to
 // the accepted rate, and the p99 of creates sent open loop at BENCH_WRITE_RATE (200)/s next to the
 // bare server's p99 on the same schedule.
 // BENCH_PROFILE=1 starts the API and the worker with --cpu-prof and prints their self time by

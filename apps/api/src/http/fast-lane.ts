@@ -50,10 +50,10 @@ const bodyOf = (req: IncomingMessage): Promise<Buffer> =>
   });
 
 /**
- * The fast lane: `/healthz` and the hot authenticated reads (`HotRoute`s) answered straight from
- * node:http, without Express. Express costs more per request than everything these routes do
- * (its request and response setup, a router walk through every mounted router, thirteen helmet
- * middlewares, pino-http's per-request child logger): a bare Express app answers a fraction of
+ * The fast lane: `/healthz`, the hot authenticated reads and the create (`HotRoute`s) answered
+ * straight from node:http, without Express. Express costs more per request than everything these
+ * routes do (its request and response setup, a router walk through every mounted router, thirteen
+ * helmet middlewares, pino-http's per-request child logger): a bare Express app answers a fraction of
  * what node:http does on the same machine.
  *
  * The lane takes a request only in the plain case and otherwise returns false, so Express
@@ -61,8 +61,8 @@ const bodyOf = (req: IncomingMessage): Promise<Buffer> =>
  * body (for a route that takes one, a plain JSON body: `isPlainJsonBody`), a well-formed URI,
  * and for a POST a bearer token (cookie writes need the CSRF check). What
  * it takes it answers exactly as the Express chain would, step for step: request id, security
- * headers, `Cache-Control: no-store`, authentication (401), the rate limit (429), storable query
- * text (400), the route, the response through its declared schema, problems for every error, the
+ * headers, `Cache-Control: no-store`, authentication (401), the rate limit (429), the body decoded
+ * (400), storable query and body text (400), the route, the response through its declared schema, problems for every error, the
  * access log line and the request metrics. The same functions do each step on both paths.
  */
 export const fastLane = (deps: FastLaneDeps) => {
