@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { http1, parseResponse } from './http1.js';
 
@@ -78,6 +78,25 @@ describe('http1', () => {
     await expect(
       http1(base, { method: 'GET', headers: { authorization: 'Bearer a\r\nx-evil: 1' }, timeoutMs: 5000 }),
     ).rejects.toMatchObject({ code: 'ERR_INVALID_CHAR' });
+  });
+
+  it('is done at the last byte of a framed answer, even when the server keeps the connection open', async () => {
+    const sockets: net.Socket[] = [];
+    const lingering = net.createServer((s) => {
+      sockets.push(s);
+      s.once('data', () => {
+        s.write('HTTP/1.1 200 OK\r\nContent-Length: 7\r\nConnection: keep-alive\r\n\r\n{"a":');
+        setTimeout(() => s.write('1}'), 20);
+      });
+    });
+    await new Promise<void>((r) => lingering.listen(0, '127.0.0.1', r));
+    const url = new URL(`http://127.0.0.1:${(lingering.address() as AddressInfo).port}/`);
+    const started = Date.now();
+    const res = await http1(url, { method: 'GET', headers: {}, timeoutMs: 5000 });
+    expect(JSON.parse(res.body.toString())).toEqual({ a: 1 });
+    expect(Date.now() - started).toBeLessThan(2000);
+    sockets.forEach((s) => s.destroy());
+    await new Promise<void>((r) => lingering.close(() => r()));
   });
 
   it('times out on a server that never answers', async () => {

@@ -6,8 +6,8 @@ import net from 'node:net';
  * https). The CLI makes one or two requests per run; node:http costs more than that: loading it
  * (its agent, client, server and parser modules) and its first request through ClientRequest and
  * the agent measured ~8 ms of a ~40 ms start-up over bare Node (`nembl run -- true`, 50
- * references). The answer is read to the end of the connection and then parsed: a status line,
- * headers, and a body framed by Content-Length, chunked transfer coding, or the close itself.
+ * references). The answer is a status line, headers, and a body framed by Content-Length or
+ * chunked transfer coding (done at its last byte), or else by the close of the connection.
  */
 
 export interface Http1Response {
@@ -35,29 +35,35 @@ const headerInto = (headers: IncomingHttpHeaders, name: string, value: string) =
   else h[name] = prev === undefined ? value : `${prev as string}, ${value}`;
 };
 
+/** Thrown while a response is still arriving; at the close of the connection it means truncated. */
+class Incomplete extends Error {}
+
 /** The body of a chunked message (trailers ignored). */
 const dechunk = (data: Buffer, from: number): Buffer => {
   const parts: Buffer[] = [];
   let at = from;
   for (;;) {
     const eol = data.indexOf('\r\n', at);
-    if (eol === -1) throw malformed('truncated chunk size');
+    if (eol === -1) throw new Incomplete('truncated chunk size');
     const size = Number.parseInt(data.toString('latin1', at, eol).split(';')[0]!.trim(), 16);
     if (!Number.isFinite(size) || size < 0) throw malformed('bad chunk size');
     if (size === 0) return Buffer.concat(parts);
     const start = eol + 2;
-    if (start + size + 2 > data.length) throw malformed('truncated chunk');
+    if (start + size + 2 > data.length) throw new Incomplete('truncated chunk');
     parts.push(data.subarray(start, start + size));
     at = start + size + 2;
   }
 };
 
-/** Parses a whole response as read up to the close of the connection. */
-export const parseResponse = (data: Buffer): Http1Response => {
+/**
+ * Parses a response: the whole of it once the connection closed (`atClose`), else what has
+ * arrived so far, which is undefined until a framed response (Content-Length, chunked) is complete.
+ */
+const parse = (data: Buffer, atClose: boolean): Http1Response | undefined => {
   let at = 0;
   for (;;) {
     const end = data.indexOf('\r\n\r\n', at);
-    if (end === -1) throw malformed('no end of headers');
+    if (end === -1) throw new Incomplete('no end of headers');
     const lines = data.toString('latin1', at, end).split('\r\n');
     const m = /^HTTP\/1\.[01] (\d{3})(?: |$)/.exec(lines[0]!);
     if (!m) throw malformed('bad status line');
@@ -78,10 +84,28 @@ export const parseResponse = (data: Buffer): Http1Response => {
     if (length !== undefined) {
       const n = Number(length);
       if (!Number.isInteger(n) || n < 0) throw malformed('bad Content-Length');
-      if (data.length - at < n) throw malformed('truncated body');
+      if (data.length - at < n) throw new Incomplete('truncated body');
       return { status, headers, body: data.subarray(at, at + n) };
     }
-    return { status, headers, body: data.subarray(at) };
+    return atClose ? { status, headers, body: data.subarray(at) } : undefined;
+  }
+};
+
+const parseSoFar = (data: Buffer): Http1Response | undefined => {
+  try {
+    return parse(data, false);
+  } catch (err) {
+    if (err instanceof Incomplete) return undefined;
+    throw err;
+  }
+};
+
+/** Parses a whole response as read up to the close of the connection. */
+export const parseResponse = (data: Buffer): Http1Response => {
+  try {
+    return parse(data, true)!;
+  } catch (err) {
+    throw err instanceof Incomplete ? malformed(err.message) : err;
   }
 };
 
@@ -114,18 +138,32 @@ export const http1 = async (url: URL, req: Http1Request): Promise<Http1Response>
     '',
   ].join('\r\n');
   return new Promise<Http1Response>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    socket.setTimeout(req.timeoutMs, () => socket.destroy(new Http1Error('timed out', 'ETIMEDOUT')));
-    socket.on('data', (c: Buffer) => chunks.push(c));
-    socket.once('error', reject);
-    socket.once('end', () => {
+    let data = Buffer.alloc(0);
+    let settled = false;
+    const settle = (f: () => Http1Response | undefined) => {
+      if (settled) return;
       try {
-        resolve(parseResponse(Buffer.concat(chunks)));
+        const res = f();
+        if (!res) return;
+        settled = true;
+        resolve(res);
       } catch (err) {
+        settled = true;
         reject(err as Error);
       }
       socket.destroy();
+    };
+    socket.setTimeout(req.timeoutMs, () => socket.destroy(new Http1Error('timed out', 'ETIMEDOUT')));
+    // A framed answer is done when its last byte is in, even if the server keeps the connection open.
+    socket.on('data', (c: Buffer) => {
+      data = data.length === 0 ? c : Buffer.concat([data, c]);
+      settle(() => parseSoFar(data));
     });
+    socket.once('error', (err) => {
+      if (!settled) reject(err);
+      settled = true;
+    });
+    socket.once('end', () => settle(() => parseResponse(data)));
     // Not end(): a half-closed request is an aborted one to some servers (Node's among them).
     socket.write(req.body ? Buffer.concat([Buffer.from(head, 'latin1'), req.body]) : Buffer.from(head, 'latin1'));
   });
