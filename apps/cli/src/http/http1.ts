@@ -138,7 +138,7 @@ export const http1 = async (url: URL, req: Http1Request): Promise<Http1Response>
     '',
   ].join('\r\n');
   return new Promise<Http1Response>((resolve, reject) => {
-    let data = Buffer.alloc(0);
+    let data: Buffer = Buffer.alloc(0);
     let settled = false;
     const settle = (f: () => Http1Response | undefined) => {
       if (settled) return;
