@@ -114,18 +114,19 @@ time); nembl exits with CMD's exit code, or 128 + the signal number. Before CMD 
     const seen: ResolvedEnv[] = [resolved];
     let warnedShort = false;
     const launch = (): RunningChild => {
-      let patterns: Buffer[] | null = null;
-      if (mask) {
-        const p = patternsFor(seen);
-        patterns = p.patterns;
-        if (p.short > 0 && !warnedShort) {
-          warnedShort = true;
-          ctx.note(
-            `nembl: ${p.short} secret value${p.short > 1 ? 's are' : ' is'} shorter than ${MIN_MASK_LENGTH} characters and not masked`,
-          );
-        }
-      }
-      return startChild(cmd, cmdArgs, { ...process.env, ...resolved.env }, patterns);
+      const patternsOf = mask
+        ? () => {
+            const p = patternsFor(seen);
+            if (p.short > 0 && !warnedShort) {
+              warnedShort = true;
+              ctx.note(
+                `nembl: ${p.short} secret value${p.short > 1 ? 's are' : ' is'} shorter than ${MIN_MASK_LENGTH} characters and not masked`,
+              );
+            }
+            return p.patterns;
+          }
+        : null;
+      return startChild(cmd, cmdArgs, { ...process.env, ...resolved.env }, patternsOf);
     };
 
     let current = launch();

@@ -15,16 +15,19 @@ export interface RunningChild {
 }
 
 /**
- * Starts CMD with `env`. With patterns, its stdout and stderr go through a masker; without
- * (`--no-mask`), stdio is inherited, so a terminal stays a terminal.
+ * Starts CMD with `env`. With `patternsOf`, its stdout and stderr go through a masker; without
+ * (`--no-mask`), stdio is inherited, so a terminal stays a terminal. The patterns are computed
+ * after the spawn, while the child starts up (on the other core, if there is one): its output is
+ * read only once this returns, so none of it can pass before the masker is in place.
  */
 export const startChild = (
   cmd: string,
   args: string[],
   env: NodeJS.ProcessEnv,
-  patterns: Buffer[] | null,
+  patternsOf: (() => Buffer[]) | null,
 ): RunningChild => {
-  const child = spawn(cmd, args, { env, stdio: patterns ? ['inherit', 'pipe', 'pipe'] : 'inherit' });
+  const child = spawn(cmd, args, { env, stdio: patternsOf ? ['inherit', 'pipe', 'pipe'] : 'inherit' });
+  const patterns = patternsOf?.();
   const copies = patterns
     ? [relayMasked(child.stdout!, process.stdout, patterns), relayMasked(child.stderr!, process.stderr, patterns)]
     : [];

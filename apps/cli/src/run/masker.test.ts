@@ -111,6 +111,29 @@ describe('streamMasker', () => {
     );
   });
 
+  // The 4-byte walk reads a block as one 32-bit word: bytes ≥ 0x80 (UTF-8 values, binary output)
+  // set its sign bit, and the walk and the table must hash it alike.
+  it('masks byte patterns with high bytes (UTF-8, binary) like the naive definition, under any chunking', () => {
+    const byte = fc.constantFrom(0x00, 0x41, 0x7f, 0x80, 0xc3, 0xbc, 0xff);
+    const bytes = (min: number, max: number) =>
+      fc.array(byte, { minLength: min, maxLength: max }).map((a) => Buffer.from(a));
+    fc.assert(
+      fc.property(
+        fc.array(bytes(4, 12), { minLength: 1, maxLength: 5 }),
+        fc.array(fc.oneof(bytes(0, 40), fc.constant(Buffer.from('ü-välue-ÿ'))), { maxLength: 12 }),
+        fc.array(fc.nat(), { maxLength: 12 }),
+        (patterns, pieces, cuts) => {
+          const ps = [...patterns, Buffer.from('ü-välue-ÿ')];
+          const input = Buffer.concat(pieces.flatMap((p, i) => [p, i % 3 === 0 ? patterns[i % patterns.length]! : p]));
+          const expected = naiveMask(ps, input);
+          expect(maskAll(ps, input)).toEqual(expected);
+          expect(maskChunked(ps, input, cuts)).toEqual(expected);
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+
   it('masks a value cut between two reads at every offset, at the start and at the end of a read', () => {
     const value = 'k3y-ZQ0xTm5vdGhlcmtleQ-7';
     const others = [Buffer.from('unrelated-pattern-xyz'), Buffer.from(value.slice(5, 12))];
