@@ -64,6 +64,8 @@ export interface ApiInfra {
   masterKey: Buffer;
   webRoot: string;
   databaseUrl: string;
+  /** Redis for the outcome and metadata subscription only (default REDIS_URL; tests put a proxy in between). */
+  subscriberRedisUrl?: string;
   /** Defaults to the driver SECRET_STORE names. */
   store?: SecretStore;
   now?: () => Date;
@@ -139,7 +141,7 @@ export const composeApi = (infra: ApiInfra) => {
     // One subscription carries outcomes and metadata announcements, in order (see metadata-sync.ts).
     feed: (handlers) =>
       operationOutcomeFeed({
-        redisUrl: env.REDIS_URL,
+        redisUrl: infra.subscriberRedisUrl ?? env.REDIS_URL,
         prefix,
         logger: infra.logger,
         onOutcome: (outcome) => {
