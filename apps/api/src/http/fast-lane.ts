@@ -5,7 +5,7 @@ import proxyaddr from 'proxy-addr';
 import { authenticateCredentials, bearerOf, consumeApiBudget } from '../auth/auth-middleware.js';
 import type { AuthService } from '../auth/auth-service.js';
 import type { Metrics } from '../health/metrics.js';
-import type { HotRoute } from './hot-route.js';
+import { isReusableBody, type HotRoute } from './hot-route.js';
 import { INTERNAL_PROBLEM, PROBLEM_CONTENT_TYPE, problemFor } from './problem.js';
 import type { RateLimiter } from './rate-limit.js';
 import { assertStorableQuery } from './request-decoding.js';
@@ -64,6 +64,8 @@ export const fastLane = (deps: FastLaneDeps) => {
   const byMethod = new Map<string, Compiled[]>();
   for (const c of compiled) byMethod.set(c.route.method, [...(byMethod.get(c.route.method) ?? []), c]);
   const baseHeaders = deps.securityHeaders.flat();
+  // Serialized answers of bodies a route returns again unchanged (`reusableBody`).
+  const serializedBodies = new WeakMap<object, string>();
   const logRequests = () => deps.logger.isLevelEnabled('info');
   // Everything of a /healthz answer but its request id (slot 1), built once.
   const healthyHeaders = [
@@ -147,13 +149,20 @@ export const fastLane = (deps: FastLaneDeps) => {
           userAgent: req.headers['user-agent']?.slice(0, 512) ?? null,
         },
       });
-      const result = deps.serialize(method, c.route.path, 200, body);
-      if (result.ok) write(res, 200, requestId, JSON_TYPE, JSON.stringify(result.data), extra);
-      else {
-        logMisfit(deps.logger, { requestId, route: `${method} ${c.route.path}`, status: 200 }, result);
-        status = 500;
-        write(res, 500, requestId, PROBLEM_TYPE, JSON.stringify({ ...INTERNAL_PROBLEM, requestId }), extra);
+      const reuse = isReusableBody(body);
+      let json = reuse ? serializedBodies.get(body) : undefined;
+      if (json === undefined) {
+        const result = deps.serialize(method, c.route.path, 200, body);
+        if (result.ok) {
+          json = JSON.stringify(result.data);
+          if (reuse) serializedBodies.set(body, json);
+        } else {
+          logMisfit(deps.logger, { requestId, route: `${method} ${c.route.path}`, status: 200 }, result);
+          status = 500;
+          write(res, 500, requestId, PROBLEM_TYPE, JSON.stringify({ ...INTERNAL_PROBLEM, requestId }), extra);
+        }
       }
+      if (json !== undefined) write(res, 200, requestId, JSON_TYPE, json, extra);
     } catch (err) {
       const answer = problemFor(err, deps.logger, { requestId, path });
       status = answer.status;

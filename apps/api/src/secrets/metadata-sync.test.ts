@@ -65,6 +65,9 @@ describe('metadata sync', () => {
     const writer = b.join();
     b.join(); // never delivered to
     await writer.sync.announce('c1');
-    expect(logger.warn).toHaveBeenCalledWith({ need: 1, got: 0 }, 'Not every API process acknowledged a metadata change in time');
+    expect(logger.warn).toHaveBeenCalledWith(
+      { need: 1, got: 0 },
+      'Not every API process acknowledged a metadata change in time',
+    );
   });
 });

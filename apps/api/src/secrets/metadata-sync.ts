@@ -73,7 +73,8 @@ export const metadataSyncFactory = ({
         const received = await publish(`${INVALIDATE}${companyId} ${id} ${origin}`);
         w.need = Math.max(0, received - (listening() ? 1 : 0));
         const ok = w.got >= w.need ? true : await acked;
-        if (!ok) logger.warn({ need: w.need, got: w.got }, 'Not every API process acknowledged a metadata change in time');
+        if (!ok)
+          logger.warn({ need: w.need, got: w.got }, 'Not every API process acknowledged a metadata change in time');
       } catch (err) {
         logger.warn({ err: { message: (err as Error).message } }, 'Metadata change not announced');
       } finally {
