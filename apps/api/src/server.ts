@@ -184,6 +184,7 @@ export const createServer = (deps: ServerDeps): Express => {
       logger: deps.logger,
       trustProxy: app.get('trust proxy fn') as (addr: string, i: number) => boolean,
       malformedUri: malformedUriParameter(templates),
+      announceMetadata: deps.announceMetadata,
     });
     // Every request meets the lane first, whether the app is served by app.listen or by
     // http.createServer(app); what it does not take goes through Express as before.

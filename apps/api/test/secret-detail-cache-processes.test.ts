@@ -63,7 +63,11 @@ beforeAll(async () => {
   await dataSource.initialize();
   const composed = composeApi({
     env: loadApiEnv({ NODE_ENV: 'test', NEMBL_QUEUE_PREFIX: t.queuePrefix, LOG_LEVEL: 'silent' }),
-    logger: createLogger({ level: 'silent', name: 'api-2', destination: new Writable({ write: (_c, _e, cb) => cb() }) }),
+    logger: createLogger({
+      level: 'silent',
+      name: 'api-2',
+      destination: new Writable({ write: (_c, _e, cb) => cb() }),
+    }),
     dataSource,
     redis: t.redis,
     sessionSecret: randomBytes(32),
@@ -139,7 +143,9 @@ describe('cached secret details across API processes', () => {
       })
     ).body.user;
     expect((await admin.patch(`/api/v1/secrets/${name}`, { owners: [user.id] })).status).toBe(200);
-    expect((await reader.get(`/api/v1/secrets/${name}`)).body.secret.owners).toEqual([{ id: user.id, email: user.email }]);
+    expect((await reader.get(`/api/v1/secrets/${name}`)).body.secret.owners).toEqual([
+      { id: user.id, email: user.email },
+    ]);
     await cachedOnSecond(name);
     expect((await admin.delete(`/api/v1/users/${user.id}`)).status).toBe(204);
     expect((await reader.get(`/api/v1/secrets/${name}`)).body.secret.owners).toEqual([]);

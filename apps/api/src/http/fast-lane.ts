@@ -30,6 +30,8 @@ export interface FastLaneDeps {
   trustProxy: (addr: string, i: number) => boolean;
   /** The parameter a URI is malformed in, if any (`malformedUriParameter`). */
   malformedUri: (url: string) => string | undefined;
+  /** Drops a company's cached secret details in every API process (`metadata-sync.ts`). */
+  announceMetadata: (companyId: string) => Promise<void>;
 }
 
 interface Compiled {
@@ -134,8 +136,16 @@ export const fastLane = (deps: FastLaneDeps) => {
     const requestId = requestIdFor(req.headers['x-request-id'] as string | undefined);
     const extra = ['Cache-Control', 'no-store'];
     let status = 200;
+    let companyId: string | undefined;
+    // A write answers once every API process dropped the company's cached secret details, as on
+    // Express (`announceMetadataOnWrite`); refusals (4xx) changed nothing.
+    const settle = async () => {
+      if (companyId && method !== 'GET' && !c.route.readOnly && !(status >= 400 && status < 500))
+        await deps.announceMetadata(companyId);
+    };
     try {
       const { principal } = await authenticateCredentials(deps.auth, req.headers.authorization, req.headers.cookie);
+      companyId = principal.companyId;
       await consumeApiBudget(deps.limiter, principal);
       const query = rawQuery === undefined ? {} : parseQuery(rawQuery);
       assertStorableQuery(query);
@@ -159,14 +169,19 @@ export const fastLane = (deps: FastLaneDeps) => {
         } else {
           logMisfit(deps.logger, { requestId, route: `${method} ${c.route.path}`, status: 200 }, result);
           status = 500;
+          await settle();
           write(res, 500, requestId, PROBLEM_TYPE, JSON.stringify({ ...INTERNAL_PROBLEM, requestId }), extra);
         }
       }
-      if (json !== undefined) write(res, 200, requestId, JSON_TYPE, json, extra);
+      if (json !== undefined) {
+        await settle();
+        write(res, 200, requestId, JSON_TYPE, json, extra);
+      }
     } catch (err) {
       const answer = problemFor(err, deps.logger, { requestId, path });
       status = answer.status;
       if (answer.retryAfterSeconds !== undefined) extra.push('Retry-After', String(answer.retryAfterSeconds));
+      await settle();
       write(res, status, requestId, PROBLEM_TYPE, JSON.stringify({ ...answer.problem, requestId }), extra);
     }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;

@@ -22,6 +22,11 @@ export interface HotRoute {
   method: 'GET' | 'POST';
   /** Under `/api/v1`, as Express writes it: `/secrets/:name`. */
   path: string;
+  /**
+   * A POST that changes no secret metadata (a resolution): the fast lane answers it without the
+   * metadata barrier every other write waits for (see `metadata-sync.ts`).
+   */
+  readOnly?: boolean;
   handle: (req: HotRequest) => Promise<unknown>;
 }
 
