@@ -70,4 +70,24 @@ describe('metadata sync', () => {
       'Not every API process acknowledged a metadata change in time',
     );
   });
+
+  it('does not hold the answer on a Redis that takes the PUBLISH and never answers', async () => {
+    const warn = vi.fn();
+    const dropped: string[] = [];
+    const sync = metadataSyncFactory({
+      publish: () => new Promise<number>(() => undefined),
+      listening: () => true,
+      onInvalidate: (c) => void dropped.push(c),
+      logger: { warn },
+      timeoutMs: 100,
+    });
+    const started = Date.now();
+    await sync.announce('c1');
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(dropped).toEqual(['c1']);
+    expect(warn).toHaveBeenCalledWith(
+      { need: Infinity, got: 0 },
+      'Not every API process acknowledged a metadata change in time',
+    );
+  });
 });

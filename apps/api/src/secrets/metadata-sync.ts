@@ -64,15 +64,16 @@ export const metadataSyncFactory = ({
       onInvalidate(companyId);
       const id = randomUUID();
       // Acks may arrive before PUBLISH answers how many to expect: count them from the start.
+      // The timeout covers the PUBLISH too: a Redis that hangs must not hold the answer.
       let done: (ok: boolean) => void = () => undefined;
       const acked = new Promise<boolean>((resolve) => (done = resolve));
       const w = { need: Infinity, got: 0, done: () => done(true) };
       waiting.set(id, w);
       const timer = setTimeout(() => done(false), timeoutMs);
       try {
-        const received = await publish(`${INVALIDATE}${companyId} ${id} ${origin}`);
-        w.need = Math.max(0, received - (listening() ? 1 : 0));
-        const ok = w.got >= w.need ? true : await acked;
+        const received = await Promise.race([publish(`${INVALIDATE}${companyId} ${id} ${origin}`), acked]);
+        if (typeof received === 'number') w.need = Math.max(0, received - (listening() ? 1 : 0));
+        const ok = received !== false && (w.got >= w.need || (await acked));
         if (!ok)
           logger.warn({ need: w.need, got: w.got }, 'Not every API process acknowledged a metadata change in time');
       } catch (err) {
