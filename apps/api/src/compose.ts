@@ -1,6 +1,7 @@
 import {
   IDENTITY_CHANNEL,
   operationOutcomeFeed,
+  secretMetadataChannel,
   operationSealer,
   parseBlockedCidrs,
   pgListener,
@@ -43,6 +44,8 @@ import { operationQueueFactory } from './operations/operation-queue.js';
 import { apiQueuesFactory } from './queues.js';
 import { operationRepositoryFactory } from './operations/operation-repository.js';
 import { operationWaiterFactory } from './operations/operation-waiter.js';
+import { cachedFindDetail, secretDetailCacheFactory } from './secrets/secret-detail-cache.js';
+import { metadataSyncFactory } from './secrets/metadata-sync.js';
 import { secretRepositoryFactory } from './secrets/secret-repository.js';
 import { secretServiceFactory } from './secrets/secret-service.js';
 import { rateLimiterFactory, syncedRateLimiterFactory } from './http/rate-limit.js';
@@ -61,6 +64,8 @@ export interface ApiInfra {
   masterKey: Buffer;
   webRoot: string;
   databaseUrl: string;
+  /** Redis for the outcome and metadata subscription only (default REDIS_URL; tests put a proxy in between). */
+  subscriberRedisUrl?: string;
   /** Defaults to the driver SECRET_STORE names. */
   store?: SecretStore;
   now?: () => Date;
@@ -121,8 +126,36 @@ export const composeApi = (infra: ApiInfra) => {
   });
   const store = infra.store ?? secretStoreFromEnv(env, { dataSource, masterKey: infra.masterKey });
   const operationQueue = operationQueueFactory({ queue: queues.operations, logger: infra.logger });
+  // Secret details for a few seconds; dropped on every metadata write (barrier) and finished operation.
+  const detailCache = secretDetailCacheFactory({ ttlMs: 2000, maxEntries: 10_000 });
+  let metadataListening = false;
+  const metadataChannel = secretMetadataChannel(prefix);
+  const metadataSync = metadataSyncFactory({
+    publish: (message) => queueConnection.publish(metadataChannel, message),
+    listening: () => metadataListening,
+    onInvalidate: detailCache.invalidateCompany,
+    logger: infra.logger,
+    timeoutMs: 2000,
+  });
   const waiter = operationWaiterFactory({
-    feed: (handlers) => operationOutcomeFeed({ redisUrl: env.REDIS_URL, prefix, logger: infra.logger, ...handlers }),
+    // One subscription carries outcomes and metadata announcements, in order (see metadata-sync.ts).
+    feed: (handlers) =>
+      operationOutcomeFeed({
+        redisUrl: infra.subscriberRedisUrl ?? env.REDIS_URL,
+        prefix,
+        logger: infra.logger,
+        onOutcome: (outcome) => {
+          // A finished operation changed its secret (status, version); the outcome names no company.
+          detailCache.invalidateAll();
+          handlers.onOutcome(outcome);
+        },
+        onMetadata: metadataSync.onMessage,
+        onState: (listening) => {
+          metadataListening = listening;
+          detailCache.setEnabled(listening);
+          handlers.onState(listening);
+        },
+      }),
     logger: infra.logger,
     operations: operationRepositoryFactory({ dataSource }),
   });
@@ -172,7 +205,7 @@ export const composeApi = (infra: ApiInfra) => {
   });
   const secrets = secretServiceFactory({
     dataSource,
-    secrets: secretRepo,
+    secrets: { ...secretRepo, findDetail: cachedFindDetail(secretRepo.findDetail, detailCache) },
     authz,
     audit,
     sealer: operationSealer(infra.masterKey),
@@ -209,6 +242,7 @@ export const composeApi = (infra: ApiInfra) => {
     auditLog: auditLogServiceFactory({ repo: auditRepositoryFactory({ dataSource }) }),
     principalCache,
     identityBarrier: identitySync.barrier,
+    announceMetadata: metadataSync.announce,
     audit,
     permissions: permissionServiceFactory({ authz, secrets: secretRepo }),
     apiLimiter: syncedRateLimiterFactory({ redis, prefix, name: 'api', perMinute: env.NEMBL_RATE_LIMIT_API_PER_MIN }),
@@ -242,6 +276,7 @@ export const composeApi = (infra: ApiInfra) => {
     secrets,
     waiter,
     valueCache,
+    detailCache,
     close,
   };
 };

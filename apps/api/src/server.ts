@@ -31,6 +31,7 @@ import { workflowRouter } from './workflows/workflow-router.js';
 import { envRouter, phaseEnvRoute } from './runs/env-router.js';
 import { secretReadRoutes, secretRouter, secretWriteRoutes } from './secrets/secret-router.js';
 import type { SecretService } from './secrets/secret-service.js';
+import { announceMetadataOnWrite } from './secrets/metadata-sync.js';
 import { tokenRouter } from './tokens/token-router.js';
 import type { TokenRepository } from './tokens/token-repository.js';
 import type { TokenService } from './tokens/token-service.js';
@@ -56,6 +57,8 @@ export interface ServerDeps {
   principalCache: Pick<PrincipalCache, 'invalidateCompany'>;
   /** Waits until every API process has handled the identity changes committed so far. */
   identityBarrier: () => Promise<void>;
+  /** Drops a company's cached secret details in every API process (after a write committed). */
+  announceMetadata: (companyId: string) => Promise<void>;
   sessionSecret: Buffer;
   trustProxy: string;
   /** True when served over https (NEMBL_PUBLIC_URL): Secure cookies, HSTS, upgrade-insecure-requests. */
@@ -132,6 +135,8 @@ export const createServer = (deps: ServerDeps): Express => {
   // Authentication comes before body parsing so checks run in the contract's order (401 → 400).
   api.use(authenticate(deps.authRoutes.auth), csrfProtect(deps.sessionSecret), apiRateLimit(deps.apiLimiter), json);
   api.use(['/users', '/tokens', '/me/password'], invalidatePrincipalsOnWrite(deps.principalCache, deps.identityBarrier));
+  // Writes that can change what a secret's detail shows: its own, its owners', its bindings'.
+  api.use(['/secrets', '/users', '/connectors', '/workflows'], announceMetadataOnWrite(deps.announceMetadata));
   api.use(meRouter(deps.authRoutes));
   api.use(userRouter({ users: deps.users, userRepo: deps.userRepo, authz: deps.authz }));
   api.use(permissionRouter({ permissions: deps.permissions }));
@@ -180,6 +185,7 @@ export const createServer = (deps: ServerDeps): Express => {
       logger: deps.logger,
       trustProxy: app.get('trust proxy fn') as (addr: string, i: number) => boolean,
       malformedUri: malformedUriParameter(templates),
+      announceMetadata: deps.announceMetadata,
     });
     // Every request meets the lane first, whether the app is served by app.listen or by
     // http.createServer(app); what it does not take goes through Express as before.

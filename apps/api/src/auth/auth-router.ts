@@ -1,8 +1,16 @@
-import { ForbiddenError, lineText, opaqueText, RateLimitedError, UnauthorizedError } from '@nembl/core';
+import {
+  ForbiddenError,
+  lineText,
+  opaqueText,
+  RateLimitedError,
+  UnauthorizedError,
+  type CompanyRow,
+  type Principal,
+} from '@nembl/core';
 import { Router, type Response } from 'express';
 import { z } from 'zod';
 import { companyJson, companySchema, type CompanyRepository } from '../companies/company-repository.js';
-import { expressRoute, type HotRoute } from '../http/hot-route.js';
+import { expressRoute, reusableBody, type HotRoute } from '../http/hot-route.js';
 import { idOut } from '../http/response-schemas.js';
 import { parseInput } from '../http/validate.js';
 import { authKindOf, principalOf, requestContext } from '../http/request-context.js';
@@ -36,7 +44,9 @@ export const csrfSchema = z.object({ token: z.string() });
 
 export const meSchema = z
   .union([
-    z.object({ user: userSchema, company: companySchema, roles: z.array(z.string()), groups: z.array(z.string()) }).meta({ title: 'Signed-in user' }),
+    z
+      .object({ user: userSchema, company: companySchema, roles: z.array(z.string()), groups: z.array(z.string()) })
+      .meta({ title: 'Signed-in user' }),
     z
       .object({
         user: z.null(),
@@ -105,22 +115,34 @@ export const publicAuthRouter = (deps: AuthRouterDeps): Router => {
   return r;
 };
 
-/** `GET /me`: who is calling. Company rows never change once created, so that lookup is cacheable (see company-lookup.ts). */
-export const meRoute = (deps: Pick<AuthRouterDeps, 'users' | 'companies'>): HotRoute => ({
-  method: 'GET',
-  path: '/me',
-  handle: async ({ principal: p }) => {
-    const company = companyJson(await deps.companies.get(p.companyId));
-    const roles = [...p.roles];
-    const groups = [...p.groups];
-    if (p.type === 'user') {
-      const user = await deps.users.find(p.companyId, p.id);
-      if (!user) throw new UnauthorizedError('Session user no longer exists');
-      return { user: userJson(user), company, roles, groups };
-    }
-    return { user: null, token: { id: p.id, name: p.label }, company, roles, groups };
-  },
-});
+/**
+ * `GET /me`: who is calling. Company rows never change once created, so that lookup is cacheable (see company-lookup.ts).
+ * A token's answer is built from its principal and company alone: while both are the same cached
+ * objects it is the same body (`reusableBody`), serialized once.
+ */
+export const meRoute = (deps: Pick<AuthRouterDeps, 'users' | 'companies'>): HotRoute => {
+  const tokenBodies = new WeakMap<Principal, { company: CompanyRow; body: object }>();
+  return {
+    method: 'GET',
+    path: '/me',
+    handle: async ({ principal: p }) => {
+      const row = await deps.companies.get(p.companyId);
+      const known = p.type === 'user' ? undefined : tokenBodies.get(p);
+      if (known?.company === row) return known.body;
+      const company = companyJson(row);
+      const roles = [...p.roles];
+      const groups = [...p.groups];
+      if (p.type === 'user') {
+        const user = await deps.users.find(p.companyId, p.id);
+        if (!user) throw new UnauthorizedError('Session user no longer exists');
+        return { user: userJson(user), company, roles, groups };
+      }
+      const body = reusableBody({ user: null, token: { id: p.id, name: p.label }, company, roles, groups });
+      tokenBodies.set(p, { company: row, body });
+      return body;
+    },
+  };
+};
 
 /** Routes about the caller, behind authentication. */
 export const meRouter = (deps: AuthRouterDeps): Router => {

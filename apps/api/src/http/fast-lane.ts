@@ -5,7 +5,7 @@ import proxyaddr from 'proxy-addr';
 import { authenticateCredentials, bearerOf, consumeApiBudget } from '../auth/auth-middleware.js';
 import type { AuthService } from '../auth/auth-service.js';
 import type { Metrics } from '../health/metrics.js';
-import { HotAnswer, type HotRoute } from './hot-route.js';
+import { HotAnswer, isReusableBody, type HotRoute } from './hot-route.js';
 import { INTERNAL_PROBLEM, PROBLEM_CONTENT_TYPE, problemFor } from './problem.js';
 import type { RateLimiter } from './rate-limit.js';
 import { assertStorableBody, assertStorableQuery, decodePlainJson, isPlainJsonBody } from './request-decoding.js';
@@ -30,6 +30,8 @@ export interface FastLaneDeps {
   trustProxy: (addr: string, i: number) => boolean;
   /** The parameter a URI is malformed in, if any (`malformedUriParameter`). */
   malformedUri: (url: string) => string | undefined;
+  /** Drops a company's cached secret details in every API process (`metadata-sync.ts`). */
+  announceMetadata: (companyId: string) => Promise<void>;
 }
 
 interface Compiled {
@@ -74,6 +76,8 @@ export const fastLane = (deps: FastLaneDeps) => {
   const byMethod = new Map<string, Compiled[]>();
   for (const c of compiled) byMethod.set(c.route.method, [...(byMethod.get(c.route.method) ?? []), c]);
   const baseHeaders = deps.securityHeaders.flat();
+  // Serialized answers of bodies a route returns again unchanged (`reusableBody`).
+  const serializedBodies = new WeakMap<object, string>();
   const logRequests = () => deps.logger.isLevelEnabled('info');
   // Everything of a /healthz answer but its request id (slot 1), built once.
   const healthyHeaders = [
@@ -141,9 +145,17 @@ export const fastLane = (deps: FastLaneDeps) => {
     const method = req.method!;
     const requestId = requestIdFor(req.headers['x-request-id'] as string | undefined);
     const extra = ['Cache-Control', 'no-store'];
-    let status: number;
+    let status = 200;
+    let companyId: string | undefined;
+    // A write answers once every API process dropped the company's cached secret details, as on
+    // Express (`announceMetadataOnWrite`); refusals (4xx) changed nothing.
+    const settle = async () => {
+      if (companyId && method !== 'GET' && !c.route.readOnly && !(status >= 400 && status < 500))
+        await deps.announceMetadata(companyId);
+    };
     try {
       const { principal } = await authenticateCredentials(deps.auth, req.headers.authorization, req.headers.cookie);
+      companyId = principal.companyId;
       await consumeApiBudget(deps.limiter, principal);
       // A route with a body decodes it next, as `jsonBody()` does after the rate limit.
       const decoded = c.route.body ? decodePlainJson(await bodyOf(req)) : undefined;
@@ -162,19 +174,30 @@ export const fastLane = (deps: FastLaneDeps) => {
         ...(c.route.body ? { body: decoded } : {}),
       });
       const answer = out instanceof HotAnswer ? out : new HotAnswer(200, out);
-      const result = deps.serialize(method, c.route.path, answer.status, answer.body);
-      if (result.ok) {
+      const reuse = isReusableBody(answer.body);
+      let json = reuse ? serializedBodies.get(answer.body) : undefined;
+      if (json === undefined) {
+        const result = deps.serialize(method, c.route.path, answer.status, answer.body);
+        if (result.ok) {
+          json = JSON.stringify(result.data);
+          if (reuse) serializedBodies.set(answer.body, json);
+        } else {
+          logMisfit(deps.logger, { requestId, route: `${method} ${c.route.path}`, status: answer.status }, result);
+          status = 500;
+          await settle();
+          write(res, 500, requestId, PROBLEM_TYPE, JSON.stringify({ ...INTERNAL_PROBLEM, requestId }), extra);
+        }
+      }
+      if (json !== undefined) {
         status = answer.status;
-        write(res, status, requestId, JSON_TYPE, JSON.stringify(result.data), [...extra, ...answer.headers]);
-      } else {
-        logMisfit(deps.logger, { requestId, route: `${method} ${c.route.path}`, status: answer.status }, result);
-        status = 500;
-        write(res, 500, requestId, PROBLEM_TYPE, JSON.stringify({ ...INTERNAL_PROBLEM, requestId }), extra);
+        await settle();
+        write(res, status, requestId, JSON_TYPE, json, [...extra, ...answer.headers]);
       }
     } catch (err) {
       const answer = problemFor(err, deps.logger, { requestId, path });
       status = answer.status;
       if (answer.retryAfterSeconds !== undefined) extra.push('Retry-After', String(answer.retryAfterSeconds));
+      await settle();
       write(res, status, requestId, PROBLEM_TYPE, JSON.stringify({ ...answer.problem, requestId }), extra);
     }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;

@@ -42,6 +42,11 @@ export interface HotRoute {
    * decodes it with the same rules (`request-decoding.ts`).
    */
   body?: true;
+  /**
+   * A POST that changes no secret metadata (a resolution): the fast lane answers it without the
+   * metadata barrier every other write waits for (see `metadata-sync.ts`).
+   */
+  readOnly?: boolean;
   /** Answers the 200 body, or a `HotAnswer`. */
   handle: (req: HotRequest) => Promise<unknown>;
 }
@@ -64,3 +69,19 @@ export const expressRoute =
     for (let i = 0; i + 1 < out.headers.length; i += 2) res.setHeader(out.headers[i]!, out.headers[i + 1]!);
     res.status(out.status).json(out.body);
   };
+
+const reusable = new WeakSet<object>();
+
+/**
+ * Marks a body that a route returns again, unchanged, for as long as the inputs it was built from
+ * are cached (the same cached principal or secret detail): the fast lane then serializes it once
+ * (schema and JSON) and sends the same text each time. Serializing is a pure function of the body,
+ * so the answer is the same as serializing it again; a marked body must never be changed.
+ */
+export const reusableBody = <T extends object>(body: T): T => {
+  reusable.add(body);
+  return body;
+};
+
+export const isReusableBody = (body: unknown): body is object =>
+  typeof body === 'object' && body !== null && reusable.has(body);

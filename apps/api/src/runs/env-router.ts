@@ -32,6 +32,7 @@ const phaseEnvParams = z.object({ runId: z.uuid(), phase: phaseNameSchema });
 export const phaseEnvRoute = (deps: { runs: Pick<RunService, 'resolve'> }): HotRoute => ({
   method: 'POST',
   path: '/runs/:runId/phases/:phase/env',
+  readOnly: true,
   handle: async ({ principal, params, context }) => {
     const { runId, phase } = parseInput(phaseEnvParams, params, 'runId');
     return deps.runs.resolve(principal, runId, phase, context);

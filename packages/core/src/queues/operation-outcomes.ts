@@ -14,6 +14,13 @@ import { redisConnection } from './redis-connection.js';
  */
 export const operationOutcomeChannel = (prefix: string): string => `${normalizeQueuePrefix(prefix)}:operation-outcomes`;
 
+/**
+ * API processes announce metadata changes of a company here (value-free: company ids and barrier
+ * ids; see the API's `metadata-sync.ts`). Subscribed on the outcome feed's connection, so a
+ * process handles an outcome before any announcement published after it.
+ */
+export const secretMetadataChannel = (prefix: string): string => `${normalizeQueuePrefix(prefix)}:secret-metadata`;
+
 export interface OperationOutcomePublisher {
   /** Announces an outcome after its commit; never throws (a missed announcement only costs the waiter a read). */
   publish(outcomeJson: string): void;
@@ -57,10 +64,14 @@ export const operationOutcomeFeed = (deps: {
   redisUrl: string;
   prefix: string;
   onOutcome: (outcomeJson: string) => void;
+  /** Messages on `secretMetadataChannel`, in order with the outcomes (one connection). */
+  onMetadata?: (message: string) => void;
   onState?: (listening: boolean) => void;
   logger: Pick<Logger, 'warn'>;
 }): OperationOutcomeFeed => {
   const channel = operationOutcomeChannel(deps.prefix);
+  const metadataChannel = secretMetadataChannel(deps.prefix);
+  const channels = deps.onMetadata ? [channel, metadataChannel] : [channel];
   let redis: Redis | undefined;
   let subscribed = false;
   const setState = (next: boolean) => {
@@ -76,10 +87,11 @@ export const operationOutcomeFeed = (deps: {
       redis = r;
       r.on('message', (ch: string, message: string) => {
         if (ch === channel) deps.onOutcome(message);
+        else if (ch === metadataChannel) deps.onMetadata?.(message);
       });
       r.on('close', () => setState(false));
       r.on('ready', () => {
-        r.subscribe(channel).then(
+        r.subscribe(...channels).then(
           () => setState(true),
           (err: Error) =>
             deps.logger.warn({ err: { message: err.message } }, 'could not subscribe to operation outcomes'),

@@ -1,0 +1,71 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { NotFoundError, type Principal } from '@nembl/core';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fastLane } from './fast-lane.js';
+import type { HotRoute } from './hot-route.js';
+
+const principal: Principal = { type: 'token', id: 't1', companyId: 'c1', roles: ['Admin'], groups: [], label: 'bot' };
+const events: string[] = [];
+let release: () => void = () => undefined;
+
+const route = (path: string, extra: Partial<HotRoute> = {}): HotRoute => ({
+  method: 'POST',
+  path,
+  handle: async ({ params }) => {
+    if (params.name === 'missing') throw new NotFoundError('No such thing');
+    return { ok: true };
+  },
+  ...extra,
+});
+
+let server: Server;
+let base: string;
+beforeAll(async () => {
+  const lane = fastLane({
+    routes: [route('/things/:name'), route('/things/:name/read', { readOnly: true })],
+    auth: { principalFromToken: async () => principal, principalFromSession: async () => null },
+    limiter: { consume: async () => 0 },
+    serialize: (_m, _r, _s, body) => ({ ok: true, data: body }),
+    securityHeaders: [],
+    metrics: { record: () => undefined },
+    logger: pino({ level: 'silent' }),
+    trustProxy: () => false,
+    malformedUri: () => undefined,
+    announceMetadata: async (companyId) => {
+      events.push(`announce ${companyId}`);
+      await new Promise<void>((r) => (release = r));
+      events.push('announced');
+    },
+  });
+  server = createServer((req, res) => {
+    if (!lane(req, res)) res.writeHead(418).end();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+const post = (path: string) =>
+  fetch(`${base}/api/v1${path}`, { method: 'POST', headers: { authorization: 'Bearer nmbl_x' } }).then((r) => {
+    events.push(`answered ${r.status}`);
+    return r.status;
+  });
+
+describe('fast lane writes', () => {
+  it('answers a write only after the metadata barrier, and a refusal or a read-only POST without it', async () => {
+    events.length = 0;
+    const answered = post('/things/a');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(events).toEqual(['announce c1']);
+    release();
+    expect(await answered).toBe(200);
+    expect(events).toEqual(['announce c1', 'announced', 'answered 200']);
+
+    events.length = 0;
+    expect(await post('/things/missing')).toBe(404);
+    expect(await post('/things/a/read')).toBe(200);
+    expect(events).toEqual(['answered 404', 'answered 200']);
+  });
+});

@@ -1,0 +1,93 @@
+import { describe, expect, it, vi } from 'vitest';
+import { metadataSyncFactory } from './metadata-sync.js';
+
+const logger = { warn: vi.fn() };
+
+/** N processes on one in-memory channel; `deliver` hands every published message to every subscriber, in order. */
+const bus = () => {
+  const subscribers: Array<{ onMessage: (m: string) => void; subscribed: boolean }> = [];
+  const queue: string[] = [];
+  const publish = async (m: string) => {
+    queue.push(m);
+    return subscribers.filter((s) => s.subscribed).length;
+  };
+  const deliver = () => {
+    while (queue.length) {
+      const m = queue.shift()!;
+      for (const s of subscribers) if (s.subscribed) s.onMessage(m);
+    }
+  };
+  const join = (subscribed = true) => {
+    const dropped: string[] = [];
+    const entry = { onMessage: (_m: string) => undefined as void, subscribed };
+    const sync = metadataSyncFactory({
+      publish,
+      listening: () => entry.subscribed,
+      onInvalidate: (c) => void dropped.push(c),
+      logger,
+      timeoutMs: 200,
+    });
+    entry.onMessage = sync.onMessage;
+    subscribers.push(entry);
+    return { sync, dropped, entry };
+  };
+  return { join, deliver };
+};
+
+describe('metadata sync', () => {
+  it('answers only once every other subscribed process dropped the company', async () => {
+    const b = bus();
+    const writer = b.join();
+    const other = b.join();
+    let answered = false;
+    const announced = writer.sync.announce('c1').then(() => (answered = true));
+    expect(writer.dropped).toEqual(['c1']); // at once, before anything is published
+    await new Promise((r) => setTimeout(r, 10));
+    expect(answered).toBe(false);
+    b.deliver(); // the invalidation, then the other's ack
+    await new Promise((r) => setTimeout(r, 0));
+    b.deliver();
+    await announced;
+    expect(other.dropped).toEqual(['c1']);
+    expect(logger.warn).not.toHaveBeenCalled();
+  });
+
+  it('does not wait for itself, nor for a process that is not subscribed (it serves nothing cached)', async () => {
+    const b = bus();
+    const writer = b.join();
+    b.join(false);
+    await writer.sync.announce('c1');
+    expect(logger.warn).not.toHaveBeenCalled();
+  });
+
+  it('gives up after the timeout and says so', async () => {
+    const b = bus();
+    const writer = b.join();
+    b.join(); // never delivered to
+    await writer.sync.announce('c1');
+    expect(logger.warn).toHaveBeenCalledWith(
+      { need: 1, got: 0 },
+      'Not every API process acknowledged a metadata change in time',
+    );
+  });
+
+  it('does not hold the answer on a Redis that takes the PUBLISH and never answers', async () => {
+    const warn = vi.fn();
+    const dropped: string[] = [];
+    const sync = metadataSyncFactory({
+      publish: () => new Promise<number>(() => undefined),
+      listening: () => true,
+      onInvalidate: (c) => void dropped.push(c),
+      logger: { warn },
+      timeoutMs: 100,
+    });
+    const started = Date.now();
+    await sync.announce('c1');
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(dropped).toEqual(['c1']);
+    expect(warn).toHaveBeenCalledWith(
+      { need: Infinity, got: 0 },
+      'Not every API process acknowledged a metadata change in time',
+    );
+  });
+});

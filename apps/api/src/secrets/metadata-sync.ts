@@ -1,0 +1,111 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '@nembl/core';
+import type { RequestHandler } from 'express';
+
+const INVALIDATE = 'inv ';
+const ACK = 'ack ';
+
+/**
+ * Makes a metadata write answered by one API process hold in every other before the answer
+ * leaves (read-your-writes across processes for the secret detail cache), over Redis pub/sub
+ * (`secretMetadataChannel`): no NOTIFY on the write path, which would serialize commits.
+ *
+ * After the write commits, the writer publishes `inv <company> <barrier> <origin>`; PUBLISH answers
+ * how many subscribers got it. Each process drops the company's cached details and answers
+ * `ack <barrier>`; the writer waits for every ack but its own (it dropped its own cache before
+ * publishing). Redis delivers a subscriber's messages in publish order on its one connection, which
+ * also carries the worker's operation outcomes, so an acknowledging process has also handled every
+ * outcome announced before. The wait is bounded: a process too slow to answer within `timeoutMs` is
+ * logged and left to its cache TTL; a process that is not subscribed serves nothing from its cache.
+ * Messages are value-free: company ids and random ids.
+ */
+export const metadataSyncFactory = ({
+  publish,
+  listening,
+  onInvalidate,
+  logger,
+  timeoutMs,
+}: {
+  /** PUBLISH on the metadata channel; resolves to the number of subscribers that received it. */
+  publish: (message: string) => Promise<number>;
+  /** True while this process's own subscription is in place. */
+  listening: () => boolean;
+  onInvalidate: (companyId: string) => void;
+  logger: Pick<Logger, 'warn'>;
+  timeoutMs: number;
+}) => {
+  const origin = randomUUID();
+  const waiting = new Map<string, { need: number; got: number; done: () => void }>();
+
+  return {
+    /** Handles a message on the metadata channel. */
+    onMessage: (message: string): void => {
+      if (message.startsWith(INVALIDATE)) {
+        const [companyId, barrier, from] = message.slice(INVALIDATE.length).split(' ');
+        if (!companyId || !barrier) return;
+        onInvalidate(companyId);
+        if (from === origin) return;
+        publish(ACK + barrier).catch((err: Error) => {
+          logger.warn({ err: { message: err.message } }, 'Could not acknowledge a metadata change');
+        });
+        return;
+      }
+      if (message.startsWith(ACK)) {
+        const w = waiting.get(message.slice(ACK.length));
+        if (w && ++w.got >= w.need) w.done();
+      }
+    },
+
+    /**
+     * Drops the company's cached details here at once, then resolves once every other subscribed
+     * API process has dropped them too (or `timeoutMs` passed). Call after the change committed.
+     */
+    announce: async (companyId: string): Promise<void> => {
+      onInvalidate(companyId);
+      const id = randomUUID();
+      // Acks may arrive before PUBLISH answers how many to expect: count them from the start.
+      // The timeout covers the PUBLISH too: a Redis that hangs must not hold the answer.
+      let done: (ok: boolean) => void = () => undefined;
+      const acked = new Promise<boolean>((resolve) => (done = resolve));
+      const w = { need: Infinity, got: 0, done: () => done(true) };
+      waiting.set(id, w);
+      const timer = setTimeout(() => done(false), timeoutMs);
+      try {
+        const received = await Promise.race([publish(`${INVALIDATE}${companyId} ${id} ${origin}`), acked]);
+        if (typeof received === 'number') w.need = Math.max(0, received - (listening() ? 1 : 0));
+        const ok = received !== false && (w.got >= w.need || (await acked));
+        if (!ok)
+          logger.warn({ need: w.need, got: w.got }, 'Not every API process acknowledged a metadata change in time');
+      } catch (err) {
+        logger.warn({ err: { message: (err as Error).message } }, 'Metadata change not announced');
+      } finally {
+        clearTimeout(timer);
+        waiting.delete(id);
+      }
+    },
+  };
+};
+
+export type MetadataSync = ReturnType<typeof metadataSyncFactory>;
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * A write that can change a secret's detail (secrets, their owners' users, connectors and
+ * workflows, which bind secrets) is answered only once every API process dropped the company's
+ * cached details (`announce`). Refusals (4xx) changed nothing and answer at once; anything else,
+ * a 5xx included (it may have come after the commit), announces.
+ */
+export const announceMetadataOnWrite =
+  (announce: (companyId: string) => Promise<void>): RequestHandler =>
+  (req, res, next) => {
+    if (SAFE_METHODS.has(req.method)) return next();
+    const end = res.end.bind(res) as (...args: unknown[]) => typeof res;
+    res.end = ((...args: unknown[]) => {
+      const companyId = (res.locals.principal as { companyId?: string } | undefined)?.companyId;
+      if (!companyId || (res.statusCode >= 400 && res.statusCode < 500)) return end(...args);
+      void announce(companyId).finally(() => end(...args));
+      return res;
+    }) as typeof res.end;
+    next();
+  };

@@ -1,0 +1,177 @@
+import { randomBytes } from 'node:crypto';
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { Writable } from 'node:stream';
+import { createDataSource, createLogger } from '@nembl/core';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { composeApi } from '../src/compose.js';
+import { loadApiEnv } from '../src/env.js';
+import { createServer as createApiServer } from '../src/server.js';
+import { ApiClient, startTestApi, type TestApi } from './harness.js';
+
+// Two API processes on one database and Redis. The second one hears the outcome and metadata
+// announcements late (its subscription goes through a proxy that holds what Redis sends for a
+// while), as a busy process on a loaded machine does. A write answered by the first must already
+// show in the second's `GET /secrets/{name}` when the answer arrives, though the second caches
+// secret details.
+const SUBSCRIBER_DELAY_MS = 300;
+
+/** A loopback TCP proxy that delays everything the server sends back, and can be cut off. */
+const startSlowProxy = async (port: number, delayMs: number) => {
+  const sockets = new Set<Socket>();
+  let refusing = false;
+  const server: Server = createServer((client) => {
+    if (refusing) return void client.destroy();
+    const upstream = connect(port, '127.0.0.1');
+    upstream.on('data', (chunk) => void setTimeout(() => client.writable && client.write(chunk), delayMs));
+    client.pipe(upstream);
+    const drop = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('error', drop).on('close', () => {
+        sockets.delete(s);
+        drop();
+      });
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return {
+    port: (server.address() as AddressInfo).port,
+    cut: () => {
+      refusing = true;
+      for (const s of sockets) s.destroy();
+    },
+    restore: () => {
+      refusing = false;
+    },
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+};
+
+let t: TestApi;
+let proxy: Awaited<ReturnType<typeof startSlowProxy>>;
+let second: { url: string; close: () => Promise<void>; cacheSize: () => number; cached: (name: string) => boolean };
+let companyId: string;
+let admin: ApiClient;
+let token: string;
+beforeAll(async () => {
+  t = await startTestApi();
+  proxy = await startSlowProxy(6379, SUBSCRIBER_DELAY_MS);
+  const dataSource = createDataSource({ url: t.dbUrl, poolSize: 3 });
+  await dataSource.initialize();
+  const composed = composeApi({
+    env: loadApiEnv({ NODE_ENV: 'test', NEMBL_QUEUE_PREFIX: t.queuePrefix, LOG_LEVEL: 'silent' }),
+    logger: createLogger({
+      level: 'silent',
+      name: 'api-2',
+      destination: new Writable({ write: (_c, _e, cb) => cb() }),
+    }),
+    dataSource,
+    redis: t.redis,
+    sessionSecret: randomBytes(32),
+    masterKey: t.masterKey,
+    webRoot: '/nonexistent',
+    databaseUrl: t.dbUrl,
+    subscriberRedisUrl: `redis://127.0.0.1:${proxy.port}`,
+    now: t.clock.now,
+  });
+  const server = createApiServer(composed.serverDeps).listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  second = {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    cacheSize: () => composed.detailCache.size(),
+    cached: (name) => composed.detailCache.get(companyId, name, Date.now()) !== undefined,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      await composed.close();
+      await dataSource.destroy();
+      await proxy.close();
+    },
+  };
+  admin = new ApiClient(t.url);
+  companyId = (await admin.signup()).company.id;
+  token = (await admin.post('/api/v1/tokens', { name: 'reader', roles: ['Admin'] })).body.token;
+  expect((await admin.post('/api/v1/secrets', { name: 'probe', value: 'v' })).status).toBe(201);
+}, 30_000);
+afterAll(async () => {
+  await second?.close();
+  await t?.close();
+});
+
+/** Reads the detail on the second process until it is cached there (earlier announcements may still drop it). */
+const cachedOnSecond = async (name: string) => {
+  const reader = ApiClient.withToken(second.url, token);
+  await vi.waitFor(
+    async () => {
+      expect((await reader.get(`/api/v1/secrets/${name}`)).status).toBe(200);
+      await new Promise((r) => setTimeout(r, SUBSCRIBER_DELAY_MS + 100));
+      expect(second.cached(name)).toBe(true);
+    },
+    { timeout: 10_000, interval: 50 },
+  );
+  return { reader };
+};
+
+describe('cached secret details across API processes', () => {
+  it('a change answered by one process is in the other one’s detail as soon as the answer arrives', async () => {
+    const name = `s-${randomBytes(3).toString('hex')}`;
+    expect((await admin.post('/api/v1/secrets', { name, value: 'v1', description: 'before' })).status).toBe(201);
+    const { reader } = await cachedOnSecond(name);
+
+    // An API write (no operation): the description.
+    expect((await admin.patch(`/api/v1/secrets/${name}`, { description: 'after' })).status).toBe(200);
+    expect((await reader.get(`/api/v1/secrets/${name}`)).body.secret.description).toBe('after');
+
+    // A write the worker finishes: a new version.
+    await cachedOnSecond(name);
+    expect((await admin.put(`/api/v1/secrets/${name}/value`, { value: 'v2' })).status).toBe(200);
+    const rotated = (await reader.get(`/api/v1/secrets/${name}`)).body;
+    expect(rotated.secret.version).toBe(2);
+    expect(rotated.versions.map((v: { version: number }) => v.version)).toEqual([2, 1]);
+
+    // An owner removed as a user.
+    const user = (
+      await admin.post('/api/v1/users', {
+        email: `o-${randomBytes(3).toString('hex')}@example.com`,
+        name: 'owner',
+        password: 'a long enough password',
+        roles: ['Viewer'],
+        groups: [],
+      })
+    ).body.user;
+    expect((await admin.patch(`/api/v1/secrets/${name}`, { owners: [user.id] })).status).toBe(200);
+    expect((await reader.get(`/api/v1/secrets/${name}`)).body.secret.owners).toEqual([
+      { id: user.id, email: user.email },
+    ]);
+    await cachedOnSecond(name);
+    expect((await admin.delete(`/api/v1/users/${user.id}`)).status).toBe(204);
+    expect((await reader.get(`/api/v1/secrets/${name}`)).body.secret.owners).toEqual([]);
+  });
+
+  it('serves nothing from the cache while its subscription is lost', async () => {
+    const name = `s-${randomBytes(3).toString('hex')}`;
+    expect((await admin.post('/api/v1/secrets', { name, value: 'v1', description: 'before' })).status).toBe(201);
+    const { reader } = await cachedOnSecond(name);
+    proxy.cut();
+    try {
+      // Unsubscribed, the second process reads Postgres and keeps nothing.
+      await vi.waitFor(
+        async () => {
+          expect((await reader.get(`/api/v1/secrets/${name}`)).status).toBe(200);
+          expect(second.cacheSize()).toBe(0);
+        },
+        { timeout: 5000, interval: 20 },
+      );
+      // Nobody else is subscribed but the writer: it answers at once, and the second reads Postgres.
+      expect((await admin.patch(`/api/v1/secrets/${name}`, { description: 'after' })).status).toBe(200);
+      expect((await reader.get(`/api/v1/secrets/${name}`)).body.secret.description).toBe('after');
+      expect(second.cached(name)).toBe(false);
+    } finally {
+      proxy.restore();
+    }
+    await cachedOnSecond(name);
+  });
+});
