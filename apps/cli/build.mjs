@@ -1,7 +1,6 @@
 // Bundles the CLI into one file (dist/nembl.cjs) so it starts fast: no module resolution at
 // run time, and only the pure parts of @nembl/core (never TypeORM, BullMQ or the AWS SDK).
-import { createHash } from 'node:crypto';
-import { appendFileSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -35,7 +34,3 @@ await build({
   plugins: [workspaceSources],
   logLevel: 'warning',
 });
-
-// The launcher keys its V8 code cache by this (V8 checks only a cached source's length).
-const out = here('./dist/nembl.cjs');
-appendFileSync(out, `//# nembl-build=${createHash('sha256').update(readFileSync(out)).digest('hex').slice(0, 32)}\n`);
