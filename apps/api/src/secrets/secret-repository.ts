@@ -76,6 +76,9 @@ export interface VersionInfo {
   createdBy: { id: string | null; name: string };
 }
 
+/** The literal batch sizes of the list statement (see `listPage`); larger batches are a parameter. */
+const LIST_BATCH_SIZES = [11, 26, 51, 101, 201, 401];
+
 const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /** The operation row just inserted, from the values it was inserted with (no second read). */
@@ -206,24 +209,33 @@ export const secretRepositoryFactory = ({ dataSource }: { dataSource: DataSource
         add(8, (n) => `tags @> $${n}::jsonb`, JSON.stringify(Object.fromEntries(filter.tags.map((t) => [t.key, t.value]))));
       }
       if (filter.dueBefore) add(16, (n) => `reminder_next_due_at IS NOT NULL AND reminder_next_due_at <= $${n}`, filter.dueBefore);
-      params.push(limit);
-      // One prepared statement per filter shape (at most 32 of them).
-      // Owners and bindings are aggregated for the page at once (two hash joins), not per row.
+      // A shape whose best plan does not depend on the values (no tag or text filter) gets its
+      // batch size as a literal, rounded up to one of a few sizes: Postgres then keeps one generic
+      // plan per connection instead of planning every call (a custom plan wins while the LIMIT is a
+      // parameter, whose generic estimate is a tenth of the table), which was a third of the
+      // statement's time. A tag or text filter keeps the parameter, so each call is planned for its
+      // values (a rare tag is best found through the GIN index, a common one along the name order).
+      const bucket = shape & (2 | 8) ? undefined : LIST_BATCH_SIZES.find((b) => b >= limit);
+      const limitSql = bucket === undefined ? `$${params.push(limit)}` : String(bucket);
+      // One prepared statement per filter shape and literal size (a bounded set: 32 shapes, 6 sizes).
+      // Owners and bindings are looked up by the page's keys (`= ANY(ARRAY(…))`, an index probe
+      // each), so a page costs the same in a company of ten secrets or a million; `IN (SELECT …)`
+      // was planned as a scan of every company's owners and bindings.
       const rows = await prepared<RelationsSqlRow>(
-        `secret-list-${shape}`,
-        `WITH page AS (SELECT * FROM secrets WHERE ${where.join(' AND ')} ORDER BY name LIMIT $${params.length}),
+        `secret-list-${shape}${bucket === undefined ? '' : `-${bucket}`}`,
+        `WITH page AS (SELECT * FROM secrets WHERE ${where.join(' AND ')} ORDER BY name LIMIT ${limitSql}),
               own AS (SELECT o.secret_id, ${OWNERS_AGG} AS owners_json
                         FROM secret_owners o JOIN users u ON u.id = o.user_id
-                       WHERE o.secret_id IN (SELECT id FROM page) GROUP BY o.secret_id),
+                       WHERE o.secret_id = ANY(ARRAY(SELECT id FROM page)) GROUP BY o.secret_id),
               bnd AS (SELECT b.secret_name, ${BINDINGS_AGG} AS bindings_json
                         FROM secret_bindings b
-                       WHERE b.company_id = $1 AND b.secret_name IN (SELECT name FROM page) GROUP BY b.secret_name)
+                       WHERE b.company_id = $1 AND b.secret_name = ANY(ARRAY(SELECT name FROM page)) GROUP BY b.secret_name)
          SELECT page.*, COALESCE(own.owners_json, '[]') AS owners_json, COALESCE(bnd.bindings_json, '[]') AS bindings_json
            FROM page LEFT JOIN own ON own.secret_id = page.id LEFT JOIN bnd ON bnd.secret_name = page.name
           ORDER BY page.name`,
         params,
       );
-      return rows.map(withRelationsFromSql);
+      return (rows.length > limit ? rows.slice(0, limit) : rows).map(withRelationsFromSql);
     },
 
     /**

@@ -239,16 +239,20 @@ export const secretServiceFactory = (deps: SecretServiceDeps) => {
       const visible: SecretWithRelations[] = [];
       let cursor = after;
       let batch = limit + 1;
-      const deadline = performance.now() + LIST_BUDGET_MS;
+      // The evaluation budget counts the time spent deciding rows, not the wait for them: a slow
+      // statement (a loaded database, a cold plan) must not cut an ordinary page short.
+      let decidingMs = 0;
       // Set when the evaluation budget ran out before the page filled: the next page starts here.
       let resumeAfter: string | undefined;
       for (;;) {
         const rows = await secrets.listPage(p.companyId, filter, cursor, batch);
         // Decided within the evaluation budget: a costly policy set cannot hold the event loop.
+        const started = performance.now();
         const scan = await scanWithinBudget(rows, (r) => mayRead(secretResource(r.secret)).decision === 'allow', {
           max: limit + 1 - visible.length,
-          deadline,
+          deadline: started + LIST_BUDGET_MS - decidingMs,
         });
+        decidingMs += performance.now() - started;
         visible.push(...scan.kept);
         if (visible.length > limit) break;
         if (scan.examined < rows.length) {
