@@ -43,13 +43,20 @@ beforeAll(async () => {
       [companyId, companyId.slice(0, 8), names.filter((_, i) => bound(i))],
     );
   };
-  await seed(companyA, sa.user.id, (i) => (production(i) ? { environment: 'production', i: String(i) } : { environment: 'staging' }));
+  await seed(companyA, sa.user.id, (i): Record<string, string> =>
+    production(i) ? { environment: 'production', i: String(i) } : { environment: 'staging' },
+  );
   // The other company: the same names, every one tagged production, owned and bound.
   await seed(companyB, sb.user.id, () => ({ environment: 'production' }));
 });
 afterAll(async () => t?.close());
 
-type Item = { name: string; tags: Record<string, string>; owners: Array<{ id: string }>; boundResources: Array<{ name?: string }> };
+type Item = {
+  name: string;
+  tags: Record<string, string>;
+  owners: Array<{ id: string }>;
+  boundResources: Array<{ name?: string }>;
+};
 
 const walk = async (query: string, limit: number): Promise<Item[]> => {
   const items: Item[] = [];
@@ -74,7 +81,9 @@ describe('list pages of a company with many secrets', () => {
     expect(items.map((s) => s.name)).toEqual(names);
     items.forEach((s, i) => {
       expect(s.owners).toHaveLength(owned(i) ? 1 : 0);
-      expect(s.boundResources).toEqual(bound(i) ? [expect.objectContaining({ name: `conn-${companyA.slice(0, 8)}` })] : []);
+      expect(s.boundResources).toEqual(
+        bound(i) ? [expect.objectContaining({ name: `conn-${companyA.slice(0, 8)}` })] : [],
+      );
     });
   });
 

@@ -3,7 +3,14 @@ import { describe, expect, it } from 'vitest';
 import type { SecretWithRelations } from './secret-repository.js';
 import { secretServiceFactory, type SecretServiceDeps } from './secret-service.js';
 
-const principal = { type: 'user', id: 'u1', label: 'u1', companyId: 'c1', roles: ['Admin'], groups: [] } as unknown as Principal;
+const principal = {
+  type: 'user',
+  id: 'u1',
+  label: 'u1',
+  companyId: 'c1',
+  roles: ['Admin'],
+  groups: [],
+} as unknown as Principal;
 const ctx: RequestContext = { requestId: 'r1', ip: null, userAgent: null };
 const row = (i: number): SecretWithRelations => ({
   secret: { id: `id-${i}`, name: `s-${String(i).padStart(3, '0')}`, type: 'custom', tags: {} } as SecretRow,
