@@ -1,13 +1,12 @@
-import type { IncomingHttpHeaders } from 'node:http';
+import http from 'node:http';
 import { CliError, EXIT } from '../cli-error.js';
-import { http1 } from './http1.js';
 
 export type Credentials =
   { kind: 'token'; token: string } | { kind: 'session'; cookie: string; csrf: string } | { kind: 'none' };
 
 export interface ApiResponse<T = unknown> {
   status: number;
-  headers: IncomingHttpHeaders;
+  headers: http.IncomingHttpHeaders;
   body: T;
 }
 
@@ -22,10 +21,27 @@ export interface Problem {
 
 const REQUEST_TIMEOUT_MS = 30_000;
 
-/** One HTTP exchange (not fetch: loading undici costs a start-up of ~100 ms; nor node:http, see http1.ts). */
+/** One HTTP exchange with node:http (not fetch: loading undici costs a start-up of ~100 ms). */
 const exchange = async (url: URL, method: string, headers: Record<string, string>, payload: Buffer | undefined) => {
-  const res = await http1(url, { method, headers, body: payload, timeoutMs: REQUEST_TIMEOUT_MS });
-  return { status: res.status, headers: res.headers, text: res.body.toString('utf8') };
+  // TLS is loaded only for https URLs: most runs talk to a local or in-cluster http API.
+  const lib = url.protocol === 'https:' ? await import('node:https') : http;
+  return new Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }>((resolve, reject) => {
+    const req = lib.request(
+      url,
+      { method, headers: { ...headers, 'content-length': String(payload?.length ?? 0) }, timeout: REQUEST_TIMEOUT_MS },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }),
+        );
+      },
+    );
+    req.on('timeout', () => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
+    req.on('error', reject);
+    req.end(payload);
+  });
 };
 
 export const problemText = (body: unknown, fallback: string): string => {
@@ -58,7 +74,7 @@ export const apiClient = (baseUrl: string, credentials: Credentials) => {
         `not a valid API URL: ${JSON.stringify(root)} (NEMBL_API_URL or nembl login --url)`,
       );
     }
-    let res: { status: number; headers: IncomingHttpHeaders; text: string };
+    let res: { status: number; headers: http.IncomingHttpHeaders; text: string };
     try {
       res = await exchange(url, method, headers, body === undefined ? undefined : Buffer.from(JSON.stringify(body)));
     } catch (err) {
