@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { DataSource, EntityManager } from 'typeorm';
+import { batchWhileBusy } from '../db/batch-while-busy.js';
 import { enqueue, jobId, type QueueName, type TypedQueue } from '../queues/queue-types.js';
 import { auditOutboxRepository } from './audit-outbox-repository.js';
 import type { AuditEventInput, AuditEventPayload } from './audit-types.js';
@@ -19,6 +20,13 @@ export const AUDIT_JOB_OPTIONS = {
 
 export const DEFAULT_AUDIT_ENQUEUE_TIMEOUT_MS = 500;
 export const DEFAULT_AUDIT_COLLAPSE_WINDOW_MS = 10_000;
+/**
+ * At most one durable write per this many ms carries the drainers' wake-up (NOTIFY). Below the
+ * drainer's own debounce of a nudge (100 ms), so it wakes as soon as it would have anyway.
+ */
+export const DURABLE_WAKE_EVERY_MS = 50;
+/** Requests whose durable events share one statement and one commit, at most. */
+const DURABLE_BATCH_MAX_REQUESTS = 50;
 /** Open collapse windows kept per process; past this, denials are simply recorded one by one. */
 const MAX_OPEN_WINDOWS = 10_000;
 
@@ -34,6 +42,8 @@ export interface AuditServiceDeps {
   enqueueTimeoutMs?: number;
   /** Repeats of the same denial within this window are collapsed into one counted event. */
   collapseWindowMs?: number;
+  /** The clock of the wake-up coalescing of durable writes (tests). */
+  nowMs?: () => number;
 }
 
 export const toAuditPayload = (
@@ -171,6 +181,40 @@ export const auditServiceFactory = (deps: AuditServiceDeps) => {
     await Promise.all([...windows.keys()].map(closeWindow));
   };
 
+  /*
+   * Durable writes (value reads) are group-committed: calls made while earlier ones are being
+   * committed share one multi-row INSERT and one commit (batchWhileBusy; a quiet system commits
+   * each call alone, at once). Each call still returns only once a commit holding its own events
+   * succeeded. When a shared statement fails, each call in it is tried again alone, so one call's
+   * bad event (a company deleted meanwhile) never refuses another's values; a call whose own
+   * statement fails throws. A retry after an ambiguous commit fails on the idempotency key, so
+   * it throws too: never a value without its event.
+   *
+   * Only one of these writes per DURABLE_WAKE_EVERY_MS carries the NOTIFY that wakes the
+   * drainers: Postgres serializes the commits of notifying transactions (a global lock held
+   * through commit), which halves the commit rate of a busy resolution path. Rows committed
+   * without one are drained by the pass the last notification triggers (the drainer debounces a
+   * nudge longer than this interval) or, if that notification was lost, by its schedule. A
+   * failed notifying write makes the next write notify.
+   */
+  const nowMs = deps.nowMs ?? Date.now;
+  let lastWakeAt = Number.NEGATIVE_INFINITY;
+  const durable = batchWhileBusy<AuditEventPayload[], true>({
+    maxItems: DURABLE_BATCH_MAX_REQUESTS,
+    run: async (calls) => {
+      const t = nowMs();
+      const notify = t - lastWakeAt >= DURABLE_WAKE_EVERY_MS;
+      if (notify) lastWakeAt = t;
+      try {
+        await auditOutboxRepository.insertAll(dataSource.manager, calls.flat(), { notify });
+      } catch (err) {
+        if (notify) lastWakeAt = Number.NEGATIVE_INFINITY;
+        throw err;
+      }
+      return calls.map(() => true as const);
+    },
+  });
+
   return {
     /** Records an event, inside `em`'s transaction when given, so it commits with the change it describes. */
     record: async (e: AuditEventInput, em?: EntityManager): Promise<void> => {
@@ -184,8 +228,7 @@ export const auditServiceFactory = (deps: AuditServiceDeps) => {
      * it cannot, so the caller can refuse what they describe (fail closed).
      */
     recordDurable: async (events: AuditEventInput | AuditEventInput[]): Promise<void> => {
-      const payloads = (Array.isArray(events) ? events : [events]).map((e) => toAuditPayload(e));
-      await auditOutboxRepository.insertAll(dataSource.manager, payloads);
+      await durable((Array.isArray(events) ? events : [events]).map((e) => toAuditPayload(e)));
     },
 
     flush,
