@@ -138,7 +138,7 @@ describe('auditServiceFactory', () => {
     const statements: Array<{ sql: string; keys: string[]; commit: () => void }> = [];
     const manager = {
       query: (sql: string, params: unknown[]) =>
-        new Promise<unknown[]>((resolve) => statements.push({ sql, keys: params[1] as string[], commit: () => resolve([]) })),
+        new Promise<unknown[]>((resolve) => statements.push({ sql, keys: (JSON.parse(params[0] as string) as AuditEventPayload[]).map((e) => e.idempotencyKey), commit: () => resolve([]) })),
     };
     const audit = auditServiceFactory({ dataSource: { manager } as unknown as DataSource });
     const read = (name: string) => denial({ action: 'secrets:read_value', decision: 'allow', resource: { kind: 'secret', name } });
