@@ -97,8 +97,21 @@ describe('auditServiceFactory', () => {
       const rows: Array<{ event: AuditEventPayload }> = await ds.query(`SELECT event FROM audit_outbox ORDER BY id`);
       expect(rows.map((r) => r.event.resource.name)).toEqual(['a', 'b']);
       // One bad event fails the whole write: the caller then refuses the values.
-      await expect(audit.recordDurable([read('c'), { ...read('d'), companyId: '00000000-0000-4000-8000-00000000dead' }])).rejects.toThrow();
+      const dead = { ...read('d'), companyId: '00000000-0000-4000-8000-00000000dead' };
+      await expect(audit.recordDurable([read('c'), dead])).rejects.toThrow();
       expect(await ds.query(`SELECT count(*)::int AS n FROM audit_outbox`)).toEqual([{ n: 2 }]);
+      // Sharing a write with another call's bad event (a foreign key violation) refuses only that call.
+      const results = await Promise.all(
+        [[read('e')], [read('f')], [read('g')], [read('h'), dead], [read('i')]].map((events) =>
+          audit.recordDurable(events).then(
+            () => 'stored',
+            () => 'refused',
+          ),
+        ),
+      );
+      expect(results).toEqual(['stored', 'stored', 'stored', 'refused', 'stored']);
+      const names: Array<{ name: string }> = await ds.query(`SELECT event->'resource'->>'name' AS name FROM audit_outbox ORDER BY id`);
+      expect(names.map((r) => r.name).sort()).toEqual(['a', 'b', 'e', 'f', 'g', 'i']);
     } finally {
       await ds.destroy();
       await db.drop();
@@ -178,6 +191,8 @@ describe('auditServiceFactory', () => {
     const shared = ['c', 'd', 'e'].map((n) => audit.recordDurable(read(n)).then(() => 'served', () => 'refused'));
     release();
     expect(await Promise.all([first, second, ...shared])).toEqual(['refused', 'refused', 'refused', 'refused', 'refused']);
+    // Not retried one by one: a lost connection or a refused commit answers every call at once.
+    expect(statements).toBe(3);
   });
 
   it('lets only one durable write per interval carry the NOTIFY, and the next one after a failed notifying write', async () => {

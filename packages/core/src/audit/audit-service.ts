@@ -72,6 +72,13 @@ export const toAuditPayload = (
  */
 const COLLAPSED_ALLOWED_ACTIONS = new Set(['secrets:read']);
 
+/** Postgres refused the statement for what it carried (data exception, integrity violation). */
+const refusedForItsData = (err: unknown): boolean => {
+  const e = err as { code?: unknown; driverError?: { code?: unknown } } | undefined;
+  const code = e?.driverError?.code ?? e?.code;
+  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
+};
+
 /** Same company, actor, action, resource, decision and reason: the same event. */
 const denialKey = (e: AuditEventInput): string =>
   JSON.stringify([
@@ -185,10 +192,11 @@ export const auditServiceFactory = (deps: AuditServiceDeps) => {
    * Durable writes (value reads) are group-committed: calls made while earlier ones are being
    * committed share one multi-row INSERT and one commit (batchWhileBusy; a quiet system commits
    * each call alone, at once). Each call still returns only once a commit holding its own events
-   * succeeded. When a shared statement fails, each call in it is tried again alone, so one call's
-   * bad event (a company deleted meanwhile) never refuses another's values; a call whose own
-   * statement fails throws. A retry after an ambiguous commit fails on the idempotency key, so
-   * it throws too: never a value without its event.
+   * succeeded; a shared write that fails fails every call in it (each refuses its values), with
+   * one exception: when Postgres refused the statement for its data (SQLSTATE classes 22 and 23,
+   * e.g. a company deleted meanwhile), which one call's event can cause, each call is tried again
+   * alone, so one tenant's bad event never refuses another's values. A connection lost or a
+   * commit refused is not retried: the calls answer 503 at once, not one timeout after another.
    *
    * Only one of these writes per DURABLE_WAKE_EVERY_MS carries the NOTIFY that wakes the
    * drainers: Postgres serializes the commits of notifying transactions (a global lock held
@@ -201,6 +209,7 @@ export const auditServiceFactory = (deps: AuditServiceDeps) => {
   let lastWakeAt = Number.NEGATIVE_INFINITY;
   const durable = batchWhileBusy<AuditEventPayload[], true>({
     maxItems: DURABLE_BATCH_MAX_REQUESTS,
+    splitOnError: refusedForItsData,
     run: async (calls) => {
       const t = nowMs();
       const notify = t - lastWakeAt >= DURABLE_WAKE_EVERY_MS;
