@@ -202,8 +202,9 @@ export const auditServiceFactory = (deps: AuditServiceDeps) => {
    * drainers: Postgres serializes the commits of notifying transactions (a global lock held
    * through commit), which halves the commit rate of a busy resolution path. Rows committed
    * without one are drained by the pass the last notification triggers (the drainer debounces a
-   * nudge longer than this interval) or, if that notification was lost, by its schedule. A
-   * failed notifying write makes the next write notify.
+   * nudge longer than this interval), or by the drainer's schedule (1 s) when they committed after
+   * that pass or the notification was lost: latency, never a lost event. A failed notifying write
+   * makes the next write notify.
    */
   const nowMs = deps.nowMs ?? Date.now;
   let lastWakeAt = Number.NEGATIVE_INFINITY;
