@@ -339,6 +339,41 @@ describe('the audit log', () => {
     expect((await other.get('/api/v1/audit/verify')).body).toMatchObject({ ok: true, firstBadEventId: null });
   });
 
+  it('chains value reads whose write carried no wake-up, and outbox rows whose wake-up was lost, on the drain schedule', async () => {
+    const admin = new ApiClient(t.url);
+    const s = await admin.signup();
+    const name = uniq('woken');
+    await admin.post('/api/v1/secrets', { name, value: 'wake-canary' });
+    const runner = ApiClient.withToken(
+      t.url,
+      (await admin.post('/api/v1/tokens', { name: uniq('runner'), roles: ['Runner'] })).body.token as string,
+    );
+    const w = await admin.post('/api/v1/workflows', { name: uniq('w'), phases: [{ name: 'p', env: { S: `secret:${name}` } }] });
+    const run = (await runner.post(`/api/v1/workflows/${w.body.workflow.id}/runs`)).body.run.id as string;
+    await auditUntil(admin, '?action=workflows:run', (xs) => xs.length === 1);
+    // Back to back: only the first of these writes notifies the drainers (one per interval).
+    for (let i = 0; i < 5; i++) expect((await runner.post(`/api/v1/runs/${run}/phases/p/env`)).status).toBe(200);
+    // And a row committed with no NOTIFY at all, as if the wake-up had been lost.
+    const lost = toAuditPayload({
+      companyId: s.company.id,
+      actor: { type: 'system', id: null, label: 'test' },
+      action: 'test:lost-wake-up',
+      resource: { kind: 'secret', name },
+      decision: 'allow',
+      reason: 'no notify',
+      context: { requestId: 'lost-1', ip: null, userAgent: null },
+      at: new Date(),
+    });
+    await t.dataSource.query(`INSERT INTO audit_outbox (company_id, idempotency_key, event) VALUES ($1, $2, $3)`, [
+      s.company.id,
+      lost.idempotencyKey,
+      JSON.stringify(lost),
+    ]);
+    await auditUntil(admin, '?action=secrets:read_value', (xs) => xs.length === 5);
+    await auditUntil(admin, '?action=test:lost-wake-up', (xs) => xs.length === 1);
+    expect(await t.dataSource.query(`SELECT id FROM audit_outbox WHERE company_id = $1`, [s.company.id])).toEqual([]);
+  });
+
   it('writes a retried job, or an event both queued and in the outbox, exactly once', async () => {
     const admin = new ApiClient(t.url);
     const s = await admin.signup();

@@ -307,4 +307,38 @@ describe('workflows and runtime injection', () => {
     expect(up.status).toBe(200);
     expect(up.body.env.DEPLOY_TOKEN).toBe('fresh-1');
   });
+
+  it('serves no value to any of the concurrent resolutions whose shared audit commit fails (503), then recovers', async () => {
+    const { admin, runner } = await setup();
+    await admin.post('/api/v1/secrets', { name: 'deploy-api-token', value: 'commit-1' });
+    await admin.post('/api/v1/secrets', { name: 'db-password', value: 'commit-2' });
+    const id = (await admin.post('/api/v1/workflows', workflow())).body.workflow.id;
+    const run = (await runner.post(`/api/v1/workflows/${id}/runs`)).body.run.id;
+    const path = `/api/v1/runs/${run}/phases/deploy%20prod/env`;
+    expect((await runner.post(path)).status).toBe(200); // pinned, and the values cached
+    // The audit rows are inserted, then refused at COMMIT (a deferred constraint trigger): the
+    // statement of every batch (and of each retry alone) fails only when it commits.
+    const tag = run.replaceAll('-', '');
+    await t.dataSource.query(`
+      CREATE FUNCTION refuse_${tag}() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.event->>'reason' LIKE 'run:${run} %' THEN RAISE EXCEPTION 'audit commit refused (test)'; END IF;
+        RETURN NULL;
+      END $$;
+      CREATE CONSTRAINT TRIGGER refuse_${tag} AFTER INSERT ON audit_outbox
+        DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION refuse_${tag}()`);
+    try {
+      const refused = await Promise.all(Array.from({ length: 12 }, () => runner.post(path)));
+      for (const res of refused) {
+        expect(res.status).toBe(503);
+        expect(res.headers.get('retry-after')).toBeTruthy();
+        expect(res.text).not.toContain('commit-');
+      }
+    } finally {
+      await t.dataSource.query(`DROP TRIGGER refuse_${tag} ON audit_outbox; DROP FUNCTION refuse_${tag}()`);
+    }
+    const up = await Promise.all(Array.from({ length: 6 }, () => runner.post(path)));
+    expect(up.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200]);
+    expect(up[0]!.body.env.DEPLOY_TOKEN).toBe('commit-1');
+  });
 });

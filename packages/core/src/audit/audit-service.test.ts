@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 import type { QueueName, TypedQueue } from '../queues/queue-types.js';
 import { createTestDatabase } from '@nembl/testkit';
 import { createDataSource } from '../db/data-source.js';
-import { auditServiceFactory } from './audit-service.js';
+import { auditServiceFactory, DURABLE_WAKE_EVERY_MS } from './audit-service.js';
 import type { AuditEventInput, AuditEventPayload } from './audit-types.js';
 
 /** A queue and a database that only remember what they were given. */
@@ -97,8 +97,21 @@ describe('auditServiceFactory', () => {
       const rows: Array<{ event: AuditEventPayload }> = await ds.query(`SELECT event FROM audit_outbox ORDER BY id`);
       expect(rows.map((r) => r.event.resource.name)).toEqual(['a', 'b']);
       // One bad event fails the whole write: the caller then refuses the values.
-      await expect(audit.recordDurable([read('c'), { ...read('d'), companyId: '00000000-0000-4000-8000-00000000dead' }])).rejects.toThrow();
+      const dead = { ...read('d'), companyId: '00000000-0000-4000-8000-00000000dead' };
+      await expect(audit.recordDurable([read('c'), dead])).rejects.toThrow();
       expect(await ds.query(`SELECT count(*)::int AS n FROM audit_outbox`)).toEqual([{ n: 2 }]);
+      // Sharing a write with another call's bad event (a foreign key violation) refuses only that call.
+      const results = await Promise.all(
+        [[read('e')], [read('f')], [read('g')], [read('h'), dead], [read('i')]].map((events) =>
+          audit.recordDurable(events).then(
+            () => 'stored',
+            () => 'refused',
+          ),
+        ),
+      );
+      expect(results).toEqual(['stored', 'stored', 'stored', 'refused', 'stored']);
+      const names: Array<{ name: string }> = await ds.query(`SELECT event->'resource'->>'name' AS name FROM audit_outbox ORDER BY id`);
+      expect(names.map((r) => r.name).sort()).toEqual(['a', 'b', 'e', 'f', 'g', 'i']);
     } finally {
       await ds.destroy();
       await db.drop();
@@ -132,5 +145,80 @@ describe('auditServiceFactory', () => {
     expect(f.queued).toHaveLength(4);
     await audit.close();
     expect(f.queued.map((j) => j.data.event!.count)).toEqual([1, 1, 1, 1, 2]);
+  });
+
+  it('group-commits durable writes made while one is committing, each returning only after its own commit', async () => {
+    const statements: Array<{ sql: string; keys: string[]; commit: () => void }> = [];
+    const manager = {
+      query: (sql: string, params: unknown[]) =>
+        new Promise<unknown[]>((resolve) => statements.push({ sql, keys: (JSON.parse(params[0] as string) as AuditEventPayload[]).map((e) => e.idempotencyKey), commit: () => resolve([]) })),
+    };
+    const audit = auditServiceFactory({ dataSource: { manager } as unknown as DataSource });
+    const read = (name: string) => denial({ action: 'secrets:read_value', decision: 'allow', resource: { kind: 'secret', name } });
+    const done: string[] = [];
+    const call = (names: string[]) => audit.recordDurable(names.map(read)).then(() => done.push(names.join()));
+    // Two batches may run at once; calls made meanwhile wait and then share one statement.
+    const calls = [call(['a']), call(['b']), call(['c', 'd']), call(['e']), call(['f'])];
+    await vi.waitFor(() => expect(statements).toHaveLength(2));
+    expect(done).toEqual([]);
+    statements[0]!.commit();
+    await vi.waitFor(() => expect(statements).toHaveLength(3));
+    expect(statements[2]!.keys).toHaveLength(4); // c, d, e and f: one INSERT, one commit
+    expect(done).toEqual(['a']);
+    statements[1]!.commit();
+    await vi.waitFor(() => expect(done).toEqual(['a', 'b']));
+    statements[2]!.commit();
+    await Promise.all(calls);
+    expect(done).toEqual(['a', 'b', 'c,d', 'e', 'f']);
+  });
+
+  it('fails every call of a shared write whose commit fails, and none of them resolves', async () => {
+    let statements = 0;
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const manager = {
+      query: async () => {
+        statements += 1;
+        // The first statement holds the batcher busy so that the next calls share one.
+        if (statements === 1) await gate;
+        throw new Error('could not serialize access / connection terminated');
+      },
+    };
+    const audit = auditServiceFactory({ dataSource: { manager } as unknown as DataSource });
+    const read = (name: string) => denial({ action: 'secrets:read_value', decision: 'allow', resource: { kind: 'secret', name } });
+    const first = audit.recordDurable(read('a')).then(() => 'served', () => 'refused');
+    const second = audit.recordDurable(read('b')).then(() => 'served', () => 'refused');
+    const shared = ['c', 'd', 'e'].map((n) => audit.recordDurable(read(n)).then(() => 'served', () => 'refused'));
+    release();
+    expect(await Promise.all([first, second, ...shared])).toEqual(['refused', 'refused', 'refused', 'refused', 'refused']);
+    // Not retried one by one: a lost connection or a refused commit answers every call at once.
+    expect(statements).toBe(3);
+  });
+
+  it('lets only one durable write per interval carry the NOTIFY, and the next one after a failed notifying write', async () => {
+    let t = 1_000;
+    const sent: boolean[] = [];
+    let fail = false;
+    const manager = {
+      query: async (sql: string) => {
+        sent.push(sql.includes('pg_notify'));
+        if (fail) throw new Error('connection terminated');
+        return [];
+      },
+    };
+    const audit = auditServiceFactory({ dataSource: { manager } as unknown as DataSource, nowMs: () => t });
+    const read = denial({ action: 'secrets:read_value', decision: 'allow', resource: { kind: 'secret', name: 'a' } });
+    await audit.recordDurable(read);
+    t += 10;
+    await audit.recordDurable(read);
+    t += DURABLE_WAKE_EVERY_MS;
+    fail = true;
+    await expect(audit.recordDurable(read)).rejects.toThrow();
+    fail = false;
+    t += 1;
+    await audit.recordDurable(read);
+    t += 1;
+    await audit.recordDurable(read);
+    expect(sent).toEqual([true, false, true, true, false]);
   });
 });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { DataSource, EntityManager } from 'typeorm';
+import { batchWhileBusy } from '../db/batch-while-busy.js';
 import { enqueue, jobId, type QueueName, type TypedQueue } from '../queues/queue-types.js';
 import { auditOutboxRepository } from './audit-outbox-repository.js';
 import type { AuditEventInput, AuditEventPayload } from './audit-types.js';
@@ -19,6 +20,13 @@ export const AUDIT_JOB_OPTIONS = {
 
 export const DEFAULT_AUDIT_ENQUEUE_TIMEOUT_MS = 500;
 export const DEFAULT_AUDIT_COLLAPSE_WINDOW_MS = 10_000;
+/**
+ * At most one durable write per this many ms carries the drainers' wake-up (NOTIFY). Below the
+ * drainer's own debounce of a nudge (100 ms), so it wakes as soon as it would have anyway.
+ */
+export const DURABLE_WAKE_EVERY_MS = 50;
+/** Requests whose durable events share one statement and one commit, at most. */
+const DURABLE_BATCH_MAX_REQUESTS = 50;
 /** Open collapse windows kept per process; past this, denials are simply recorded one by one. */
 const MAX_OPEN_WINDOWS = 10_000;
 
@@ -34,6 +42,8 @@ export interface AuditServiceDeps {
   enqueueTimeoutMs?: number;
   /** Repeats of the same denial within this window are collapsed into one counted event. */
   collapseWindowMs?: number;
+  /** The clock of the wake-up coalescing of durable writes (tests). */
+  nowMs?: () => number;
 }
 
 export const toAuditPayload = (
@@ -61,6 +71,13 @@ export const toAuditPayload = (
  * runner repeats many times a minute. Value reads never are (they are recorded durably, each).
  */
 const COLLAPSED_ALLOWED_ACTIONS = new Set(['secrets:read']);
+
+/** Postgres refused the statement for what it carried (data exception, integrity violation). */
+const refusedForItsData = (err: unknown): boolean => {
+  const e = err as { code?: unknown; driverError?: { code?: unknown } } | undefined;
+  const code = e?.driverError?.code ?? e?.code;
+  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
+};
 
 /** Same company, actor, action, resource, decision and reason: the same event. */
 const denialKey = (e: AuditEventInput): string =>
@@ -171,6 +188,43 @@ export const auditServiceFactory = (deps: AuditServiceDeps) => {
     await Promise.all([...windows.keys()].map(closeWindow));
   };
 
+  /*
+   * Durable writes (value reads) are group-committed: calls made while earlier ones are being
+   * committed share one multi-row INSERT and one commit (batchWhileBusy; a quiet system commits
+   * each call alone, at once). Each call still returns only once a commit holding its own events
+   * succeeded; a shared write that fails fails every call in it (each refuses its values), with
+   * one exception: when Postgres refused the statement for its data (SQLSTATE classes 22 and 23,
+   * e.g. a company deleted meanwhile), which one call's event can cause, each call is tried again
+   * alone, so one tenant's bad event never refuses another's values. A connection lost or a
+   * commit refused is not retried: the calls answer 503 at once, not one timeout after another.
+   *
+   * Only one of these writes per DURABLE_WAKE_EVERY_MS carries the NOTIFY that wakes the
+   * drainers: Postgres serializes the commits of notifying transactions (a global lock held
+   * through commit), which halves the commit rate of a busy resolution path. Rows committed
+   * without one are drained by the pass the last notification triggers (the drainer debounces a
+   * nudge longer than this interval), or by the drainer's schedule (1 s) when they committed after
+   * that pass or the notification was lost: latency, never a lost event. A failed notifying write
+   * makes the next write notify.
+   */
+  const nowMs = deps.nowMs ?? Date.now;
+  let lastWakeAt = Number.NEGATIVE_INFINITY;
+  const durable = batchWhileBusy<AuditEventPayload[], true>({
+    maxItems: DURABLE_BATCH_MAX_REQUESTS,
+    splitOnError: refusedForItsData,
+    run: async (calls) => {
+      const t = nowMs();
+      const notify = t - lastWakeAt >= DURABLE_WAKE_EVERY_MS;
+      if (notify) lastWakeAt = t;
+      try {
+        await auditOutboxRepository.insertAll(dataSource.manager, calls.flat(), { notify });
+      } catch (err) {
+        if (notify) lastWakeAt = Number.NEGATIVE_INFINITY;
+        throw err;
+      }
+      return calls.map(() => true as const);
+    },
+  });
+
   return {
     /** Records an event, inside `em`'s transaction when given, so it commits with the change it describes. */
     record: async (e: AuditEventInput, em?: EntityManager): Promise<void> => {
@@ -184,8 +238,7 @@ export const auditServiceFactory = (deps: AuditServiceDeps) => {
      * it cannot, so the caller can refuse what they describe (fail closed).
      */
     recordDurable: async (events: AuditEventInput | AuditEventInput[]): Promise<void> => {
-      const payloads = (Array.isArray(events) ? events : [events]).map((e) => toAuditPayload(e));
-      await auditOutboxRepository.insertAll(dataSource.manager, payloads);
+      await durable((Array.isArray(events) ? events : [events]).map((e) => toAuditPayload(e)));
     },
 
     flush,

@@ -65,4 +65,34 @@ describe('batchWhileBusy', () => {
     expect(await Promise.all(later)).toEqual(['2', 'boom', '4']);
     expect(batches).toEqual([[1], [2, 3, 4], [2], [3], [4]]);
   });
+
+  it('splits a failed batch only for the errors splitOnError accepts; any other fails every item at once', async () => {
+    const batches: number[][] = [];
+    const gate = deferred();
+    const run = batchWhileBusy<number, number>({
+      maxInFlight: 1,
+      splitOnError: (err) => (err as Error).message === 'bad item',
+      run: async (items) => {
+        batches.push(items);
+        if (batches.length === 1) await gate.gate;
+        if (items.includes(3)) throw new Error('bad item');
+        if (items.includes(6)) throw new Error('connection lost');
+        return items;
+      },
+    });
+    const first = run(1);
+    const later = [run(2), run(3), run(4)].map((p) => p.then(String, (e: Error) => e.message));
+    gate.release();
+    await first;
+    expect(await Promise.all(later)).toEqual(['2', 'bad item', '4']);
+    await new Promise((r) => setTimeout(r, 0)); // the retries' slot is free again
+    batches.length = 0;
+    const held = run(0);
+    const busy = batches.length;
+    const lost = [run(5), run(6), run(7)].map((p) => p.then(String, (e: Error) => e.message));
+    await held;
+    expect(busy).toBe(1);
+    expect(await Promise.all(lost)).toEqual(['connection lost', 'connection lost', 'connection lost']);
+    expect(batches).toEqual([[0], [5, 6, 7]]);
+  });
 });

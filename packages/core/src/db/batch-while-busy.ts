@@ -2,7 +2,8 @@ export interface BatchWhileBusyOptions<I, O> {
   /**
    * Runs one batch; answers one result per item, in order. When a batch of several throws, each of
    * its items is run again on its own (so one item's failure is never another's), unless
-   * `splitOnError` is false: then every item fails with it.
+   * `splitOnError` is false, or a function that answers false for the error: then every item
+   * fails with it.
    */
   run: (items: I[]) => Promise<O[]>;
   /** Batches running at once; further items wait and go together in the next one. */
@@ -10,7 +11,7 @@ export interface BatchWhileBusyOptions<I, O> {
   maxItems?: number;
   /** Items that must not share a batch (e.g. two operations on one secret) get the same key. */
   keyOf?: (item: I) => string;
-  splitOnError?: boolean;
+  splitOnError?: boolean | ((err: unknown) => boolean);
 }
 
 interface Waiting<I, O> {
@@ -51,7 +52,8 @@ export const batchWhileBusy = <I, O>(opts: BatchWhileBusyOptions<I, O>) => {
         .then(
           (results) => batch.forEach((w, i) => w.resolve(results[i] as O)),
           async (err: unknown) => {
-            if (batch.length === 1 || opts.splitOnError === false) return batch.forEach((w) => w.reject(err));
+            const split = typeof opts.splitOnError === 'function' ? opts.splitOnError(err) : opts.splitOnError !== false;
+            if (batch.length === 1 || !split) return batch.forEach((w) => w.reject(err));
             for (const w of batch) {
               await opts.run([w.item]).then(
                 (results) => w.resolve(results[0] as O),
