@@ -378,6 +378,7 @@ export const parsePolicyDocument = (input: unknown): ParseResult => {
     ? readString(input.description, ['description'], issues, {
         min: 0,
         max: MAX_DESCRIPTION_LENGTH,
+        // eslint-disable-next-line no-control-regex -- refusing control characters is the point
         pattern: /^[^\0-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$/,
         patternHint: 'must not contain control characters other than tab and newline',
       })
