@@ -448,18 +448,17 @@ const main = async () => {
           );
         }
         if (runs('resolve')) {
-          // For scale: the fail-closed audit write of one resolution alone: the statement the API commits
-          // (audit.recordDurable: 10 outbox rows and the worker's nudge), the worker chaining them after.
-          const auditStatement = `WITH ins AS (
-              INSERT INTO audit_outbox (company_id, idempotency_key, event)
+          // For scale: the fail-closed audit write of one resolution alone, one commit each: the 10 outbox
+          // rows the API commits (audit.recordDurable), without the NOTIFY (the API sends one per 50 ms)
+          // and without sharing a commit with concurrent resolutions (the API group-commits them).
+          const auditStatement = `INSERT INTO audit_outbox (company_id, idempotency_key, event)
               SELECT $1::uuid, k, jsonb_build_object('idempotencyKey', k, 'companyId', $1::uuid::text,
                        'at', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
                        'actor', jsonb_build_object('type', 'system', 'id', null, 'label', 'bench'),
                        'action', 'secrets:read_value', 'resource', jsonb_build_object('kind', 'secret', 'name', 'ref-' || i),
                        'decision', 'allow', 'reason', 'bench', 'count', 1, 'operationId', null, 'requestId', 'bench',
                        'ip', null, 'userAgent', null)
-                FROM (SELECT gen_random_uuid()::text AS k, i FROM generate_series(0, 9) AS i) g RETURNING id)
-            SELECT pg_notify('nembl_audit_outbox', '') FROM (SELECT 1 FROM ins LIMIT 1) one`;
+                FROM (SELECT gen_random_uuid()::text AS k, i FROM generate_series(0, 9) AS i) g`;
           const auditFloor = await floorNow();
           const auditSql = await sqlThroughput(sys.databaseUrl, auditStatement, [session.companyId]);
           row('(for scale) the audit write of a resolution', 'throughput', auditSql, auditFloor, 'req/s', '—', true);
