@@ -1,4 +1,4 @@
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import http, { type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer } from '../src/server.js';
@@ -143,7 +143,10 @@ describe('the fast lane', () => {
           .on('error', reject);
       });
     const auth = { authorization: `Bearer ${fixture.adminToken}` };
-    const conditions: Array<Record<string, string>> = [{ 'if-none-match': '*' }, { 'if-modified-since': new Date(Date.now() + 86_400_000).toUTCString() }];
+    const conditions: Array<Record<string, string>> = [
+      { 'if-none-match': '*' },
+      { 'if-modified-since': new Date(Date.now() + 86_400_000).toUTCString() },
+    ];
     for (const cond of conditions) {
       for (const base of [laneUrl, expressUrl])
         for (const path of ['/api/v1/me', '/api/v1/users']) {
@@ -207,7 +210,9 @@ describe('the fast lane', () => {
     // Not even with an empty or non-bearer Authorization header beside the cookie: Express answers
     // (the empty header is a cookie session, stopped by CSRF; the others are refused credentials).
     const cookie = fixture.admin.rawCookieHeader()!;
-    expect((await same('POST', `${fixture.runPath}/deploy/env`, { cookie, authorization: '' }, false)).text).toMatch(/CSRF/);
+    expect((await same('POST', `${fixture.runPath}/deploy/env`, { cookie, authorization: '' }, false)).text).toMatch(
+      /CSRF/,
+    );
     for (const authorization of ['Basic Zm9vOmJhcg==', 'Bearer'])
       expect((await same('POST', `${fixture.runPath}/deploy/env`, { cookie, authorization }, false)).status).toBe(401);
     expect(
@@ -297,7 +302,9 @@ describe('the fast lane', () => {
     ).toBe(403);
     // Left to Express: other media types and charsets, encodings, no body, a cookie session.
     expect((await post({ ...auth, 'content-type': 'text/plain' }, '{"name": "x-3"}', false)).status).toBe(400);
-    expect((await post({ ...auth, 'content-type': 'application/json; charset=iso-8859-1' }, '{}', false)).status).toBe(415);
+    expect((await post({ ...auth, 'content-type': 'application/json; charset=iso-8859-1' }, '{}', false)).status).toBe(
+      415,
+    );
     expect((await post({ ...auth, 'content-encoding': 'gzip' }, '{}', false)).status).toBe(400);
     expect((await same('POST', '/api/v1/secrets', { authorization: auth.authorization }, false)).status).toBe(400);
     expect(
@@ -374,5 +381,57 @@ describe('the fast lane', () => {
       /nembl_http_requests_total\{method="GET",route="\/api\/v1\/secrets\/:name",status="200"\} \d+/,
     );
     expect(t.logs.join('')).not.toContain(fixture.adminToken);
+  });
+  it('takes a create whose client hangs up mid-body as aborted: an info line, no 5xx, no error', async () => {
+    const port = Number(new URL(laneUrl).port);
+    const failedCreates = async () => {
+      const text = await (await fetch(`${laneUrl}/metrics`)).text();
+      return [
+        ...text.matchAll(/nembl_http_requests_total\{method="POST",route="\/api\/v1\/secrets",status="5\d\d"\} (\d+)/g),
+      ]
+        .map((m) => Number(m[1]))
+        .reduce((a, b) => a + b, 0);
+    };
+    const failedBefore = await failedCreates();
+    const body = JSON.stringify({ name: 'aborted-create', value: 'lane-canary-aborted-0123456789' });
+    await new Promise<void>((resolve, reject) => {
+      const socket = net.connect(port, '127.0.0.1', () => {
+        socket.write(
+          [
+            'POST /api/v1/secrets HTTP/1.1',
+            'Host: 127.0.0.1',
+            `Authorization: Bearer ${fixture.adminToken}`,
+            'Content-Type: application/json',
+            `Content-Length: ${body.length + 60}`,
+            'X-Request-Id: lane-abort-1',
+            '',
+            body.slice(0, 40),
+          ].join('\r\n'),
+        );
+        setTimeout(() => socket.destroy(), 150);
+      });
+      socket.once('close', () => resolve());
+      socket.once('error', reject);
+    });
+    const line = async () => {
+      for (let i = 0; i < 50; i++) {
+        const found = t.logs
+          .map((l) => JSON.parse(l) as Record<string, unknown>)
+          .filter((l) => (l.req as { id?: string } | undefined)?.id === 'lane-abort-1');
+        if (found.length > 0) return found;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      return [];
+    };
+    const lines = await line();
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      level: 30,
+      msg: 'request aborted',
+      req: { method: 'POST', path: '/api/v1/secrets' },
+    });
+    expect(await failedCreates()).toBe(failedBefore);
+    expect((await fixture.admin.get('/api/v1/secrets/aborted-create')).status).toBe(404);
+    expect(t.logs.join('')).not.toContain('lane-canary-aborted');
   });
 });

@@ -43,12 +43,17 @@ interface Compiled {
 }
 
 /** The whole request body (a plain JSON body, so its length is known and within the limit). */
+/** The client went away before its body was in: there is no one to answer. */
+class ClientAborted extends Error {}
+
 const bodyOf = (req: IncomingMessage): Promise<Buffer> =>
   new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
-    req.once('error', reject);
+    // node:http reports a body cut short by the client as an ECONNRESET error, which problemFor
+    // would take for an unreachable database (503, an error line, a 5xx in the metrics).
+    req.once('error', () => reject(new ClientAborted('request aborted')));
   });
 
 /**
@@ -194,6 +199,18 @@ export const fastLane = (deps: FastLaneDeps) => {
         write(res, status, requestId, JSON_TYPE, json, [...extra, ...answer.headers]);
       }
     } catch (err) {
+      if (err instanceof ClientAborted) {
+        // As on Express: pino-http's info line for a request whose response never finished, and no
+        // metrics (they count finished responses); nothing was changed, so no barrier either.
+        deps.logger.info(
+          {
+            req: { id: requestId, method, path },
+            responseTime: Math.round(Number(process.hrtime.bigint() - started) / 1e6),
+          },
+          'request aborted',
+        );
+        return;
+      }
       const answer = problemFor(err, deps.logger, { requestId, path });
       status = answer.status;
       if (answer.retryAfterSeconds !== undefined) extra.push('Retry-After', String(answer.retryAfterSeconds));

@@ -80,4 +80,20 @@ describe('secret detail cache', () => {
     expect((await fresh)?.secret.description).toBe('new');
     expect(c.get(A, 'x', 1)?.secret.description).toBe('new');
   });
+  it('counts an entry’s lifetime from the start of its read, not its end', async () => {
+    const c = secretDetailCacheFactory({ ttlMs: 1000, maxEntries: 10 });
+    c.setEnabled(true);
+    let now = 0;
+    const find = cachedFindDetail(
+      async (companyId, name) => {
+        now += 400; // a slow statement
+        return detail(companyId, name);
+      },
+      c,
+      () => now,
+    );
+    await find(A, 'x');
+    expect(c.get(A, 'x', 999)).toBeDefined();
+    expect(c.get(A, 'x', 1000)).toBeUndefined();
+  });
 });

@@ -110,7 +110,10 @@ export const cachedFindDetail =
     const hit = cache.get(companyId, name, nowMs());
     if (hit) return hit;
     const seen = cache.generation();
+    // The lifetime counts from before the read: its snapshot may be as old as the read's start, and
+    // the TTL must not outlast a write's barrier (2 s) by the read's own latency.
+    const startedAt = nowMs();
     const found = await findDetail(companyId, name);
-    if (found) cache.set(companyId, name, found, seen, nowMs());
+    if (found) cache.set(companyId, name, found, seen, startedAt);
     return found;
   };
