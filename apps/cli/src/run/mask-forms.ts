@@ -38,7 +38,9 @@ const PLAIN = /^[A-Za-z0-9_.-]*$/;
  * uppercase %XX, `!~*'()` literal): escape what the rule does not keep, unescape what it does.
  */
 const percentEncode = (uri: string, { literal, plus }: { literal: string; plus: boolean }, lower: boolean): string => {
-  let out = uri.replace(/[!~*'()]/g, (c) => (literal.includes(c) ? c : '%' + c.charCodeAt(0).toString(16).toUpperCase()));
+  let out = uri.replace(/[!~*'()]/g, (c) =>
+    literal.includes(c) ? c : '%' + c.charCodeAt(0).toString(16).toUpperCase(),
+  );
   out = out.replace(/%(2[0-9A-F]|3[A-F]|40)/g, (esc, hex: string) => {
     const c = String.fromCharCode(parseInt(hex, 16));
     if (c === ' ' && plus) return '+';
@@ -59,7 +61,15 @@ interface JsonRule {
   lower: boolean;
 }
 
-const SHORT_ESCAPES: Record<string, string> = { '"': '\\"', '\\': '\\\\', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+const SHORT_ESCAPES: Record<string, string> = {
+  '"': '\\"',
+  '\\': '\\\\',
+  '\b': '\\b',
+  '\f': '\\f',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\t': '\\t',
+};
 
 const jsonEscape = (text: string, r: JsonRule): string => {
   const u = (code: number) => {
@@ -88,12 +98,13 @@ const jsonEscape = (text: string, r: JsonRule): string => {
  * repeats another's output, so it is not made (most texts need one or two escapings, not 32).
  */
 const jsonRules = (text: string): JsonRule[] => {
-  const nonAscii = /[^\x00-\x7e]/.test(text);
+  const nonAscii = /[\u007f-\uffff]/.test(text);
   const html = /[<>&]/.test(text);
   const separators = /[\u2028\u2029]/.test(text);
   const slash = text.includes('/');
   // Hex case shows only in \uXXXX escapes with a letter: control characters 0x0a–0x1f but the short ones, or the rest.
-  const hexLetters = nonAscii || html || /[\x0b\x0e-\x1f]/.test(text);
+  const hexLetters =
+    nonAscii || html || [...text].some((c) => c.charCodeAt(0) < 0x20 && SHORT_ESCAPES[c] === undefined);
   const choices = (present: boolean) => (present ? [false, true] : [false]);
   const rules: JsonRule[] = [];
   for (const asciiOnly of choices(nonAscii))

@@ -227,7 +227,8 @@ describe('maskForms', () => {
   });
 
   // Reference encoders, written from each library's documented rules and independent of maskForms.
-  const hex = (b: number, lower: boolean) => (lower ? b.toString(16).padStart(2, '0') : b.toString(16).toUpperCase().padStart(2, '0'));
+  const hex = (b: number, lower: boolean) =>
+    lower ? b.toString(16).padStart(2, '0') : b.toString(16).toUpperCase().padStart(2, '0');
   /** Percent-encodes the UTF-8 bytes of `s`, keeping ASCII letters, digits and `keep` literal. */
   const percent = (s: string, keep: string, { plus = false, lower = false } = {}) =>
     [...Buffer.from(s)]
@@ -247,7 +248,8 @@ describe('maskForms', () => {
   const javaJson = (s: string) => jsonBody(s).replace(/[\u007f-\uffff]/g, (c) => u4(c, false)); // uppercase hex
   const goJson = (s: string) => jsonBody(s).replace(/[<>&\u2028\u2029]/g, (c) => u4(c)); // encoding/json, HTML-safe
   const phpJson = (s: string) => pythonJson(s).replace(/\//g, '\\/'); // json_encode: \/ and \uXXXX
-  const wrap = (b64: string, width: number, eol: string) => b64.match(new RegExp(`.{1,${width}}`, 'g'))!.join(eol) + eol;
+  const wrap = (b64: string, width: number, eol: string) =>
+    b64.match(new RegExp(`.{1,${width}}`, 'g'))!.join(eol) + eol;
 
   const hostile = "tok/with(paren)*star! it's <b>&amp; öl ~ 😀\u2028end";
   it.each([
@@ -294,7 +296,10 @@ describe('maskForms', () => {
 
   it('adds nothing for a value no encoding changes', () => {
     const plain = 'plain-token_value.42';
-    expect(maskForms(plain).map(String)).toEqual([plain, ...new Set([0, 1, 2].map((o) => base64Core(Buffer.from(plain), o)))]);
+    expect(maskForms(plain).map(String)).toEqual([
+      plain,
+      ...new Set([0, 1, 2].map((o) => base64Core(Buffer.from(plain), o))),
+    ]);
   });
 
   it('does not mask values shorter than 4 characters', () => {
