@@ -102,7 +102,7 @@ const jsonRules = (text: string): JsonRule[] => {
   const html = /[<>&]/.test(text);
   const separators = /[\u2028\u2029]/.test(text);
   const slash = text.includes('/');
-  // Hex case shows only in \uXXXX escapes with a letter: control characters 0x0a–0x1f but the short ones, or the rest.
+  // Hex case shows only in \uXXXX escapes: of control characters without a short escape, non-ASCII, `<>&`.
   const hexLetters =
     nonAscii || html || [...text].some((c) => c.charCodeAt(0) < 0x20 && SHORT_ESCAPES[c] === undefined);
   const choices = (present: boolean) => (present ? [false, true] : [false]);
