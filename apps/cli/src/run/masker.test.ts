@@ -245,13 +245,17 @@ describe('maskForms', () => {
   };
   const jsonBody = (s: string) => JSON.stringify(s).slice(1, -1);
   const pythonJson = (s: string) => jsonBody(s).replace(/[\u007f-\uffff]/g, (c) => u4(c)); // json.dumps, ensure_ascii
-  const javaJson = (s: string) => jsonBody(s).replace(/[\u007f-\uffff]/g, (c) => u4(c, false)); // uppercase hex
+  // Jackson: every \u escape in uppercase hex, control characters' too.
+  const javaJson = (s: string) =>
+    jsonBody(s).replace(/\\u[0-9a-f]{4}|[\u007f-\uffff]/g, (m) =>
+      m.length === 1 ? u4(m, false) : '\\u' + m.slice(2).toUpperCase(),
+    );
   const goJson = (s: string) => jsonBody(s).replace(/[<>&\u2028\u2029]/g, (c) => u4(c)); // encoding/json, HTML-safe
   const phpJson = (s: string) => pythonJson(s).replace(/\//g, '\\/'); // json_encode: \/ and \uXXXX
   const wrap = (b64: string, width: number, eol: string) =>
     b64.match(new RegExp(`.{1,${width}}`, 'g'))!.join(eol) + eol;
 
-  const hostile = "tok/with(paren)*star! it's <b>&amp; öl ~ 😀\u2028end";
+  const hostile = "tok/with(paren)*star! it's <b>&amp; öl ~ 😀\u2028\u001b[0mend";
   it.each([
     ['Python quote (safe="/")', percent(hostile, '-_.~/')],
     ['Python quote (safe=""), curl --data-urlencode', percent(hostile, '-_.~')],
