@@ -17,6 +17,10 @@ const CERT = [
   '-----END CERTIFICATE-----',
 ].join('\n');
 
+// Characters encoders disagree on (`/`, `!'()*`, space, `<>&`, non-ASCII, an astral character,
+// U+2028), and long enough (> 57 bytes) for wrapped base64 to take more than one line.
+const ENCODABLE = "tok/with(paren)*star! it's <b>&amp; öl 😀\u2028 and then some more to wrap: 0123456789abcdefghij";
+
 let t: TestApi;
 let admin: ApiClient;
 let token: string;
@@ -34,6 +38,7 @@ beforeAll(async () => {
     ['tls-cert', CERT],
     ['short-pin', 'abc'],
     ['rotating', 'rotating-value-one'],
+    ['encodable', ENCODABLE],
   ]) {
     expect((await admin.post('/api/v1/secrets', { name, value })).status).toBe(201);
   }
@@ -94,6 +99,44 @@ describe('nembl run masks every resolved value in the child’s output', () => {
     expect(r.stdout.match(/^cert: \*\*\*$/gm)).toHaveLength(4);
     // Literals are not secrets.
     expect(r.stdout).toContain('literal: eu-west-1');
+  });
+
+  it('masks the value as Python, coreutils base64 and openssl print it: other percent-encodings, JSON escapings, wrapped base64', async () => {
+    const python = [
+      'import os, re, json, urllib.parse as u',
+      'v = os.environ["V"]',
+      'lower = lambda s: re.sub("%[0-9A-F]{2}", lambda m: m.group(0).lower(), s)',
+      'print("quote:", u.quote(v))',
+      'print("quote-all:", u.quote(v, safe=""))',
+      'print("quote-plus:", u.quote_plus(v))',
+      'print("quote-lower:", lower(u.quote(v, safe="")))',
+      'print("json-ascii:", json.dumps({"t": v}))',
+      'print("json-php:", json.dumps({"t": v}).replace("/", "\\\\/"))',
+      'print("json-go:", json.dumps({"t": v}, ensure_ascii=False).replace("<", "\\\\u003c").replace(">", "\\\\u003e").replace("&", "\\\\u0026").replace("\u2028", "\\\\u2028"))',
+    ].join('\n');
+    const script = [
+      `python3 -c '${python}'`,
+      'echo "b64-76:"; printf %s "$V" | base64',
+      'echo "b64-76-crlf:"; printf %s "$V" | base64 | sed "s/\\$/\\r/"',
+      'echo "b64-echo:"; echo "$V" | base64',
+      'echo "b64-64:"; printf %s "$V" | openssl base64',
+      'echo "end"',
+    ].join('\n');
+    const r = await runCli(['run', '--env', 'V=secret:encodable', '--', 'sh', '-c', script], { env: cliEnv() });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    for (const label of ['quote', 'quote-all', 'quote-plus', 'quote-lower'])
+      expect(r.stdout).toMatch(new RegExp(`^${label}: \\*\\*\\*$`, 'm'));
+    for (const label of ['json-ascii', 'json-php', 'json-go'])
+      expect(r.stdout).toMatch(new RegExp(`^${label}: \\{"t": "\\*\\*\\*"\\}$`, 'm'));
+    const blocks = r.stdout.split(/^(b64-[\w-]+):\n/m).slice(1);
+    expect(blocks.filter((_, i) => i % 2 === 0)).toEqual(['b64-76', 'b64-76-crlf', 'b64-echo', 'b64-64']);
+    for (let i = 1; i < blocks.length; i += 2) {
+      const block = blocks[i]!.replace(/end\n$/, '');
+      expect(block).toContain('***');
+      // What is left: line endings, and the last two characters and padding at most (they depend on what follows).
+      expect(block.replace(/\*\*\*|\r|\n/g, '').length).toBeLessThanOrEqual(4);
+    }
   });
 
   it('passes output through untouched with --no-mask', async () => {

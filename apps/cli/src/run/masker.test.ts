@@ -226,6 +226,86 @@ describe('maskForms', () => {
     expect(maskAll(maskForms(cert), printed).toString()).toBe('line 2 is QIBszCCAVmgAwIBAgIU? no: ***\n');
   });
 
+  // Reference encoders, written from each library's documented rules and independent of maskForms.
+  const hex = (b: number, lower: boolean) =>
+    lower ? b.toString(16).padStart(2, '0') : b.toString(16).toUpperCase().padStart(2, '0');
+  /** Percent-encodes the UTF-8 bytes of `s`, keeping ASCII letters, digits and `keep` literal. */
+  const percent = (s: string, keep: string, { plus = false, lower = false } = {}) =>
+    [...Buffer.from(s)]
+      .map((b) => {
+        const c = String.fromCharCode(b);
+        if (b < 0x80 && (/[A-Za-z0-9]/.test(c) || keep.includes(c))) return c;
+        if (c === ' ' && plus) return '+';
+        return '%' + hex(b, lower);
+      })
+      .join('');
+  const u4 = (c: string, lower = true) => {
+    const h = c.charCodeAt(0).toString(16).padStart(4, '0');
+    return '\\u' + (lower ? h : h.toUpperCase());
+  };
+  const jsonBody = (s: string) => JSON.stringify(s).slice(1, -1);
+  const pythonJson = (s: string) => jsonBody(s).replace(/[\u007f-\uffff]/g, (c) => u4(c)); // json.dumps, ensure_ascii
+  // Jackson: every \u escape in uppercase hex, control characters' too.
+  const javaJson = (s: string) =>
+    jsonBody(s).replace(/\\u[0-9a-f]{4}|[\u007f-\uffff]/g, (m) =>
+      m.length === 1 ? u4(m, false) : '\\u' + m.slice(2).toUpperCase(),
+    );
+  const goJson = (s: string) => jsonBody(s).replace(/[<>&\u2028\u2029]/g, (c) => u4(c)); // encoding/json, HTML-safe
+  const phpJson = (s: string) => pythonJson(s).replace(/\//g, '\\/'); // json_encode: \/ and \uXXXX
+  const wrap = (b64: string, width: number, eol: string) =>
+    b64.match(new RegExp(`.{1,${width}}`, 'g'))!.join(eol) + eol;
+
+  const hostile = "tok/with(paren)*star! it's <b>&amp; öl ~ 😀\u2028\u001b[0mend";
+  it.each([
+    ['Python quote (safe="/")', percent(hostile, '-_.~/')],
+    ['Python quote (safe=""), curl --data-urlencode', percent(hostile, '-_.~')],
+    ['Python quote_plus, Go QueryEscape', percent(hostile, '-_.~', { plus: true })],
+    ['Go PathEscape', percent(hostile, '-_.~$&+:=@')],
+    ['URLSearchParams', percent(hostile, '*-._', { plus: true })],
+    ['lowercase hex', percent(hostile, "-_.!~*'()", { lower: true })],
+    ['lowercase hex, unreserved only', percent(hostile, '-_.~', { lower: true })],
+    ['Python json.dumps (ensure_ascii)', pythonJson(hostile)],
+    ['uppercase \\u escapes', javaJson(hostile)],
+    ["Go's HTML-safe JSON", goJson(hostile)],
+    ["PHP's json_encode", phpJson(hostile)],
+  ])('masks the value as printed by %s', (_name, encoded) => {
+    expect(encoded).not.toBe(hostile);
+    const masked = maskAll(maskForms(hostile), Buffer.from(`before ${encoded} after`)).toString();
+    expect(masked).toBe('before *** after');
+  });
+
+  const key = Buffer.from(Array.from({ length: 200 }, (_, i) => (i * 97 + 13) % 256)).toString('latin1');
+  it.each([
+    ['coreutils base64 (76 columns)', 76, '\n'],
+    ['MIME (76 columns, CRLF)', 76, '\r\n'],
+    ['openssl base64 (64 columns)', 64, '\n'],
+    ['PEM (64 columns, CRLF)', 64, '\r\n'],
+  ] as const)('masks every line of base64 wrapped as by %s', (_name, width, eol) => {
+    // 200 code points of which half encode to 2 bytes: ~300 bytes, several lines at either width.
+    for (const value of [key, key.slice(0, 57), key.slice(0, 90)]) {
+      for (const trailer of ['', '\n']) {
+        const printed = wrap(Buffer.from(value + trailer).toString('base64'), width, eol);
+        const masked = maskAll(maskForms(value), Buffer.from(printed)).toString();
+        // What is left: the line endings, and at most the last two characters and padding (they depend on what follows).
+        expect(masked.replace(/\*\*\*|\r|\n/g, '').length).toBeLessThanOrEqual(4);
+        expect(masked.split(eol).filter((l) => l.length > 4 && !l.includes('***'))).toEqual([]);
+      }
+    }
+  });
+
+  it('adds no pattern shorter than the minimum, nor a short last line of wrapped base64 on its own', () => {
+    for (const value of [key, key.slice(0, 57), key.slice(0, 58), key.slice(0, 90), hostile])
+      for (const form of maskForms(value)) expect(form.length).toBeGreaterThanOrEqual(16);
+  });
+
+  it('adds nothing for a value no encoding changes', () => {
+    const plain = 'plain-token_value.42';
+    expect(maskForms(plain).map(String)).toEqual([
+      plain,
+      ...new Set([0, 1, 2].map((o) => base64Core(Buffer.from(plain), o))),
+    ]);
+  });
+
   it('does not mask values shorter than 4 characters', () => {
     expect(maskForms('abc')).toEqual([]);
     expect(maskForms('abcd').length).toBeGreaterThan(0);
