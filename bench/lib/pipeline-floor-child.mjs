@@ -3,7 +3,7 @@
 // sealing: only the hops and commits a create goes through, one statement or command per hop.
 //   producer: FLOOR_CONNECTIONS loops, each: INSERT the operation with its audit row (one
 //             statement, synchronous commit) → BullMQ add (the job carries the id only) → wait for
-//             the outcome on Redis pub/sub → next. Prints {"done": n, "seconds": s} at the end.
+//             the outcome on Redis pub/sub → next. Prints {"done": n, "seconds": s, "p50": ms per create} at the end.
 //   worker:   a BullMQ Worker (FLOOR_WORKER_CONCURRENCY): claim (UPDATE … RETURNING, asynchronous
 //             commit) → store row INSERT (asynchronous commit) → finish with its audit row (one
 //             statement, synchronous commit) → PUBLISH the outcome.
@@ -84,9 +84,11 @@ if (ROLE === 'worker') {
   const end = performance.now() + Number(FLOOR_DURATION_S) * 1000;
   const t0 = performance.now();
   let done = 0;
+  const latencies = [];
   await Promise.all(
     Array.from({ length: Number(FLOOR_CONNECTIONS) }, async () => {
       while (performance.now() < end) {
+        const started = performance.now();
         const id = randomUUID();
         const outcome = new Promise((resolve) => waiting.set(id, resolve));
         await pool.query(
@@ -96,12 +98,15 @@ if (ROLE === 'worker') {
         );
         await queue.add(QUEUE, { operationId: id }, { jobId: id, removeOnComplete: { age: 3600 } });
         await outcome;
+        latencies.push(performance.now() - started);
         done++;
       }
     }),
   );
   const seconds = (performance.now() - t0) / 1000;
-  process.stdout.write(`${JSON.stringify({ done, seconds })}\n`);
+  latencies.sort((a, b) => a - b);
+  const p50 = latencies.length ? latencies[Math.floor(latencies.length / 2)] : 0;
+  process.stdout.write(`${JSON.stringify({ done, seconds, p50 })}\n`);
   await queue.close();
   sub.disconnect();
   await pool.end();

@@ -47,7 +47,7 @@ const start = (role, env) => {
   return { child, line, exited };
 };
 
-/** Completed creates/s of the bare pipeline for `durationS` with `connections` waiting producers. */
+/** Completed creates/s of the bare pipeline for `durationS` with `connections` waiting producers, and the p50 ms of one create. */
 export const pipelineFloor = async ({ databaseUrl, connections, durationS, workerConcurrency = 8 }) => {
   const table = `bench_pipeline_${rand()}`;
   const prefix = `{nembl-bench-floor-${rand()}}`;
@@ -78,9 +78,9 @@ export const pipelineFloor = async ({ databaseUrl, connections, durationS, worke
     const cpu = cpuMs(producer.child.pid) + cpuMs(worker.child.pid) - cpu0;
     const perS = result.done / result.seconds;
     log(
-      `pipeline floor: ${result.done} creates in ${result.seconds.toFixed(1)} s = ${perS.toFixed(0)}/s; node CPU (both sides) ${(cpu / Math.max(1, result.done)).toFixed(2)} ms per create`,
+      `pipeline floor: ${result.done} creates in ${result.seconds.toFixed(1)} s = ${perS.toFixed(0)}/s, p50 ${result.p50.toFixed(2)} ms; node CPU (both sides) ${(cpu / Math.max(1, result.done)).toFixed(2)} ms per create`,
     );
-    return perS;
+    return { perS, p50: result.p50 };
   } finally {
     for (const p of [producer, worker]) {
       if (p && p.child.exitCode === null) {

@@ -178,7 +178,7 @@ export const writeRows = async ({ sys, auth, floorBase, durationS, row }) => {
     await c.end();
   }
   const commitFloor = await postgresCommitFloor(sys.databaseUrl, durationS);
-  const pipeline = await pipelineFloor({
+  const { perS: pipeline } = await pipelineFloor({
     databaseUrl: sys.databaseUrl,
     connections: CONNECTIONS,
     durationS,
