@@ -121,6 +121,9 @@ const main = scope(async (defer) => {
     prefix: 'nembl-bench-cli',
     rateLimitPerMin: 1_000_000,
     storeEnv: { SECRET_STORE: 'local' },
+    // Stop at once on SIGTERM (no load-balancer drain): the API otherwise serves /readyz 503 for
+    // 5 s at the end, and the bench's 5 s grace ran out and SIGKILLed it.
+    env: { NEMBL_SHUTDOWN_DRAIN_MS: '0' },
   });
   const session = await signUp(request, base);
   const admin = { authorization: `Bearer ${await mintToken(request, base, session, 'bench-admin', ['Admin'])}` };

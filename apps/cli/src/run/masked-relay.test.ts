@@ -17,10 +17,14 @@ const slowSink = (delayEvery = 20) => {
   const sink = new Writable({
     highWaterMark: 1024,
     write(chunk: Buffer, _enc, cb) {
-      // Copied at once: the relay must not have reused the memory by the time the write completes.
-      chunks.push(Buffer.from(chunk));
-      if (++n % delayEvery === 0) setTimeout(cb, 1);
-      else setImmediate(cb);
+      // Copied when the write completes, as a file descriptor's write reads the memory until then:
+      // the relay must not have reused it for the next read before.
+      const done = () => {
+        chunks.push(Buffer.from(chunk));
+        cb();
+      };
+      if (++n % delayEvery === 0) setTimeout(done, 1);
+      else setImmediate(done);
     },
   });
   /** Everything the relay handed over, once the sink has taken it all. */

@@ -156,6 +156,28 @@ describe('streamMasker', () => {
     }
   });
 
+  // A read of 4 KiB or more is walked in two lanes, one from each half: a value where the
+  // halves meet (found by the first lane's windows, read into the second's bytes), or an
+  // overlapping pair split by it, must be masked like anywhere else.
+  it('masks values around the middle of a long read, where its two halves meet', () => {
+    const value = 'Zk9vYmFyLXNlY3JldC12YWx1ZS0wMQ';
+    const patterns = [value, value.slice(0, 12) + 'other-tail', value.slice(10)].map((p) => Buffer.from(p));
+    const filler = (n: number) =>
+      Buffer.from('log line, status=200 latency=12ms\n'.repeat(Math.ceil(n / 34)).slice(0, n));
+    for (const size of [4096, 4097, 9001]) {
+      const middle = (size + 12) >> 1; // around where the lanes split, for any of the pattern lengths
+      for (let at = middle - value.length - 3; at <= middle + 3; at++) {
+        const input = Buffer.concat([filler(at), Buffer.from(value), filler(size - at - value.length)]);
+        const expected = naiveMask(patterns, input);
+        expect(expected.includes('***')).toBe(true);
+        expect(maskAll(patterns, input)).toEqual(expected);
+      }
+      // Values everywhere, back to back and overlapping, across both halves and both ends.
+      const dense = Buffer.from(`${value}${value.slice(0, 20)}${value}x`.repeat(Math.ceil(size / 80)).slice(0, size));
+      expect(maskAll(patterns, dense)).toEqual(naiveMask(patterns, dense));
+    }
+  });
+
   it('passes long output without a match through unchanged, holding back nothing that cannot start a value', () => {
     const patterns = ['Zm9vYmFyLXNlY3JldC12YWx1ZQ', 'foobar-secret-value'].map((p) => Buffer.from(p));
     const m = streamMasker(patterns);
