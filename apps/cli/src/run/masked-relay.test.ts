@@ -14,9 +14,12 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 const slowSink = (delayEvery = 20) => {
   const chunks: Buffer[] = [];
   let n = 0;
+  /** The most the sink's queue held: what the relay read and could not hand on yet. */
+  let maxQueued = 0;
   const sink = new Writable({
     highWaterMark: 1024,
     write(chunk: Buffer, _enc, cb) {
+      maxQueued = Math.max(maxQueued, sink.writableLength);
       // Copied when the write completes, as a file descriptor's write reads the memory until then:
       // the relay must not have reused it for the next read before.
       const done = () => {
@@ -29,7 +32,7 @@ const slowSink = (delayEvery = 20) => {
   });
   /** Everything the relay handed over, once the sink has taken it all. */
   const finished = () => new Promise<Buffer>((resolve) => sink.end(() => resolve(Buffer.concat(chunks))));
-  return { sink, output: () => Buffer.concat(chunks), finished };
+  return { sink, output: () => Buffer.concat(chunks), finished, maxQueued: () => maxQueued };
 };
 
 /** Several MiB of log lines with the values planted at varied offsets, so reads cut through them. */
@@ -79,13 +82,15 @@ describe('relayMasked', () => {
     const file = join(scratch, 'planted.log');
     writeFileSync(file, input);
     const child = chattyChild(file);
-    const { sink, finished } = slowSink();
+    const { sink, finished, maxQueued } = slowSink();
     const stderr = relayMasked(child.stderr, new PassThrough().resume(), PATTERNS);
     await relayMasked(child.stdout, sink, PATTERNS);
     await stderr;
     const out = await finished();
     expect(out.equals(maskAll(PATTERNS, input))).toBe(true);
     for (const v of VALUES) expect(out.includes(v)).toBe(false);
+    // Backpressure: reading stopped while both read buffers (1 MiB each) waited on the sink.
+    expect(maxQueued()).toBeLessThanOrEqual(2 * 1024 * 1024);
   });
 
   it('relays any readable stream the same way', async () => {
@@ -101,6 +106,41 @@ describe('relayMasked', () => {
     from.end();
     await done;
     expect((await finished()).equals(maskAll(PATTERNS, input))).toBe(true);
+  });
+
+  // process.stdout is not destroyed when a write to a closed pipe fails: the relay must stop
+  // reading (the child's next write fails and ends it) and write nothing more, not even the
+  // held-back rest at the end, whose failure would be an unhandled 'error'.
+  it('stops when its reader goes away, and leaves no error unhandled', async () => {
+    let taken = 0;
+    const brokenAfter = 256 * 1024;
+    const stdoutLike = new Writable({
+      autoDestroy: false,
+      highWaterMark: 1024,
+      write(chunk: Buffer, _enc, cb) {
+        taken += chunk.length;
+        if (taken <= brokenAfter) setImmediate(cb);
+        else cb(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+      },
+    });
+    // Every write ends in the start of a value, so every read holds a possible partial match
+    // back; the child stops (exit 3) at its first failed write.
+    const child = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const b = Buffer.from('x'.repeat(4000) + ${JSON.stringify(VALUES[0]!.slice(0, 5))});
+         const w = (err) => (err ? process.exit(3) : process.stdout.write(b, w));
+         w();`,
+      ],
+      { stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    await relayMasked(child.stdout, stdoutLike, PATTERNS);
+    expect(stdoutLike.destroyed).toBe(false);
+    expect(taken).toBeGreaterThan(brokenAfter);
+    // Its pipe closed: the child's next write failed (ECONNRESET, as child_process pipes are sockets).
+    expect(await exited).toBe(3);
   });
 
   it('writes a line as soon as the child prints it, before the child ends', async () => {
