@@ -176,6 +176,11 @@ describe('streamMasker', () => {
       const dense = Buffer.from(`${value}${value.slice(0, 20)}${value}x`.repeat(Math.ceil(size / 80)).slice(0, size));
       expect(maskAll(patterns, dense)).toEqual(naiveMask(patterns, dense));
     }
+    // Every window a candidate: each lane records its first 1024 and walks the rest alone.
+    const runs = [Buffer.from('aaaaaa'), Buffer.from('aaab')];
+    const all = Buffer.from(`${'a'.repeat(6000)}b${'a'.repeat(7)}c${'a'.repeat(3000)}b`);
+    expect(maskAll(runs, all)).toEqual(naiveMask(runs, all));
+    expect(maskAll(runs, all).toString()).toBe('***c***');
   });
 
   it('passes long output without a match through unchanged, holding back nothing that cannot start a value', () => {

@@ -83,6 +83,8 @@ const TABLE_BITS = 15;
 const TABLE_MASK = (1 << TABLE_BITS) - 1;
 /** Texts shorter than this are walked in one lane: splitting them would save less than it costs. */
 const TWO_LANES_FROM = 4096;
+/** Candidates a lane of the two-lane walk records before it stops (the rest of the text is walked one lane at a time). */
+const LANE_CANDIDATES = 1024;
 
 /** Hash of a 4-byte block read little-endian as `x`: its two halves folded together (every byte counts). */
 const fold4 = (x: number): number => (x ^ (x >>> 15)) & TABLE_MASK;
@@ -138,27 +140,35 @@ const wuManber = (patterns: Buffer[]): WuManber => {
   };
 
   /**
-   * Where the two-lane walk stopped: window ends `lane[0]` (first half) and `lane[1]` (second).
-   * One skip waits on the read, hash and table look-up of the one before it (~12 cycles of
-   * latency, a few instructions of work): two independent lanes in one loop overlap those waits,
-   * so a text is walked in ~3/4 of the time a single lane takes (19 → 15 ms for 100 MiB, 200 patterns).
+   * The two-lane walk: one skip waits on the read, hash and table look-up of the one before it
+   * (~12 cycles of latency, a few instructions of work), so two independent lanes in one loop
+   * overlap those waits. It only records candidates (checked after it, in order), so the loop
+   * has no call and no exit per candidate: 100 MiB with 200 patterns in ~half the time of one
+   * lane. `lanes` holds where each lane is (0, 1) and how many candidates it recorded (2, 3).
    */
-  const lane = new Int32Array(2);
-  /** Walks window ends [lane[0], aTo) and [lane[1], bTo) in step until either lane meets a candidate or its end. */
+  const lanes = new Int32Array(4);
+  const firstCandidates = new Int32Array(LANE_CANDIDATES);
+  const secondCandidates = new Int32Array(LANE_CANDIDATES);
+  /** Walks window ends [lanes[0], aTo) and [lanes[1], bTo) in step until either lane ends or either list is full. */
   const walk2 = (view: DataView, aTo: number, bTo: number): void => {
-    let a = lane[0]!;
-    let b = lane[1]!;
-    while (a < aTo && b < bTo) {
+    let a = lanes[0]!;
+    let b = lanes[1]!;
+    let na = 0;
+    let nb = 0;
+    while (a < aTo && b < bTo && na < LANE_CANDIDATES && nb < LANE_CANDIDATES) {
       const x = view.getUint32(a - 3, true);
       const y = view.getUint32(b - 3, true);
       const s = shift[(x ^ (x >>> 15)) & TABLE_MASK]!;
       const t = shift[(y ^ (y >>> 15)) & TABLE_MASK]!;
-      if (s === 0 || t === 0) break;
-      a += s;
-      b += t;
+      if (s === 0) firstCandidates[na++] = a++;
+      else a += s;
+      if (t === 0) secondCandidates[nb++] = b++;
+      else b += t;
     }
-    lane[0] = a;
-    lane[1] = b;
+    lanes[0] = a;
+    lanes[1] = b;
+    lanes[2] = na;
+    lanes[3] = nb;
   };
 
   /** Appends the longest pattern that starts where the window ending at `i` starts, if any. */
@@ -176,19 +186,10 @@ const wuManber = (patterns: Buffer[]): WuManber => {
     if (longest > 0) found.push(start, start + longest - 1);
   };
 
-  /** Whether the window ending at `i` is a candidate (4-byte blocks). */
-  const candidate = (view: DataView, i: number): boolean => {
-    const x = view.getUint32(i - 3, true);
-    return shift[(x ^ (x >>> 15)) & TABLE_MASK] === 0;
-  };
-
   /** Checks every candidate among window ends [from, to). */
   const walkAll = (data: Buffer, view: DataView, from: number, to: number, found: number[]): void => {
     for (let i = walk(data, view, from, to); i < to; i = walk(data, view, i + 1, to)) check(data, i, found);
   };
-
-  /** Occurrences in the second lane, appended to the first lane's once both are done (so in order of start). */
-  const laterFound: number[] = [];
 
   return {
     scan: (data, found) => {
@@ -197,30 +198,16 @@ const wuManber = (patterns: Buffer[]): WuManber => {
       if (B !== 4 || n < TWO_LANES_FROM) return walkAll(data, view, m - 1, n, found);
       // Each window end belongs to one lane, and the window it ends names the one start a
       // pattern is checked at: the lanes find every occurrence once, whichever lane reads the
-      // bytes of the other.
+      // bytes of the other. The first lane's candidates all come before the second's.
       const mid = (n + m) >> 1;
-      laterFound.length = 0;
-      lane[0] = m - 1;
-      lane[1] = mid;
-      for (;;) {
-        walk2(view, mid, n);
-        const a: number = lane[0]!;
-        const b: number = lane[1]!;
-        if (a >= mid || b >= n) break;
-        // A lane at a candidate checks it and steps past it.
-        if (candidate(view, a)) {
-          check(data, a, found);
-          lane[0] = a + 1;
-        }
-        if (candidate(view, b)) {
-          check(data, b, laterFound);
-          lane[1] = b + 1;
-        }
-      }
-      // One lane is done: the other finishes alone.
-      walkAll(data, view, lane[0]!, mid, found);
-      walkAll(data, view, lane[1]!, n, laterFound);
-      for (let k = 0; k < laterFound.length; k++) found.push(laterFound[k]!);
+      lanes[0] = m - 1;
+      lanes[1] = mid;
+      walk2(view, mid, n);
+      // What walk2 left (a lane's end, or a full list: output dense with candidates), one lane at a time.
+      for (let k = 0; k < lanes[2]!; k++) check(data, firstCandidates[k]!, found);
+      walkAll(data, view, lanes[0]!, mid, found);
+      for (let k = 0; k < lanes[3]!; k++) check(data, secondCandidates[k]!, found);
+      walkAll(data, view, lanes[1]!, n, found);
     },
   };
 };
