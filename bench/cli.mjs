@@ -16,9 +16,8 @@
 //            of each, interleaved; medians and their ratio (target ≤ 2×). The masked output is
 //            checked first, in a run of its own (untimed): no value left, one `***` per planted
 //            value. For scale, a plain Node relay of the same `cat` (spawn, 64 KiB stream reads,
-//            write with backpressure, no masking), a buffered relay like nembl's, without its
-//            masker (onread into one reused 1 MiB buffer; nembl fills two in turn, so it can mask
-//            one while a write of the other is pending), and `nembl run` with the same 50 values
+//            write with backpressure, no masking), the buffered relay nembl uses, without its
+//            masker (onread into one reused 1 MiB buffer), and `nembl run` with the same 50 values
 //            `-- true`: start-up and resolution, the part of the masked run that is not masking.
 //
 // Everything it starts (processes, database, Redis keys, the file) is removed at the end, also on
@@ -45,10 +44,9 @@ const CLI_BIN = join(ROOT, 'apps/cli/bin/nembl.cjs');
 // What any Node wrapper pays to pass a child's output on (spawn, read, write with backpressure), without masking.
 const RELAY = `const c = require('node:child_process').spawn('cat', [process.argv[1]], { stdio: ['inherit', 'pipe', 'inherit'] });
 c.stdout.on('data', (b) => { if (!process.stdout.write(b)) { c.stdout.pause(); process.stdout.once('drain', () => c.stdout.resume()); } });`;
-// The cheapest relay Node offers, and nembl run's without its masker (which reads into two
-// buffers in turn): the child's pipe read by `onread` into one reused 1 MiB buffer, written
-// with backpressure. What masking costs is the masked run less this (and less start-up and
-// resolution).
+// The cheapest relay Node offers, and the one nembl run uses without its masker: the child's
+// pipe read by `onread` into one reused 1 MiB buffer, written with backpressure. What masking
+// costs is the masked run less this (and less start-up and resolution).
 const RELAY_BUFFERED = `const { Socket } = require('node:net');
 const c = require('node:child_process').spawn('cat', [process.argv[1]], { stdio: ['inherit', 'pipe', 'inherit'] });
 const handle = c.stdout._handle; c.stdout._handle = null;
