@@ -147,6 +147,41 @@ describe('secret lifecycle on the local store', () => {
     expect(again.status).toBe(409);
   });
 
+  it('answers each of a burst of creates for itself, though they share statements: its own owners and audit event, one winner per name', async () => {
+    const [ann, bob] = [await newUser('ann'), await newUser('bob')];
+    const distinct = Array.from({ length: 16 }, (_, i) => ({
+      name: uniq(`burst-${i}`),
+      value: `burst value ${i}`,
+      description: `number ${i}`,
+      owners: i % 2 === 0 ? [ann] : [bob, ann],
+    }));
+    const contested = uniq('contested');
+    const answers = await Promise.all([
+      ...distinct.map((body) => admin.post('/api/v1/secrets', body)),
+      ...[0, 1, 2].map(() => admin.post('/api/v1/secrets', { name: contested, value: 'x' })),
+    ]);
+    distinct.forEach((body, i) => {
+      const res = answers[i]!;
+      expect(res.status).toBe(201);
+      expect(res.body.secret).toMatchObject({ name: body.name, description: body.description, status: 'active', version: 1 });
+      expect(res.body.secret.owners.map((o: { id: string }) => o.id).sort()).toEqual([...body.owners].sort());
+      expect(res.body.operation.secretName).toBe(body.name);
+    });
+    expect(answers.slice(distinct.length).map((r) => r.status).sort()).toEqual([201, 409, 409]);
+    // Each accepted create's own event, naming its own secret and operation (outbox or chained log).
+    const operationIds = answers.filter((r) => r.status === 201).map((r) => r.body.operation.id as string);
+    const events: Array<{ operation_id: string; name: string }> = await t.dataSource.query(
+      `SELECT event->>'operationId' AS operation_id, event->'resource'->>'name' AS name FROM audit_outbox
+        WHERE event->>'action' = 'secrets:create' AND event->>'operationId' = ANY($1)
+       UNION ALL
+       SELECT operation_id::text, resource_name FROM audit_events WHERE action = 'secrets:create' AND operation_id::text = ANY($1)`,
+      [operationIds],
+    );
+    expect(events.map((e) => e.operation_id).sort()).toEqual([...operationIds].sort());
+    for (const r of answers.filter((a) => a.status === 201))
+      expect(events.find((e) => e.operation_id === r.body.operation.id)?.name).toBe(r.body.secret.name);
+  });
+
   it('answers 400 naming the owner, not 500, when that user is deleted while the secret is written', async () => {
     // A trigger deletes the owner just before its secret_owners row goes in: the foreign-key
     // failure a concurrent DELETE /users/{id} between the owner check and the write causes, made

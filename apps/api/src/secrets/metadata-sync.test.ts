@@ -7,8 +7,10 @@ const logger = { warn: vi.fn() };
 const bus = () => {
   const subscribers: Array<{ onMessage: (m: string) => void; subscribed: boolean }> = [];
   const queue: string[] = [];
+  const published: string[] = [];
   const publish = async (m: string) => {
     queue.push(m);
+    published.push(m);
     return subscribers.filter((s) => s.subscribed).length;
   };
   const deliver = () => {
@@ -31,7 +33,7 @@ const bus = () => {
     subscribers.push(entry);
     return { sync, dropped, entry };
   };
-  return { join, deliver };
+  return { join, deliver, published };
 };
 
 describe('metadata sync', () => {
@@ -49,6 +51,35 @@ describe('metadata sync', () => {
     b.deliver();
     await announced;
     expect(other.dropped).toEqual(['c1']);
+    expect(logger.warn).not.toHaveBeenCalled();
+  });
+
+  it('lets writes that announce during a barrier share the next one per company, published after they asked', async () => {
+    const b = bus();
+    const writer = b.join();
+    const other = b.join();
+    const settled: string[] = [];
+    const first = writer.sync.announce('c1').then(() => settled.push('first'));
+    await new Promise((r) => setTimeout(r, 0));
+    expect(b.published.filter((m) => m.startsWith('inv '))).toHaveLength(1);
+    // Two barriers may be in flight; these come while a second one is already out.
+    const second = writer.sync.announce('c1').then(() => settled.push('second'));
+    await new Promise((r) => setTimeout(r, 0));
+    const later = ['c1', 'c1', 'c2'].map((c, i) => writer.sync.announce(c).then(() => settled.push(`later-${i}`)));
+    await new Promise((r) => setTimeout(r, 0));
+    // Nothing for the later ones yet: a barrier sent before they asked would not cover their change.
+    expect(b.published.filter((m) => m.startsWith('inv '))).toHaveLength(2);
+    expect(writer.dropped).toEqual(['c1', 'c1', 'c1', 'c1', 'c2']); // locally at once, all the same
+    for (let i = 0; i < 6; i++) {
+      b.deliver();
+      await new Promise((r) => setTimeout(r, 0));
+    }
+    await Promise.all([first, second, ...later]);
+    // One barrier per company for the three later writes, acknowledged by the other process.
+    const invs = b.published.filter((m) => m.startsWith('inv ')).map((m) => m.split(' ')[1]);
+    expect(invs).toEqual(['c1', 'c1', 'c1', 'c2']);
+    expect(other.dropped).toEqual(['c1', 'c1', 'c1', 'c2']);
+    expect(settled.slice(0, 2).sort()).toEqual(['first', 'second']);
     expect(logger.warn).not.toHaveBeenCalled();
   });
 

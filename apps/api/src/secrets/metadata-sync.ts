@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Logger } from '@nembl/core';
+import { batchWhileBusy, type Logger } from '@nembl/core';
 import type { RequestHandler } from 'express';
 
 const INVALIDATE = 'inv ';
@@ -37,6 +37,40 @@ export const metadataSyncFactory = ({
   const origin = randomUUID();
   const waiting = new Map<string, { need: number; got: number; done: () => void }>();
 
+  /** One barrier: publishes the company's invalidation and waits for every other process's ack. */
+  const barrier = async (companyId: string): Promise<void> => {
+    const id = randomUUID();
+    // Acks may arrive before PUBLISH answers how many to expect: count them from the start.
+    // The timeout covers the PUBLISH too: a Redis that hangs must not hold the answer.
+    let done: (ok: boolean) => void = () => undefined;
+    const acked = new Promise<boolean>((resolve) => (done = resolve));
+    const w = { need: Infinity, got: 0, done: () => done(true) };
+    waiting.set(id, w);
+    const timer = setTimeout(() => done(false), timeoutMs);
+    try {
+      const received = await Promise.race([publish(`${INVALIDATE}${companyId} ${id} ${origin}`), acked]);
+      if (typeof received === 'number') w.need = Math.max(0, received - (listening() ? 1 : 0));
+      const ok = received !== false && (w.got >= w.need || (await acked));
+      if (!ok)
+        logger.warn({ need: w.need, got: w.got }, 'Not every API process acknowledged a metadata change in time');
+    } catch (err) {
+      logger.warn({ err: { message: (err as Error).message } }, 'Metadata change not announced');
+    } finally {
+      clearTimeout(timer);
+      waiting.delete(id);
+    }
+  };
+
+  // Writes that announce while barriers are in flight share the next one per company (each
+  // published after all of their commits): under load one PUBLISH and its acks serve many writes.
+  const announceBatch = batchWhileBusy<string, void>({
+    splitOnError: false,
+    run: async (companies) => {
+      await Promise.all([...new Set(companies)].map(barrier));
+      return companies.map(() => undefined);
+    },
+  });
+
   return {
     /** Handles a message on the metadata channel. */
     onMessage: (message: string): void => {
@@ -62,26 +96,7 @@ export const metadataSyncFactory = ({
      */
     announce: async (companyId: string): Promise<void> => {
       onInvalidate(companyId);
-      const id = randomUUID();
-      // Acks may arrive before PUBLISH answers how many to expect: count them from the start.
-      // The timeout covers the PUBLISH too: a Redis that hangs must not hold the answer.
-      let done: (ok: boolean) => void = () => undefined;
-      const acked = new Promise<boolean>((resolve) => (done = resolve));
-      const w = { need: Infinity, got: 0, done: () => done(true) };
-      waiting.set(id, w);
-      const timer = setTimeout(() => done(false), timeoutMs);
-      try {
-        const received = await Promise.race([publish(`${INVALIDATE}${companyId} ${id} ${origin}`), acked]);
-        if (typeof received === 'number') w.need = Math.max(0, received - (listening() ? 1 : 0));
-        const ok = received !== false && (w.got >= w.need || (await acked));
-        if (!ok)
-          logger.warn({ need: w.need, got: w.got }, 'Not every API process acknowledged a metadata change in time');
-      } catch (err) {
-        logger.warn({ err: { message: (err as Error).message } }, 'Metadata change not announced');
-      } finally {
-        clearTimeout(timer);
-        waiting.delete(id);
-      }
+      await announceBatch(companyId);
     },
   };
 };

@@ -1,6 +1,7 @@
 import {
   admitsWrite,
   auditOutboxRepository,
+  batchWhileBusy,
   ConflictError,
   dueAtSql,
   OPERATION_INITIAL_STATUS,
@@ -152,6 +153,98 @@ export const secretRepositoryFactory = ({ dataSource }: { dataSource: DataSource
   // The write path's statements, parsed and planned once per connection.
   const prepared = preparedQuery(dataSource);
 
+  /**
+   * The usual creates, in one statement (atomic on its own) for as many as arrive together
+   * (`batchWhileBusy`: a batch of one when the API is quiet): for each, a new pending secret with
+   * its owners, its first operation and the audit event, when the name is free and every owner is
+   * a user of the company; nothing for the others (null: the caller takes the slow path). One
+   * JSON parameter carries the batch (node-postgres escapes array parameters element by element).
+   * Rows go in in (company, name) order, so two batches never wait on each other's names in
+   * opposite orders; a batch that fails (an owner deleted meanwhile) is run again one by one, so
+   * the error is only ever its own create's.
+   */
+  const createBatch = batchWhileBusy<
+    { companyId: string; secret: NewSecret & { owners: string[] }; op: AcceptedOperation },
+    (Accepted & { owners: Array<{ id: string; email: string }>; hasBindings: boolean }) | null
+  >({
+    keyOf: (c) => `${c.companyId}/${c.secret.name}`,
+    run: async (batch) => {
+      const items = batch.map(({ companyId, secret: s, op }) => {
+        const audit = toAuditPayload(op.audit);
+        return {
+          companyId,
+          name: s.name,
+          type: s.type,
+          description: s.description,
+          tags: s.tags,
+          actor: s.actor,
+          reminderIntervalDays: s.reminderIntervalDays,
+          owners: s.owners,
+          opId: op.id,
+          opKind: op.kind,
+          opActor: op.actor,
+          sealed: op.sealedPayload?.toString('base64') ?? null,
+          requestId: op.requestId,
+          auditKey: audit.idempotencyKey,
+          audit,
+        };
+      });
+      const rows = await prepared(
+        'secret-create-batch',
+        `WITH input AS (
+           SELECT a.n, (a.e->>'companyId')::uuid AS company_id, a.e->>'name' AS name, a.e->>'type' AS type,
+                  a.e->>'description' AS description, a.e->'tags' AS tags, a.e->'actor'->>'type' AS actor_type,
+                  (a.e->'actor'->>'id')::uuid AS actor_id, a.e->'actor'->>'label' AS actor_label,
+                  (a.e->>'reminderIntervalDays')::int AS reminder_interval_days,
+                  ARRAY(SELECT jsonb_array_elements_text(a.e->'owners'))::uuid[] AS owners,
+                  (a.e->>'opId')::uuid AS op_id, a.e->>'opKind' AS op_kind, a.e->'opActor' AS op_actor,
+                  decode(a.e->>'sealed', 'base64') AS sealed, a.e->>'requestId' AS request_id,
+                  a.e->>'auditKey' AS audit_key, a.e->'audit' AS audit_event
+             FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS a(e, n)
+         ),
+         s AS (
+           INSERT INTO secrets (company_id, name, type, description, tags, status, next_seq, created_by_type, created_by_id,
+                                created_by_label, reminder_interval_days)
+           SELECT i.company_id, i.name, i.type, i.description, i.tags, $2::text, 1, i.actor_type, i.actor_id, i.actor_label,
+                  i.reminder_interval_days
+             FROM input i
+            WHERE (SELECT count(*) FROM users u WHERE u.company_id = i.company_id AND u.id = ANY(i.owners)) = cardinality(i.owners)
+            ORDER BY i.company_id, i.name
+           ON CONFLICT (company_id, name) WHERE status <> 'deleted' DO NOTHING
+           RETURNING *
+         ),
+         si AS (SELECT s.id AS secret_id, i.* FROM s JOIN input i ON i.company_id = s.company_id AND i.name = s.name),
+         own AS (INSERT INTO secret_owners (secret_id, user_id) SELECT si.secret_id, unnest(si.owners) FROM si RETURNING secret_id, user_id),
+         op AS (
+           INSERT INTO operations (id, company_id, secret_id, secret_name, kind, status, seq, sealed_payload, actor, request_id)
+           SELECT si.op_id, s.company_id, s.id, s.name, si.op_kind, $3::text, s.next_seq, si.sealed, si.op_actor, si.request_id
+             FROM s JOIN si ON si.secret_id = s.id
+           RETURNING company_id, secret_id
+         ),
+         ${auditOutboxRepository.cte({ from: 'op JOIN si ON si.secret_id = op.secret_id', companyId: 'op.company_id', idempotencyKey: 'si.audit_key', event: 'si.audit_event' })}
+         SELECT si.n, s.*,
+                (SELECT coalesce(${OWNERS_AGG}, '[]')
+                   FROM own JOIN users u ON u.id = own.user_id WHERE own.secret_id = s.id) AS owner_list,
+                EXISTS (SELECT 1 FROM secret_bindings b WHERE b.company_id = s.company_id AND b.secret_name = s.name) AS has_bindings
+           FROM s JOIN si ON si.secret_id = s.id`,
+        [JSON.stringify(items), secretStatusOnAccept('create'), OPERATION_INITIAL_STATUS],
+      );
+      const byItem = new Map(rows.map((r) => [Number(r.n), r]));
+      return batch.map(({ op }, i) => {
+        const r = byItem.get(i + 1);
+        if (!r) return null;
+        const secret = secretRowFromSql(r);
+        return {
+          secret,
+          operation: acceptedOperation(op, secret, String(r.next_seq), secret.createdAt),
+          owners: r.owner_list as Array<{ id: string; email: string }>,
+          // A name that was never used has none (the usual case): no need to look them up.
+          hasBindings: r.has_bindings === true,
+        };
+      });
+    },
+  });
+
   const findLive = async (companyId: string, name: string, em?: EntityManager, lock = false): Promise<SecretRow | null> => {
     const rows = await q(em).query(
       `SELECT * FROM secrets WHERE company_id = $1 AND name = $2 AND status <> 'deleted' ${lock ? 'FOR UPDATE' : ''}`,
@@ -279,53 +372,12 @@ export const secretRepositoryFactory = ({ dataSource }: { dataSource: DataSource
      * user of the company. Null otherwise, with nothing written: the caller then takes the slow
      * path (`insertPending`), which says which it was or replaces a failed secret.
      */
-    insertNew: async (
+    insertNew: (
       companyId: string,
-      s: NewSecret & { owners: string[] },
+      secret: NewSecret & { owners: string[] },
       op: AcceptedOperation,
-    ): Promise<(Accepted & { owners: Array<{ id: string; email: string }>; hasBindings: boolean }) | null> => {
-      const { p, values } = sqlParams();
-      const company = p(companyId, '::uuid');
-      const owners = p(s.owners, '::uuid[]');
-      const sql = `WITH s AS (
-           INSERT INTO secrets (company_id, name, type, description, tags, status, next_seq, created_by_type, created_by_id,
-                                created_by_label, reminder_interval_days)
-           SELECT ${company}, ${p(s.name, '::text')}, ${p(s.type, '::text')}, ${p(s.description, '::text')}, ${p(JSON.stringify(s.tags), '::jsonb')},
-                  ${p(secretStatusOnAccept('create'), '::text')}, 1, ${p(s.actor.type, '::text')}, ${p(s.actor.id, '::uuid')},
-                  ${p(s.actor.label, '::text')}, ${p(s.reminderIntervalDays, '::int')}
-            WHERE (SELECT count(*) FROM users WHERE company_id = ${company} AND id = ANY(${owners})) = cardinality(${owners})
-           ON CONFLICT (company_id, name) WHERE status <> 'deleted' DO NOTHING
-           RETURNING *
-         ),
-         own AS (INSERT INTO secret_owners (secret_id, user_id) SELECT s.id, unnest(${owners}) FROM s RETURNING user_id),
-         op AS (
-           INSERT INTO operations (id, company_id, secret_id, secret_name, kind, status, seq, sealed_payload, actor, request_id)
-           SELECT ${p(op.id, '::uuid')}, s.company_id, s.id, s.name, ${p(op.kind, '::text')}, ${p(OPERATION_INITIAL_STATUS, '::text')},
-                  s.next_seq, ${p(op.sealedPayload, '::bytea')}, ${p(JSON.stringify(op.actor), '::jsonb')}, ${p(op.requestId, '::text')}
-             FROM s
-           RETURNING company_id
-         )`;
-      const rows = await prepared(
-        'secret-create',
-        `${sql}, ${auditOutboxRepository.cte({ from: 'op', companyId: 'op.company_id', ...auditOutboxRepository.cteParams(toAuditPayload(op.audit), p) })}
-         SELECT s.*,
-                (SELECT coalesce(${OWNERS_AGG}, '[]')
-                   FROM own JOIN users u ON u.id = own.user_id) AS owner_list,
-                EXISTS (SELECT 1 FROM secret_bindings b WHERE b.company_id = s.company_id AND b.secret_name = s.name) AS has_bindings
-           FROM s`,
-        values,
-      );
-      const r = rows[0];
-      if (!r) return null;
-      const secret = secretRowFromSql(r);
-      return {
-        secret,
-        operation: acceptedOperation(op, secret, String(r.next_seq), secret.createdAt),
-        owners: r.owner_list as Array<{ id: string; email: string }>,
-        // A name that was never used has none (the usual case): no need to look them up.
-        hasBindings: r.has_bindings === true,
-      };
-    },
+    ): Promise<(Accepted & { owners: Array<{ id: string; email: string }>; hasBindings: boolean }) | null> =>
+      createBatch({ companyId, secret, op }),
 
     /**
      * Records an operation on an existing secret in one statement: takes the next per-secret
