@@ -184,7 +184,6 @@ export const runServiceFactory = (deps: {
       const startedAt = deps.now().getTime();
       const found = await runs.findWithPins(p.companyId, runId);
       if (!found) throw new NotFoundError('No such run');
-      deps.runCache.set(p.companyId, key, found, seen, startedAt);
       const { run, pins: known } = found;
       if (run.expiresAt.getTime() <= deps.now().getTime()) {
         throw new GoneError(`Run ${run.id} expired at ${run.expiresAt.toISOString()}; start a new run`);
@@ -193,6 +192,7 @@ export const runServiceFactory = (deps: {
       if (!phase) throw new NotFoundError(`Run ${run.id} has no phase named ${phaseName}`);
       const { sources, names } = referencesOf(phase);
       const pins = names.length > 0 ? await pinsFor(run, names, known) : new Map<string, PinRow>();
+      deps.runCache.set(p.companyId, key, { run, pins: new Map([...known, ...pins]) }, seen, startedAt);
       // A pinned secret deleted since is gone for this run too.
       const items: ValueRequest[] = names.map((name) => {
         const pin = pins.get(name);

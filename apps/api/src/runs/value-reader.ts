@@ -83,9 +83,9 @@ export const valueReaderFactory = (deps: {
 
   const assertToken = (p: Principal) => {
     if (p.type !== 'token') {
-        throw new ForbiddenError('Secret values are for machines only: call this with a service token', {
-          extra: { action: 'secrets:read_value' },
-        });
+      throw new ForbiddenError('Secret values are for machines only: call this with a service token', {
+        extra: { action: 'secrets:read_value' },
+      });
     }
   };
 
