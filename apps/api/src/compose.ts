@@ -35,7 +35,8 @@ import { visibilityServiceFactory } from './bindings/visibility-service.js';
 import { connectorRepositoryFactory } from './connectors/connector-repository.js';
 import { connectorServiceFactory } from './connectors/connector-service.js';
 import { runRepositoryFactory } from './runs/run-repository.js';
-import { runServiceFactory } from './runs/run-service.js';
+import { companyScopedCacheFactory } from './cache/company-scoped-cache.js';
+import { runServiceFactory, type CachedRun } from './runs/run-service.js';
 import { valueCacheFactory } from './runs/value-cache.js';
 import { valueReaderFactory } from './runs/value-reader.js';
 import { workflowRepositoryFactory } from './workflows/workflow-repository.js';
@@ -128,12 +129,21 @@ export const composeApi = (infra: ApiInfra) => {
   const operationQueue = operationQueueFactory({ queue: queues.operations, logger: infra.logger });
   // Secret details for a few seconds; dropped on every metadata write (barrier) and finished operation.
   const detailCache = secretDetailCacheFactory({ ttlMs: 2000, maxEntries: 10_000 });
+  // Runs with their pins and their secrets' attributes (never a value), so a resolution pays only
+  // its audit write, which re-checks them. Dropped like the details, so they are rarely stale;
+  // an expired run drops at its end. Entries hold the run's phases: bounded by count.
+  const runCache = companyScopedCacheFactory<CachedRun>({
+    ttlMs: 60_000,
+    maxEntries: 2_000,
+    expiresAt: (r) => r.run.expiresAt.getTime(),
+  });
+  const metadataCaches = [detailCache, runCache];
   let metadataListening = false;
   const metadataChannel = secretMetadataChannel(prefix);
   const metadataSync = metadataSyncFactory({
     publish: (message) => queueConnection.publish(metadataChannel, message),
     listening: () => metadataListening,
-    onInvalidate: detailCache.invalidateCompany,
+    onInvalidate: (companyId) => metadataCaches.forEach((c) => c.invalidateCompany(companyId)),
     logger: infra.logger,
     timeoutMs: 2000,
   });
@@ -146,13 +156,13 @@ export const composeApi = (infra: ApiInfra) => {
         logger: infra.logger,
         onOutcome: (outcome) => {
           // A finished operation changed its secret (status, version); the outcome names no company.
-          detailCache.invalidateAll();
+          metadataCaches.forEach((c) => c.invalidateAll());
           handlers.onOutcome(outcome);
         },
         onMetadata: metadataSync.onMessage,
         onState: (listening) => {
           metadataListening = listening;
-          detailCache.setEnabled(listening);
+          metadataCaches.forEach((c) => c.setEnabled(listening));
           handlers.onState(listening);
         },
       }),
@@ -195,6 +205,7 @@ export const composeApi = (infra: ApiInfra) => {
   const runs = runServiceFactory({
     dataSource,
     runs: runRepositoryFactory({ dataSource }),
+    runCache,
     workflows: workflowRepo,
     references,
     values,
@@ -277,6 +288,7 @@ export const composeApi = (infra: ApiInfra) => {
     waiter,
     valueCache,
     detailCache,
+    runCache,
     close,
   };
 };

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
+import { connect, createServer as createTcpServer, type AddressInfo, type Server as TcpServer, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import { createDataSource, createLogger, localSecretStoreFactory, redisConnection, type SecretStore } from '@nembl/core';
 import { createTestDatabase, uniqueQueuePrefix } from '@nembl/testkit';
@@ -261,3 +261,38 @@ export class ApiClient {
 }
 
 export const api = (base: string) => new ApiClient(base);
+
+/** A loopback TCP proxy that delays everything the server sends back, and can be cut off. */
+export const startSlowProxy = async (port: number, delayMs: number) => {
+  const sockets = new Set<Socket>();
+  let refusing = false;
+  const server: TcpServer = createTcpServer((client) => {
+    if (refusing) return void client.destroy();
+    const upstream = connect(port, '127.0.0.1');
+    upstream.on('data', (chunk) => void setTimeout(() => client.writable && client.write(chunk), delayMs));
+    client.pipe(upstream);
+    const drop = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('error', drop).on('close', () => {
+        sockets.delete(s);
+        drop();
+      });
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return {
+    port: (server.address() as AddressInfo).port,
+    cut: () => {
+      refusing = true;
+      for (const s of sockets) s.destroy();
+    },
+    restore: () => {
+      refusing = false;
+    },
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+};

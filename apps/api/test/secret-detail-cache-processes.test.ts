@@ -1,58 +1,29 @@
 import { randomBytes } from 'node:crypto';
-import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { createDataSource, createLogger } from '@nembl/core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { composeApi } from '../src/compose.js';
 import { loadApiEnv } from '../src/env.js';
 import { createServer as createApiServer } from '../src/server.js';
-import { ApiClient, startTestApi, type TestApi } from './harness.js';
+import { ApiClient, startSlowProxy, startTestApi, type TestApi } from './harness.js';
 
 // Two API processes on one database and Redis. The second one hears the outcome and metadata
 // announcements late (its subscription goes through a proxy that holds what Redis sends for a
 // while), as a busy process on a loaded machine does. A write answered by the first must already
 // show in the second's `GET /secrets/{name}` when the answer arrives, though the second caches
-// secret details.
+// secret details (and runs, for resolutions).
 const SUBSCRIBER_DELAY_MS = 300;
-
-/** A loopback TCP proxy that delays everything the server sends back, and can be cut off. */
-const startSlowProxy = async (port: number, delayMs: number) => {
-  const sockets = new Set<Socket>();
-  let refusing = false;
-  const server: Server = createServer((client) => {
-    if (refusing) return void client.destroy();
-    const upstream = connect(port, '127.0.0.1');
-    upstream.on('data', (chunk) => void setTimeout(() => client.writable && client.write(chunk), delayMs));
-    client.pipe(upstream);
-    const drop = () => {
-      client.destroy();
-      upstream.destroy();
-    };
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('error', drop).on('close', () => {
-        sockets.delete(s);
-        drop();
-      });
-    }
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return {
-    port: (server.address() as AddressInfo).port,
-    cut: () => {
-      refusing = true;
-      for (const s of sockets) s.destroy();
-    },
-    restore: () => {
-      refusing = false;
-    },
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  };
-};
 
 let t: TestApi;
 let proxy: Awaited<ReturnType<typeof startSlowProxy>>;
-let second: { url: string; close: () => Promise<void>; cacheSize: () => number; cached: (name: string) => boolean };
+let second: {
+  url: string;
+  close: () => Promise<void>;
+  cacheSize: () => number;
+  cached: (name: string) => boolean;
+  runCached: (runId: string) => boolean;
+};
 let companyId: string;
 let admin: ApiClient;
 let token: string;
@@ -83,6 +54,7 @@ beforeAll(async () => {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     cacheSize: () => composed.detailCache.size(),
     cached: (name) => composed.detailCache.get(companyId, name, Date.now()) !== undefined,
+    runCached: (runId) => composed.runCache.get(`${companyId}/${runId}`, t.clock.now().getTime()) !== undefined,
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
@@ -173,5 +145,97 @@ describe('cached secret details across API processes', () => {
       proxy.restore();
     }
     await cachedOnSecond(name);
+  });
+});
+
+/** Resolves on the second process until the run is cached there (earlier announcements may still drop it). */
+const cachedOnSecondRun = async (runner: ApiClient, path: string, runId: string) =>
+  vi.waitFor(
+    async () => {
+      expect((await runner.post(path)).status).toBe(200);
+      await new Promise((r) => setTimeout(r, SUBSCRIBER_DELAY_MS + 100));
+      expect(second.runCached(runId)).toBe(true);
+    },
+    { timeout: 10_000, interval: 50 },
+  );
+
+describe('cached runs across API processes', () => {
+  /** A workflow over two fresh secrets, a run of it, and its phase resolved on the second process until it is cached there. */
+  const cachedRunOnSecond = async () => {
+    const suffix = randomBytes(3).toString('hex');
+    const names = [`token-${suffix}`, `db-${suffix}`];
+    for (const name of names)
+      expect((await admin.post('/api/v1/secrets', { name, value: `${name}-v1` })).status).toBe(201);
+    const runnerToken = (await admin.post('/api/v1/tokens', { name: `runner-${suffix}`, roles: ['Runner'] })).body;
+    const env = { TOKEN: `secret:${names[0]}`, DB: `secret:${names[1]}` };
+    const workflow = (await admin.post('/api/v1/workflows', { name: `w-${suffix}`, phases: [{ name: 'deploy', env }] }))
+      .body.workflow;
+    const runner = ApiClient.withToken(second.url, runnerToken.token);
+    const run = (await runner.post(`/api/v1/workflows/${workflow.id}/runs`)).body.run;
+    const path = `/api/v1/runs/${run.id}/phases/deploy/env`;
+    await cachedOnSecondRun(runner, path, run.id);
+    return { names, runner, path, run, tokenId: runnerToken.id as string };
+  };
+
+  it('a secret deleted or retagged into a denial on one process is refused by the other as soon as the answer arrives', async () => {
+    const { names, runner, path, run } = await cachedRunOnSecond();
+    const policy = await admin.post('/api/v1/policies', {
+      name: `frozen-${run.id}`,
+      statements: [
+        {
+          sid: 'deny-frozen',
+          effect: 'deny',
+          actions: ['secrets:read_value'],
+          principals: '*',
+          conditions: { StringEquals: { 'resource.tag/frozen': run.id } },
+        },
+      ],
+    });
+    expect(policy.status).toBe(201);
+    // A policy change reaches another process's policy cache within a second (authz-service.ts).
+    const check = { checks: [{ action: 'secrets:read_value', tags: { frozen: run.id } }] };
+    await vi.waitFor(
+      async () => expect((await runner.post('/api/v1/me/permissions', check)).body.results[0].allowed).toBe(false),
+      { timeout: 5000, interval: 100 },
+    );
+    await cachedOnSecondRun(runner, path, run.id);
+    expect((await admin.patch(`/api/v1/secrets/${names[1]}`, { tags: { frozen: run.id } })).status).toBe(200);
+    // The barrier dropped the run on the second process before the answer left.
+    expect(second.runCached(run.id)).toBe(false);
+    const denied = await runner.post(path);
+    expect(denied.status).toBe(403);
+    expect(denied.body).toMatchObject({ action: 'secrets:read_value', secret: names[1] });
+    expect(denied.text).not.toContain(`${names[0]}-v1`);
+
+    expect((await admin.patch(`/api/v1/secrets/${names[1]}`, { tags: {} })).status).toBe(200);
+    await cachedOnSecondRun(runner, path, run.id);
+    const deleted = await admin.delete(`/api/v1/secrets/${names[0]}?confirm=${names[0]}`);
+    expect([200, 202]).toContain(deleted.status);
+    const gone = await runner.post(path);
+    expect(gone.status).toBe(422);
+    expect(gone.body.detail).toContain(`${names[0]} was deleted`);
+  });
+
+  it('a runner token revoked on one process is refused by the other, its run cached there', async () => {
+    const { runner, path, tokenId } = await cachedRunOnSecond();
+    expect((await admin.delete(`/api/v1/tokens/${tokenId}`)).status).toBe(204);
+    expect((await runner.post(path)).status).toBe(401);
+  });
+
+  it('caches no run while its subscription is lost, and resolves from Postgres meanwhile', async () => {
+    const { runner, path, run } = await cachedRunOnSecond();
+    proxy.cut();
+    try {
+      await vi.waitFor(
+        async () => {
+          expect((await runner.post(path)).status).toBe(200);
+          expect(second.runCached(run.id)).toBe(false);
+        },
+        { timeout: 5000, interval: 20 },
+      );
+    } finally {
+      proxy.restore();
+    }
+    await cachedOnSecondRun(runner, path, run.id);
   });
 });

@@ -1,4 +1,4 @@
-import { preparedQuery, type AuditActor, type SecretRow } from '@nembl/core';
+import { preparedQuery, secretRowStamp, type AuditActor, type SecretRow } from '@nembl/core';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { WorkflowRow } from '../workflows/workflow-types.js';
 import type { SecretForRead } from './value-reader.js';
@@ -22,6 +22,8 @@ export interface PinRow {
   storeVersionId: string;
   /** Tombstones included: a pinned secret deleted since is reported by its deletion. */
   secret: SecretForRead;
+  /** The secret row as read (`secretRowStamp`), so a decision made on it can be re-checked later. */
+  secretStamp: string;
 }
 
 const runFromSql = (r: Record<string, unknown>): RunRow => ({
@@ -39,6 +41,7 @@ interface PinSql {
   secret_id: string;
   version: number;
   store_version_id: string;
+  secret_stamp: string;
   secret: {
     id: string;
     company_id: string;
@@ -55,6 +58,7 @@ const pinFromSql = (r: PinSql): PinRow => ({
   secretId: r.secret_id,
   version: r.version,
   storeVersionId: r.store_version_id,
+  secretStamp: r.secret_stamp,
   secret: {
     id: r.secret.id,
     companyId: r.secret.company_id,
@@ -71,6 +75,7 @@ const pinMap = (rows: PinSql[]): Map<string, PinRow> => new Map(rows.map((r) => 
 // Only the columns a value read needs: this runs on every resolution.
 const SECRET_FOR_READ = `jsonb_build_object('id', s.id, 'company_id', s.company_id, 'name', s.name, 'type', s.type, 'tags', s.tags,
                                             'status', s.status, 'deleted_at', s.deleted_at)`;
+const SECRET_STAMP = secretRowStamp('s');
 
 /** Workflow runs and the secret versions each has pinned. */
 export const runRepositoryFactory = ({ dataSource }: { dataSource: DataSource }) => {
@@ -107,7 +112,8 @@ export const runRepositoryFactory = ({ dataSource }: { dataSource: DataSource })
         'run-with-pins',
         `SELECT r.*, COALESCE((
             SELECT jsonb_agg(jsonb_build_object('secret_name', p.secret_name, 'secret_id', p.secret_id, 'version', p.version,
-                                                'store_version_id', p.store_version_id, 'secret', ${SECRET_FOR_READ}))
+                                                'store_version_id', p.store_version_id, 'secret_stamp', ${SECRET_STAMP},
+                                                'secret', ${SECRET_FOR_READ}))
               FROM run_pins p JOIN secrets s ON s.id = p.secret_id WHERE p.run_id = r.id), '[]'::jsonb) AS pins
            FROM runs r WHERE r.company_id = $1 AND r.id = $2`,
         [companyId, id],
@@ -120,7 +126,7 @@ export const runRepositoryFactory = ({ dataSource }: { dataSource: DataSource })
     pins: async (runId: string, names: string[]): Promise<Map<string, PinRow>> =>
       pinMap(
         await dataSource.query(
-          `SELECT p.secret_name, p.secret_id, p.version, p.store_version_id, ${SECRET_FOR_READ} AS secret
+          `SELECT p.secret_name, p.secret_id, p.version, p.store_version_id, ${SECRET_STAMP} AS secret_stamp, ${SECRET_FOR_READ} AS secret
              FROM run_pins p JOIN secrets s ON s.id = p.secret_id
             WHERE p.run_id = $1 AND p.secret_name = ANY($2)`,
           [runId, names],
@@ -143,7 +149,8 @@ export const runRepositoryFactory = ({ dataSource }: { dataSource: DataSource })
     currentVersions: async (companyId: string, names: string[]): Promise<Map<string, PinRow>> =>
       pinMap(
         await dataSource.query(
-          `SELECT s.name AS secret_name, s.id AS secret_id, v.version, v.store_version_id, ${SECRET_FOR_READ} AS secret
+          `SELECT s.name AS secret_name, s.id AS secret_id, v.version, v.store_version_id, ${SECRET_STAMP} AS secret_stamp,
+                  ${SECRET_FOR_READ} AS secret
              FROM secrets s JOIN secret_versions v ON v.secret_id = s.id AND v.version = s.version
             WHERE s.company_id = $1 AND s.name = ANY($2) AND s.status = 'active'`,
           [companyId, names],

@@ -12,6 +12,7 @@ import {
   type RequestContext,
 } from '@nembl/core';
 import type { DataSource } from 'typeorm';
+import type { CompanyScopedCache } from '../cache/company-scoped-cache.js';
 import type { AuthzService } from '../authz/authz-service.js';
 import { deletedSecretError, type SecretReferenceService } from '../bindings/secret-reference-service.js';
 import { secretResource } from '../secrets/secret-types.js';
@@ -50,9 +51,28 @@ export const runJson = (r: RunRow): z.infer<typeof runSchema> => ({
   expiresAt: r.expiresAt.toISOString(),
 });
 
+/** A run with every pin it held when read (`findWithPins`): metadata only, never a value. */
+export interface CachedRun {
+  run: RunRow;
+  pins: Map<string, PinRow>;
+}
+
+/** Keys of the run cache: company ids are uuids (no '/'), so no two companies' keys collide. */
+const runKey = (companyId: string, runId: string) => `${companyId}/${runId}`;
+
+/** A pin that resolves nothing: never pinned, or its secret deleted since. */
+const isGone = (pin: PinRow | undefined): boolean =>
+  !pin || pin.secret.status === 'deleted' || pin.secret.status === 'deleting';
+
 export const runServiceFactory = (deps: {
   dataSource: DataSource;
   runs: RunRepository;
+  /**
+   * Runs with their pins, per process (companyScopedCacheFactory keyed by `runKey`). Run rows and
+   * pins never change once written; what can change (a secret's status or tags, the run deleted
+   * with its workflow) is re-checked in the statement of the resolution's own audit write.
+   */
+  runCache: CompanyScopedCache<CachedRun>;
   workflows: Pick<WorkflowRepository, 'find'>;
   references: SecretReferenceService;
   values: ValueReader;
@@ -97,6 +117,30 @@ export const runServiceFactory = (deps: {
     return { env, versions };
   };
 
+  const referencesOf = (phase: RunRow['phases'][number]) => {
+    const sources = Object.entries(phase.env).map(([key, raw]) => ({ key, src: parseEnvSource(raw) as EnvSource }));
+    const names = [...new Set(sources.flatMap(({ src }) => (src.kind === 'secret' ? [src.name] : [])))];
+    return { sources, names };
+  };
+
+  const purposeOf = (run: RunRow, phase: RunRow['phases'][number]) => `run:${run.id} phase:${phase.name}`;
+
+  /** The answer from a cached run, or null when it must be resolved afresh (see `resolve`). */
+  const resolveCached = async (p: Principal, { run, pins }: CachedRun, phaseName: string, ctx: RequestContext) => {
+    if (run.expiresAt.getTime() <= deps.now().getTime()) return null;
+    const phase = run.phases.find((ph) => ph.name === phaseName);
+    if (!phase) return null;
+    const { sources, names } = referencesOf(phase);
+    // A phase of literals only has no audit write to check the run in.
+    if (names.length === 0 || names.some((name) => isGone(pins.get(name)))) return null;
+    const items = names.map((name) => {
+      const pin = pins.get(name)!;
+      return { secret: pin.secret, version: pin.version, storeVersionId: pin.storeVersionId, stamp: pin.secretStamp };
+    });
+    const values = await deps.values.readIfUnchanged(p, items, run.id, purposeOf(run, phase), ctx);
+    return values && assemble(sources, values, pins);
+  };
+
   return {
     start: async (p: Principal, workflowId: string, ctx: RequestContext): Promise<RunRow> => {
       const w = await deps.workflows.find(p.companyId, workflowId);
@@ -120,9 +164,24 @@ export const runServiceFactory = (deps: {
       });
     },
 
-    /** A phase's environment with its secrets injected, at the versions pinned for this run. */
+    /**
+     * A phase's environment with its secrets injected, at the versions pinned for this run. A run
+     * in the cache costs one Postgres round trip, its audit write, which also checks that nothing
+     * the cache answered has changed; anything else (a change, a denial, an unpinned name, an
+     * error to explain) is resolved afresh from Postgres, as without the cache.
+     */
     resolve: async (p: Principal, runId: string, phaseName: string, ctx: RequestContext) => {
       assertMachine(p);
+      const key = runKey(p.companyId, runId);
+      const hit = deps.runCache.get(key, deps.now().getTime());
+      if (hit) {
+        const answer = await resolveCached(p, hit, phaseName, ctx);
+        if (answer) return answer;
+        deps.runCache.forget(key);
+      }
+      const seen = deps.runCache.generation();
+      // The entry's lifetime counts from before the read (as cachedFindDetail's).
+      const startedAt = deps.now().getTime();
       const found = await runs.findWithPins(p.companyId, runId);
       if (!found) throw new NotFoundError('No such run');
       const { run, pins: known } = found;
@@ -131,18 +190,18 @@ export const runServiceFactory = (deps: {
       }
       const phase = run.phases.find((ph) => ph.name === phaseName);
       if (!phase) throw new NotFoundError(`Run ${run.id} has no phase named ${phaseName}`);
-      const sources = Object.entries(phase.env).map(([key, raw]) => ({ key, src: parseEnvSource(raw) }));
-      const names = [...new Set(sources.flatMap(({ src }) => (src.kind === 'secret' ? [src.name] : [])))];
+      const { sources, names } = referencesOf(phase);
       const pins = names.length > 0 ? await pinsFor(run, names, known) : new Map<string, PinRow>();
+      deps.runCache.set(p.companyId, key, { run, pins: new Map([...known, ...pins]) }, seen, startedAt);
       // A pinned secret deleted since is gone for this run too.
       const items: ValueRequest[] = names.map((name) => {
         const pin = pins.get(name);
-        if (!pin || pin.secret.status === 'deleted' || pin.secret.status === 'deleting') throw deletedSecretError(name, pin?.secret.deletedAt ?? null);
-        return { secret: pin.secret, version: pin.version, storeVersionId: pin.storeVersionId };
+        if (isGone(pin)) throw deletedSecretError(name, pin?.secret.deletedAt ?? null);
+        return { secret: pin!.secret, version: pin!.version, storeVersionId: pin!.storeVersionId };
       });
 
-      const values = await deps.values.read(p, items, `run:${run.id} phase:${phase.name}`, ctx);
-      return assemble(sources as Array<{ key: string; src: EnvSource }>, values, pins);
+      const values = await deps.values.read(p, items, purposeOf(run, phase), ctx);
+      return assemble(sources, values, pins);
     },
 
     /**

@@ -3,6 +3,7 @@ import {
   ForbiddenError,
   isStoreError,
   UnavailableError,
+  type AuditPrecondition,
   type AuditService,
   type Principal,
   type RequestContext,
@@ -34,13 +35,15 @@ export const valueReaderFactory = (deps: {
   audit: Pick<AuditService, 'recordDurable'>;
   now: () => Date;
 }) => {
+  /** The values, once their audit events are committed; null when `precondition` failed (nothing written). */
   const fetchAndAudit = async (
     p: Principal,
     items: ValueRequest[],
     action: string,
     purpose: string,
     ctx: RequestContext,
-  ): Promise<Map<string, string>> => {
+    precondition?: AuditPrecondition,
+  ): Promise<Map<string, string> | null> => {
     const values = new Map<string, string>();
     const fetched: ValueRequest[] = [];
     try {
@@ -62,27 +65,34 @@ export const valueReaderFactory = (deps: {
         5,
       );
     }
+    let written: boolean;
     try {
-      await deps.audit.recordDurable(
+      written = await deps.audit.recordDurable(
         items.map((item) =>
           allowedEvent(p, action, { kind: 'secret', name: item.secret.name }, ctx, deps.now(), { reason: `${purpose} version=${item.version}` }),
         ),
+        precondition,
       );
     } catch {
       throw new UnavailableError('The audit log could not be written, so no value is returned; try again shortly', 5);
     }
+    if (!written) return null;
     for (const { secret, storeVersionId } of fetched) deps.cache.set(secret.companyId, secret.name, storeVersionId, values.get(secret.name)!);
     return values;
+  };
+
+  const assertToken = (p: Principal) => {
+    if (p.type !== 'token') {
+      throw new ForbiddenError('Secret values are for machines only: call this with a service token', {
+        extra: { action: 'secrets:read_value' },
+      });
+    }
   };
 
   return {
     /** Values handed to the caller: service tokens with `secrets:read_value` only. */
     read: async (p: Principal, items: ValueRequest[], purpose: string, ctx: RequestContext): Promise<Map<string, string>> => {
-      if (p.type !== 'token') {
-        throw new ForbiddenError('Secret values are for machines only: call this with a service token', {
-          extra: { action: 'secrets:read_value' },
-        });
-      }
+      assertToken(p);
       // One compiled check per reference; only a denial goes back through `require` (to audit and explain it).
       const mayReadValue = await deps.authz.authorizer(p, 'secrets:read_value');
       for (const item of items) {
@@ -98,7 +108,30 @@ export const valueReaderFactory = (deps: {
           }
         }
       }
-      return fetchAndAudit(p, items, 'secrets:read_value', purpose, ctx);
+      return (await fetchAndAudit(p, items, 'secrets:read_value', purpose, ctx))!;
+    },
+
+    /**
+     * `read` for secrets as a cache holds them (with their row stamps): null, with nothing audited
+     * and nothing returned, unless every one is allowed and the run and the secrets' rows are
+     * still as read when the audit events are written (checked in their statement). The caller
+     * then resolves afresh, which also audits and explains a denial.
+     */
+    readIfUnchanged: async (
+      p: Principal,
+      items: Array<ValueRequest & { stamp: string }>,
+      runId: string,
+      purpose: string,
+      ctx: RequestContext,
+    ): Promise<Map<string, string> | null> => {
+      assertToken(p);
+      const mayReadValue = await deps.authz.authorizer(p, 'secrets:read_value');
+      if (items.some((item) => mayReadValue(secretResource(item.secret)).decision !== 'allow')) return null;
+      return fetchAndAudit(p, items, 'secrets:read_value', purpose, ctx, {
+        companyId: p.companyId,
+        runId,
+        secrets: items.map((item) => ({ id: item.secret.id, stamp: item.stamp })),
+      });
     },
 
     /**
@@ -106,7 +139,7 @@ export const valueReaderFactory = (deps: {
      * to the caller; the caller must already hold `secrets:use`. Audited like a read.
      */
     readForUse: async (p: Principal, item: ValueRequest, purpose: string, ctx: RequestContext): Promise<string> =>
-      (await fetchAndAudit(p, [item], 'secrets:use', purpose, ctx)).get(item.secret.name)!,
+      (await fetchAndAudit(p, [item], 'secrets:use', purpose, ctx))!.get(item.secret.name)!,
   };
 };
 

@@ -7,8 +7,8 @@ const ACK = 'ack ';
 
 /**
  * Makes a metadata write answered by one API process hold in every other before the answer
- * leaves (read-your-writes across processes for the secret detail cache), over Redis pub/sub
- * (`secretMetadataChannel`): no NOTIFY on the write path, which would serialize commits.
+ * leaves (read-your-writes across processes for the secret detail and run caches), over Redis
+ * pub/sub (`secretMetadataChannel`): no NOTIFY on the write path, which would serialize commits.
  *
  * After the write commits, the writer publishes `inv <company> <barrier> <origin>`; PUBLISH answers
  * how many subscribers got it. Each process drops the company's cached details and answers

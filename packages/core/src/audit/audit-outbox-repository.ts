@@ -1,9 +1,31 @@
 import type { EntityManager } from 'typeorm';
 import type { AuditOutboxRow } from '../db/entities/identity-entities.js';
+import type { PreparedQuery } from '../db/prepared-query.js';
 import type { SqlParam } from '../db/sql-fns.js';
 import { AUDIT_OUTBOX_CHANNEL, type AuditEventPayload } from './audit-types.js';
 
 type Queryable = Pick<EntityManager, 'query'>;
+
+/**
+ * What a decision behind audited events was made on, as the caller read it (perhaps from a
+ * cache): the events are written only if it still holds when they are.
+ */
+export interface AuditPrecondition {
+  companyId: string;
+  /** This run still exists (deleting a workflow deletes its runs). */
+  runId?: string;
+  /** These secrets' rows are still the ones read: `stamp` is the row's `xmin` (`secretRowStamp`). */
+  secrets: ReadonlyArray<{ id: string; stamp: string }>;
+}
+
+/** The SQL of a secret row's stamp for `AuditPrecondition` (every UPDATE of the row changes it). */
+export const secretRowStamp = (alias: string): string => `${alias}.xmin::text`;
+
+interface GuardedRange {
+  from: number;
+  to: number;
+  precondition: AuditPrecondition;
+}
 
 /** A claimed `audit_outbox` row: what the drainer needs of it. */
 export type ClaimedOutboxRow = Pick<AuditOutboxRow, 'id' | 'companyId' | 'idempotencyKey' | 'event'>;
@@ -45,24 +67,67 @@ export const auditOutboxRepository = {
    * Several events in one statement, so all or none are stored. With `notify` (the default) one
    * notification rides along; without, no NOTIFY: the commits of notifying transactions are
    * serialized by Postgres, so a hot path notifies only now and then (see `recordDurable`).
+   *
+   * `guarded` ranges of `payloads` (`from` to `to`, inclusive) are written only if their
+   * `AuditPrecondition` holds in the statement's own snapshot, so a decision made on cached rows
+   * is re-checked in the same round trip as its audit. Answers the `from` of each range refused
+   * (nothing of it written). Prepared statements: planning the guarded one cost as much as
+   * running it.
    */
-  insertAll: async (q: Queryable, payloads: readonly AuditEventPayload[], opts: { notify?: boolean } = {}): Promise<void> => {
-    if (payloads.length === 0) return;
+  insertAll: async (
+    prepared: PreparedQuery,
+    payloads: readonly AuditEventPayload[],
+    opts: { notify?: boolean; guarded?: ReadonlyArray<GuardedRange> } = {},
+  ): Promise<Set<number>> => {
+    if (payloads.length === 0) return new Set();
     // One JSON array, not three arrays of text: node-postgres escapes every element of an array
     // parameter character by character, which cost a resolution's ten events more than the rest.
-    const insert = `INSERT INTO audit_outbox (company_id, idempotency_key, event)
+    const events = JSON.stringify(payloads);
+    const notify = opts.notify !== false;
+    if (!opts.guarded?.length) {
+      const insert = `INSERT INTO audit_outbox (company_id, idempotency_key, event)
          SELECT (e->>'companyId')::uuid, e->>'idempotencyKey', e
            FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS a(e, n) ORDER BY n`;
-    const events = JSON.stringify(payloads);
-    if (opts.notify === false) {
-      await q.query(insert, [events]);
-      return;
+      if (!notify) await prepared('audit-outbox-insert', insert, [events]);
+      else
+        await prepared(
+          'audit-outbox-insert-notify',
+          `WITH ins AS (${insert} RETURNING id)
+           SELECT pg_notify($2, '') FROM (SELECT 1 FROM ins LIMIT 1) one`,
+          [events, AUDIT_OUTBOX_CHANNEL],
+        );
+      return new Set();
     }
-    await q.query(
-      `WITH ins AS (${insert} RETURNING id)
-       SELECT pg_notify($2, '') FROM (SELECT 1 FROM ins LIMIT 1) one`,
-      [events, AUDIT_OUTBOX_CHANNEL],
+    // A run deleted (with its workflow) or a secret row updated since it was read (xmin changes
+    // with every UPDATE: status, tags, type, version) refuses the range.
+    const rows = await prepared<{ refused: number | null }>(
+      'audit-outbox-insert-guarded',
+      `WITH ev AS (SELECT e, n - 1 AS i FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS a(e, n)),
+       refused AS (
+         SELECT (g->>'from')::int AS lo, (g->>'to')::int AS hi FROM jsonb_array_elements($2::jsonb) AS c(g)
+          WHERE NOT (
+            (g->>'runId' IS NULL OR EXISTS (
+              SELECT 1 FROM runs r WHERE r.company_id = (g->>'companyId')::uuid AND r.id = (g->>'runId')::uuid))
+            AND NOT EXISTS (
+              SELECT 1 FROM jsonb_array_elements(g->'secrets') AS w(s)
+               WHERE NOT EXISTS (
+                 SELECT 1 FROM secrets s WHERE s.company_id = (g->>'companyId')::uuid AND s.id = (w.s->>'id')::uuid
+                    AND s.xmin::text = w.s->>'stamp')))),
+       ins AS (
+         INSERT INTO audit_outbox (company_id, idempotency_key, event)
+         SELECT (e->>'companyId')::uuid, e->>'idempotencyKey', e FROM ev
+          WHERE NOT EXISTS (SELECT 1 FROM refused WHERE ev.i BETWEEN refused.lo AND refused.hi) ORDER BY ev.i
+         RETURNING 1),
+       wake AS (SELECT pg_notify($3, '') FROM (SELECT 1 FROM ins LIMIT 1) one WHERE $4::boolean)
+       SELECT refused.lo AS refused FROM (SELECT count(*) FROM wake) w LEFT JOIN refused ON true`,
+      [
+        events,
+        JSON.stringify(opts.guarded.map((g) => ({ from: g.from, to: g.to, ...g.precondition }))),
+        AUDIT_OUTBOX_CHANNEL,
+        notify,
+      ],
     );
+    return new Set(rows.flatMap((r) => (r.refused === null ? [] : [r.refused])));
   },
 
   /** The oldest `limit` rows, locked until commit; rows another drainer holds are skipped. */

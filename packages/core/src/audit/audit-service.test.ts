@@ -3,6 +3,7 @@ import type { DataSource } from 'typeorm';
 import type { QueueName, TypedQueue } from '../queues/queue-types.js';
 import { createTestDatabase } from '@nembl/testkit';
 import { createDataSource } from '../db/data-source.js';
+import { secretRowStamp, type AuditPrecondition } from './audit-outbox-repository.js';
 import { auditServiceFactory, DURABLE_WAKE_EVERY_MS } from './audit-service.js';
 import type { AuditEventInput, AuditEventPayload } from './audit-types.js';
 
@@ -118,6 +119,62 @@ describe('auditServiceFactory', () => {
     }
   });
 
+  it('writes the events of a call with a precondition only while it holds, checked in the statement it shares', async () => {
+    const db = await createTestDatabase();
+    const ds = createDataSource({ url: db.url, poolSize: 2 });
+    await ds.initialize();
+    try {
+      const [company] = await ds.query(`INSERT INTO companies (name) VALUES ('Acme') RETURNING id`);
+      const [secret] = await ds.query(
+        `INSERT INTO secrets (company_id, name, type, status, version, created_by_type, created_by_label)
+         VALUES ($1, 'db-password', 'password', 'active', 1, 'system', 'test') RETURNING id`,
+        [company.id],
+      );
+      const [workflow] = await ds.query(`INSERT INTO workflows (company_id, name, phases) VALUES ($1, 'w', '[]') RETURNING id`, [
+        company.id,
+      ]);
+      const [run] = await ds.query(
+        `INSERT INTO runs (company_id, workflow_id, phases, expires_at, actor) VALUES ($1, $2, '[]', now() + interval '1 day', '{}')
+         RETURNING id`,
+        [company.id, workflow.id],
+      );
+      const stamp = async (): Promise<string> =>
+        (await ds.query(`SELECT ${secretRowStamp('s')} AS stamp FROM secrets s WHERE id = $1`, [secret.id]))[0].stamp;
+      const asRead = async (): Promise<AuditPrecondition> => ({
+        companyId: company.id,
+        runId: run.id,
+        secrets: [{ id: secret.id, stamp: await stamp() }],
+      });
+      const audit = auditServiceFactory({ dataSource: ds });
+      const read = (name: string) =>
+        denial({ companyId: company.id, action: 'secrets:read_value', decision: 'allow', resource: { kind: 'secret', name } });
+      const stale = await asRead();
+      expect(await audit.recordDurable([read('a')], stale)).toBe(true);
+      // Any update of the secret's row (here its tags) makes what was read stale.
+      await ds.query(`UPDATE secrets SET tags = '{"frozen": "yes"}' WHERE id = $1`, [secret.id]);
+      const current = await asRead();
+      const results = await Promise.all([
+        audit.recordDurable([read('b')]),
+        audit.recordDurable([read('c'), read('d')], stale),
+        audit.recordDurable([read('e')]),
+        audit.recordDurable([read('f'), read('g')], stale),
+        audit.recordDurable([read('h')], current),
+      ]);
+      expect(results).toEqual([true, false, true, false, true]);
+      const names: Array<{ name: string }> = await ds.query(
+        `SELECT event->'resource'->>'name' AS name FROM audit_outbox ORDER BY id`,
+      );
+      expect(names.map((r) => r.name).sort()).toEqual(['a', 'b', 'e', 'h']);
+      // The run gone (with its workflow): nothing for it is written any more.
+      await ds.query(`DELETE FROM workflows WHERE id = $1`, [workflow.id]);
+      expect(await audit.recordDurable([read('i')], current)).toBe(false);
+      expect(await ds.query(`SELECT count(*)::int AS n FROM audit_outbox`)).toEqual([{ n: 4 }]);
+    } finally {
+      await ds.destroy();
+      await db.drop();
+    }
+  });
+
   it('records the first of repeated denials at once and one summary with the repeat count when the window closes', async () => {
     vi.useFakeTimers();
     const f = fakes();
@@ -153,7 +210,7 @@ describe('auditServiceFactory', () => {
       query: (sql: string, params: unknown[]) =>
         new Promise<unknown[]>((resolve) => statements.push({ sql, keys: (JSON.parse(params[0] as string) as AuditEventPayload[]).map((e) => e.idempotencyKey), commit: () => resolve([]) })),
     };
-    const audit = auditServiceFactory({ dataSource: { manager } as unknown as DataSource });
+    const audit = auditServiceFactory({ dataSource: { query: manager.query } as unknown as DataSource });
     const read = (name: string) => denial({ action: 'secrets:read_value', decision: 'allow', resource: { kind: 'secret', name } });
     const done: string[] = [];
     const call = (names: string[]) => audit.recordDurable(names.map(read)).then(() => done.push(names.join()));
@@ -184,7 +241,7 @@ describe('auditServiceFactory', () => {
         throw new Error('could not serialize access / connection terminated');
       },
     };
-    const audit = auditServiceFactory({ dataSource: { manager } as unknown as DataSource });
+    const audit = auditServiceFactory({ dataSource: { query: manager.query } as unknown as DataSource });
     const read = (name: string) => denial({ action: 'secrets:read_value', decision: 'allow', resource: { kind: 'secret', name } });
     const first = audit.recordDurable(read('a')).then(() => 'served', () => 'refused');
     const second = audit.recordDurable(read('b')).then(() => 'served', () => 'refused');
@@ -206,7 +263,7 @@ describe('auditServiceFactory', () => {
         return [];
       },
     };
-    const audit = auditServiceFactory({ dataSource: { manager } as unknown as DataSource, nowMs: () => t });
+    const audit = auditServiceFactory({ dataSource: { query: manager.query } as unknown as DataSource, nowMs: () => t });
     const read = denial({ action: 'secrets:read_value', decision: 'allow', resource: { kind: 'secret', name: 'a' } });
     await audit.recordDurable(read);
     t += 10;

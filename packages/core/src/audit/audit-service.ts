@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { DataSource, EntityManager } from 'typeorm';
 import { batchWhileBusy } from '../db/batch-while-busy.js';
+import { preparedQuery } from '../db/prepared-query.js';
 import { enqueue, jobId, type QueueName, type TypedQueue } from '../queues/queue-types.js';
-import { auditOutboxRepository } from './audit-outbox-repository.js';
+import { auditOutboxRepository, type AuditPrecondition } from './audit-outbox-repository.js';
 import type { AuditEventInput, AuditEventPayload } from './audit-types.js';
 
 /**
@@ -208,20 +209,30 @@ export const auditServiceFactory = (deps: AuditServiceDeps) => {
    */
   const nowMs = deps.nowMs ?? Date.now;
   let lastWakeAt = Number.NEGATIVE_INFINITY;
-  const durable = batchWhileBusy<AuditEventPayload[], true>({
+  const prepared = preparedQuery(dataSource);
+  const durable = batchWhileBusy<{ payloads: AuditEventPayload[]; precondition?: AuditPrecondition }, boolean>({
     maxItems: DURABLE_BATCH_MAX_REQUESTS,
     splitOnError: refusedForItsData,
     run: async (calls) => {
       const t = nowMs();
       const notify = t - lastWakeAt >= DURABLE_WAKE_EVERY_MS;
       if (notify) lastWakeAt = t;
+      const payloads: AuditEventPayload[] = [];
+      const guarded: Array<{ from: number; to: number; precondition: AuditPrecondition }> = [];
+      const firsts = calls.map((c) => {
+        const from = payloads.length;
+        payloads.push(...c.payloads);
+        if (c.precondition && c.payloads.length > 0)
+          guarded.push({ from, to: payloads.length - 1, precondition: c.precondition });
+        return from;
+      });
       try {
-        await auditOutboxRepository.insertAll(dataSource.manager, calls.flat(), { notify });
+        const refused = await auditOutboxRepository.insertAll(prepared, payloads, { notify, guarded });
+        return calls.map((c, i) => !(c.precondition && refused.has(firsts[i]!)));
       } catch (err) {
         if (notify) lastWakeAt = Number.NEGATIVE_INFINITY;
         throw err;
       }
-      return calls.map(() => true as const);
     },
   });
 
@@ -235,11 +246,18 @@ export const auditServiceFactory = (deps: AuditServiceDeps) => {
 
     /**
      * Commits the events to Postgres before returning (one statement, so all or none); throws if
-     * it cannot, so the caller can refuse what they describe (fail closed).
+     * it cannot, so the caller can refuse what they describe (fail closed). With a
+     * `precondition` (a decision made on cached rows), answers false and writes nothing when it
+     * no longer holds, checked in the same statement: the caller then decides again on fresh rows.
      */
-    recordDurable: async (events: AuditEventInput | AuditEventInput[]): Promise<void> => {
-      await durable((Array.isArray(events) ? events : [events]).map((e) => toAuditPayload(e)));
-    },
+    recordDurable: async (
+      events: AuditEventInput | AuditEventInput[],
+      precondition?: AuditPrecondition,
+    ): Promise<boolean> =>
+      durable({
+        payloads: (Array.isArray(events) ? events : [events]).map((e) => toAuditPayload(e)),
+        ...(precondition ? { precondition } : {}),
+      }),
 
     flush,
     /** Flushes pending denial summaries; call before closing the queue's connection. */
