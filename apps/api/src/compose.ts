@@ -45,6 +45,7 @@ import { apiQueuesFactory } from './queues.js';
 import { operationRepositoryFactory } from './operations/operation-repository.js';
 import { operationWaiterFactory } from './operations/operation-waiter.js';
 import { cachedFindDetail, secretDetailCacheFactory } from './secrets/secret-detail-cache.js';
+import { cachedListPage, secretListCacheFactory } from './secrets/secret-list-cache.js';
 import { metadataSyncFactory } from './secrets/metadata-sync.js';
 import { secretRepositoryFactory } from './secrets/secret-repository.js';
 import { secretServiceFactory } from './secrets/secret-service.js';
@@ -128,12 +129,17 @@ export const composeApi = (infra: ApiInfra) => {
   const operationQueue = operationQueueFactory({ queue: queues.operations, logger: infra.logger });
   // Secret details for a few seconds; dropped on every metadata write (barrier) and finished operation.
   const detailCache = secretDetailCacheFactory({ ttlMs: 2000, maxEntries: 10_000 });
+  // Batches of the secret list (up to 201 rows each, a page of 50 is ~0.1 MB), the same way.
+  const listCache = secretListCacheFactory({ ttlMs: 2000, maxEntries: 500 });
+  const metadataCaches = [detailCache, listCache];
   let metadataListening = false;
   const metadataChannel = secretMetadataChannel(prefix);
   const metadataSync = metadataSyncFactory({
     publish: (message) => queueConnection.publish(metadataChannel, message),
     listening: () => metadataListening,
-    onInvalidate: detailCache.invalidateCompany,
+    onInvalidate: (companyId) => {
+      for (const c of metadataCaches) c.invalidateCompany(companyId);
+    },
     logger: infra.logger,
     timeoutMs: 2000,
   });
@@ -146,13 +152,13 @@ export const composeApi = (infra: ApiInfra) => {
         logger: infra.logger,
         onOutcome: (outcome) => {
           // A finished operation changed its secret (status, version); the outcome names no company.
-          detailCache.invalidateAll();
+          for (const c of metadataCaches) c.invalidateAll();
           handlers.onOutcome(outcome);
         },
         onMetadata: metadataSync.onMessage,
         onState: (listening) => {
           metadataListening = listening;
-          detailCache.setEnabled(listening);
+          for (const c of metadataCaches) c.setEnabled(listening);
           handlers.onState(listening);
         },
       }),
@@ -205,7 +211,11 @@ export const composeApi = (infra: ApiInfra) => {
   });
   const secrets = secretServiceFactory({
     dataSource,
-    secrets: { ...secretRepo, findDetail: cachedFindDetail(secretRepo.findDetail, detailCache) },
+    secrets: {
+      ...secretRepo,
+      findDetail: cachedFindDetail(secretRepo.findDetail, detailCache),
+      listPage: cachedListPage(secretRepo.listPage, listCache),
+    },
     authz,
     audit,
     sealer: operationSealer(infra.masterKey),
@@ -277,6 +287,7 @@ export const composeApi = (infra: ApiInfra) => {
     waiter,
     valueCache,
     detailCache,
+    listCache,
     close,
   };
 };
