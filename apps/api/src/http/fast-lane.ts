@@ -99,7 +99,7 @@ export const fastLane = (deps: FastLaneDeps) => {
     status: number,
     requestId: string,
     type: string,
-    body: string,
+    body: string | Buffer,
     extra: string[] = [],
   ) => {
     res.writeHead(status, [
@@ -110,7 +110,7 @@ export const fastLane = (deps: FastLaneDeps) => {
       'Content-Type',
       type,
       'Content-Length',
-      String(Buffer.byteLength(body)),
+      String(typeof body === 'string' ? Buffer.byteLength(body) : body.length),
     ]);
     res.end(body);
   };

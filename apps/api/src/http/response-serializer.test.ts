@@ -100,9 +100,24 @@ describe('response texts (the fast lane’s)', () => {
     ]) {
       for (let i = 0; i < 2; i++) {
         const r = serialize.text('GET', '/things', 200, page);
-        expect(r).toEqual({ ok: true, text: stringified('/things', page) });
+        expect(r.ok && String(r.text)).toBe(stringified('/things', page));
       }
     }
+    // A page of reusable items only, sent again: the same bytes, kept encoded; other items or another cursor, fresh ones.
+    const [x, y] = [reusableBody({ id: 'x', tags: {}, n: 1 }), reusableBody({ id: 'y', tags: { k: 'é' }, n: 2 })];
+    for (const page of [
+      { items: [x, y], nextCursor: 'c1' },
+      { items: [x, y], nextCursor: 'c1' },
+      { items: [x, y], nextCursor: 'c2' },
+      { items: [x], nextCursor: 'c2' },
+      { items: [x, y, { id: 'z', tags: {}, n: 3 }], nextCursor: 'c2' },
+      { items: [x, y], nextCursor: null },
+    ]) {
+      const r = serialize.text('GET', '/things', 200, page);
+      expect(r.ok && String(r.text)).toBe(stringified('/things', page));
+    }
+    const again = [0, 1].map(() => serialize.text('GET', '/things', 200, { items: [x, y], nextCursor: null }));
+    expect(again[0]!.ok && again[1]!.ok && again[0]!.text === again[1]!.text).toBe(true);
     const one = reusableBody({ id: 'c', tags: {}, n: 3 });
     expect(serialize.text('GET', '/things/:id', 200, one)).toEqual({ ok: true, text: stringified('/things/:id', one) });
     expect(JSON.stringify(serialize.text('GET', '/things', 200, { items: [reused], nextCursor: null }))).not.toContain(
@@ -115,7 +130,13 @@ describe('response texts (the fast lane’s)', () => {
     const first = serialize.text('GET', '/things', 200, { items: [reused], nextCursor: null });
     // Changing a reusable item breaks its contract: the text it was given first stays (it was serialized once).
     (reused as { n: number }).n = 99;
-    expect(serialize.text('GET', '/things', 200, { items: [reused], nextCursor: null })).toEqual(first);
+    expect(serialize.text('GET', '/things', 200, { items: [reused, reused], nextCursor: null })).toMatchObject({
+      ok: true,
+      text: Buffer.from(
+        `{"items":[${'{"id":"a","tags":{},"n":1}'},${'{"id":"a","tags":{},"n":1}'}],"nextCursor":null}`,
+      ),
+    });
+    expect(first.ok && String(first.text)).toBe('{"items":[{"id":"a","tags":{},"n":1}],"nextCursor":null}');
     expect(
       serialize.text('GET', '/things', 200, {
         items: [

@@ -13,8 +13,15 @@ type Misfit = { ok: false; declared: boolean; issues?: Array<{ path: PropertyKey
 
 export type Serialized = { ok: true; data: unknown } | Misfit;
 
-/** What the fast lane sends: the JSON text of `data`. */
-export type SerializedText = { ok: true; text: string } | Misfit;
+/** What the fast lane sends: the JSON text of `data` (UTF-8 encoded already, for a reused page). */
+export type SerializedText = { ok: true; text: string | Buffer } | Misfit;
+
+/** A page of reusable items, as sent last: the same items and tail make the same bytes. */
+interface SentPage {
+  items: readonly unknown[];
+  tail: string;
+  bytes: Buffer;
+}
 
 interface Declared {
   schema: z.ZodType;
@@ -22,7 +29,12 @@ interface Declared {
   item: z.ZodType | undefined;
   /** Texts of reusable bodies and of reusable page items (`reusableBody`), by their object. */
   texts: WeakMap<object, string>;
+  /** The last page whose items were all reusable, by its first item. */
+  pages: WeakMap<object, SentPage>;
 }
+
+const sameItems = (a: readonly unknown[], b: readonly unknown[]) =>
+  a.length === b.length && a.every((x, i) => x === b[i]);
 
 // Issues name paths and expectations, never the values that failed them.
 const misfit = (error: z.ZodError, at: PropertyKey[] = []): Misfit => ({
@@ -54,6 +66,7 @@ export const responseSerializerFor = (operations: Record<string, Record<string, 
             schema: success.schema,
             item: pageItemOf(success.schema),
             texts: new WeakMap(),
+            pages: new WeakMap(),
           });
       schemas.set(`${method.toUpperCase()} ${expressPath(path)}`, byStatus);
     }
@@ -66,7 +79,12 @@ export const responseSerializerFor = (operations: Record<string, Record<string, 
   };
 
   /** An item's text, once per reusable item. */
-  const itemText = (schema: z.ZodType, texts: Declared['texts'], item: unknown, i: number): SerializedText => {
+  const itemText = (
+    schema: z.ZodType,
+    texts: Declared['texts'],
+    item: unknown,
+    i: number,
+  ): { ok: true; text: string } | Misfit => {
     const reuse = isReusableBody(item);
     const known = reuse ? texts.get(item) : undefined;
     if (known !== undefined) return { ok: true, text: known };
@@ -81,7 +99,8 @@ export const responseSerializerFor = (operations: Record<string, Record<string, 
    * `JSON.stringify` of what `serialize` answers, with the same bytes, serializing less: a body
    * marked reusable (`reusableBody`) once, and a page's reusable items once each; the page around
    * them is serialized through its schema with no items, and theirs spliced in (the text of an
-   * array is its items' texts joined by commas).
+   * array is its items' texts joined by commas). A page of reusable items only is a function of
+   * which items and of the rest of the page, so the same page again is the same bytes, kept encoded.
    */
   const text = (method: string, route: string, status: number, body: unknown): SerializedText => {
     const declared = schemas.get(`${method} ${route}`)?.get(status);
@@ -95,15 +114,24 @@ export const responseSerializerFor = (operations: Record<string, Record<string, 
       if (!envelope.success) return misfit(envelope.error);
       const head = JSON.stringify(envelope.data);
       if (head.startsWith(EMPTY_PAGE_HEAD)) {
+        const { items } = body;
+        const tail = head.slice(EMPTY_PAGE_HEAD.length);
+        const sent = items.length > 0 && isReusableBody(items[0]) ? declared.pages.get(items[0]) : undefined;
+        if (sent && sent.tail === tail && sameItems(sent.items, items)) return { ok: true, text: sent.bytes };
         const parts: string[] = [];
-        for (let i = 0; i < body.items.length; i++) {
-          const part = itemText(item, declared.texts, body.items[i], i);
+        let allReusable = items.length > 0;
+        for (let i = 0; i < items.length; i++) {
+          const part = itemText(item, declared.texts, items[i], i);
           if (!part.ok) return part;
           parts.push(part.text);
+          allReusable &&= isReusableBody(items[i]);
         }
-        const out = `{"items":[${parts.join(',')}]${head.slice(EMPTY_PAGE_HEAD.length)}`;
+        const out = `{"items":[${parts.join(',')}]${tail}`;
         if (reuse) declared.texts.set(body, out);
-        return { ok: true, text: out };
+        if (!allReusable) return { ok: true, text: out };
+        const bytes = Buffer.from(out);
+        declared.pages.set(items[0] as object, { items: items.slice(), tail, bytes });
+        return { ok: true, text: bytes };
       }
     }
     const parsed = declared.schema.safeParse(body);
