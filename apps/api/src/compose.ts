@@ -129,8 +129,9 @@ export const composeApi = (infra: ApiInfra) => {
   const operationQueue = operationQueueFactory({ queue: queues.operations, logger: infra.logger });
   // Secret details for a few seconds; dropped on every metadata write (barrier) and finished operation.
   const detailCache = secretDetailCacheFactory({ ttlMs: 2000, maxEntries: 10_000 });
-  // Batches of the secret list (up to 201 rows each, a page of 50 is ~0.1 MB), the same way.
-  const listCache = secretListCacheFactory({ ttlMs: 2000, maxEntries: 500 });
+  // Batches of the secret list, the same way: a page's batch is limit + 1 rows, a read-ahead past
+  // rows the policy hides up to 400; 200 batches of 51 rows hold ~10,000 rows.
+  const listCache = secretListCacheFactory({ ttlMs: 2000, maxEntries: 200 });
   const metadataCaches = [detailCache, listCache];
   let metadataListening = false;
   const metadataChannel = secretMetadataChannel(prefix);
