@@ -129,9 +129,9 @@ export const composeApi = (infra: ApiInfra) => {
   const operationQueue = operationQueueFactory({ queue: queues.operations, logger: infra.logger });
   // Secret details for a few seconds; dropped on every metadata write (barrier) and finished operation.
   const detailCache = secretDetailCacheFactory({ ttlMs: 2000, maxEntries: 10_000 });
-  // Batches of the secret list, the same way: a page's batch is limit + 1 rows, a read-ahead past
-  // rows the policy hides up to 400; 200 batches of 51 rows hold ~10,000 rows.
-  const listCache = secretListCacheFactory({ ttlMs: 2000, maxEntries: 200 });
+  // Batches of the secret list, the same way, bounded by the rows they hold (a page's batch is
+  // limit + 1 rows, a read-ahead past rows the policy hides up to 400): ~200 default pages.
+  const listCache = secretListCacheFactory({ ttlMs: 2000, maxRows: 10_000 });
   const metadataCaches = [detailCache, listCache];
   let metadataListening = false;
   const metadataChannel = secretMetadataChannel(prefix);

@@ -42,7 +42,7 @@ describe('secret list cache', () => {
   });
 
   it('answers a repeated query from the cache, per company, until the company is invalidated', async () => {
-    const cache = secretListCacheFactory({ ttlMs: 1000, maxEntries: 10 });
+    const cache = secretListCacheFactory({ ttlMs: 1000, maxRows: 100 });
     cache.setEnabled(true);
     const src = source({ [A]: [rowOf(A, 'db')], [B]: [rowOf(B, 'db')] });
     const list = cachedListPage(src.listPage, cache, () => 0);
@@ -57,7 +57,7 @@ describe('secret list cache', () => {
   });
 
   it('never caches a due-date filter (its window ends at the request’s now)', async () => {
-    const cache = secretListCacheFactory({ ttlMs: 1000, maxEntries: 10 });
+    const cache = secretListCacheFactory({ ttlMs: 1000, maxRows: 100 });
     cache.setEnabled(true);
     const src = source({ [A]: [rowOf(A, 'db')] });
     const list = cachedListPage(src.listPage, cache, () => 0);
@@ -69,7 +69,7 @@ describe('secret list cache', () => {
   });
 
   it('does not store a batch that an invalidation overtook, nor anything while disabled', async () => {
-    const cache = secretListCacheFactory({ ttlMs: 1000, maxEntries: 10 });
+    const cache = secretListCacheFactory({ ttlMs: 1000, maxRows: 100 });
     const rows = { [A]: [rowOf(A, 'db', 'old')] };
     const src = source(rows);
     const list = cachedListPage(src.listPage, cache, () => 0);

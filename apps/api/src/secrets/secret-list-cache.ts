@@ -19,8 +19,8 @@ type ListPage = (
  * bookkeeping, drops them too; nothing is served or stored while the announcements' subscription is
  * down. The TTL only bounds how long a missed announcement could matter.
  */
-export const secretListCacheFactory = ({ ttlMs, maxEntries }: { ttlMs: number; maxEntries: number }) =>
-  companyScopedCacheFactory<SecretWithRelations[]>({ ttlMs, maxEntries });
+export const secretListCacheFactory = ({ ttlMs, maxRows }: { ttlMs: number; maxRows: number }) =>
+  companyScopedCacheFactory<SecretWithRelations[]>({ ttlMs, maxEntries: maxRows, weight: (rows) => rows.length });
 
 export type SecretListCache = ReturnType<typeof secretListCacheFactory>;
 
