@@ -46,6 +46,7 @@ import { apiQueuesFactory } from './queues.js';
 import { operationRepositoryFactory } from './operations/operation-repository.js';
 import { operationWaiterFactory } from './operations/operation-waiter.js';
 import { cachedFindDetail, secretDetailCacheFactory } from './secrets/secret-detail-cache.js';
+import { cachedListPage, secretListCacheFactory } from './secrets/secret-list-cache.js';
 import { metadataSyncFactory } from './secrets/metadata-sync.js';
 import { secretRepositoryFactory } from './secrets/secret-repository.js';
 import { secretServiceFactory } from './secrets/secret-service.js';
@@ -137,13 +138,18 @@ export const composeApi = (infra: ApiInfra) => {
     maxEntries: 2_000,
     expiresAt: (r) => r.run.expiresAt.getTime(),
   });
-  const metadataCaches = [detailCache, runCache];
+  // Batches of the secret list, the same way, bounded by the rows they hold (a page's batch is
+  // limit + 1 rows, a read-ahead past rows the policy hides up to 400): ~200 default pages.
+  const listCache = secretListCacheFactory({ ttlMs: 2000, maxRows: 10_000 });
+  const metadataCaches = [detailCache, listCache, runCache];
   let metadataListening = false;
   const metadataChannel = secretMetadataChannel(prefix);
   const metadataSync = metadataSyncFactory({
     publish: (message) => queueConnection.publish(metadataChannel, message),
     listening: () => metadataListening,
-    onInvalidate: (companyId) => metadataCaches.forEach((c) => c.invalidateCompany(companyId)),
+    onInvalidate: (companyId) => {
+      for (const c of metadataCaches) c.invalidateCompany(companyId);
+    },
     logger: infra.logger,
     timeoutMs: 2000,
   });
@@ -156,13 +162,13 @@ export const composeApi = (infra: ApiInfra) => {
         logger: infra.logger,
         onOutcome: (outcome) => {
           // A finished operation changed its secret (status, version); the outcome names no company.
-          metadataCaches.forEach((c) => c.invalidateAll());
+          for (const c of metadataCaches) c.invalidateAll();
           handlers.onOutcome(outcome);
         },
         onMetadata: metadataSync.onMessage,
         onState: (listening) => {
           metadataListening = listening;
-          metadataCaches.forEach((c) => c.setEnabled(listening));
+          for (const c of metadataCaches) c.setEnabled(listening);
           handlers.onState(listening);
         },
       }),
@@ -216,7 +222,11 @@ export const composeApi = (infra: ApiInfra) => {
   });
   const secrets = secretServiceFactory({
     dataSource,
-    secrets: { ...secretRepo, findDetail: cachedFindDetail(secretRepo.findDetail, detailCache) },
+    secrets: {
+      ...secretRepo,
+      findDetail: cachedFindDetail(secretRepo.findDetail, detailCache),
+      listPage: cachedListPage(secretRepo.listPage, listCache),
+    },
     authz,
     audit,
     sealer: operationSealer(infra.masterKey),
@@ -289,6 +299,7 @@ export const composeApi = (infra: ApiInfra) => {
     valueCache,
     detailCache,
     runCache,
+    listCache,
     close,
   };
 };

@@ -1,5 +1,5 @@
 import { startSmtpSink, type SmtpSink } from '@nembl/testkit';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiClient, startTestApi, type TestApi } from './harness.js';
 
 const DAY = 86_400_000;
@@ -110,8 +110,18 @@ describe('reminder emails', () => {
     });
     t.clock.advance(31 * DAY);
     try {
+      // Cached just before the scan (list and detail, for 2 s): the worker's bookkeeping must show at once.
+      const shown = async () => [
+        (await admin.get('/api/v1/secrets?q=github-api-token')).body.items[0].reminder.lastSentAt,
+        (await admin.get('/api/v1/secrets/github-api-token')).body.secret.reminder.lastSentAt,
+      ];
+      expect(await shown()).toEqual([null, null]);
       await scan();
       await waitForMails('github-api-token', 1);
+      await vi.waitFor(async () => expect(await shown()).toEqual([expect.any(String), expect.any(String)]), {
+        timeout: 1000,
+        interval: 20,
+      });
       await settle();
       await scan(); // a second scan owes nothing new
       await settle();

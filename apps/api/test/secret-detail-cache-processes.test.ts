@@ -5,10 +5,12 @@ import { createDataSource, createLogger } from '@nembl/core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { composeApi } from '../src/compose.js';
 import { loadApiEnv } from '../src/env.js';
+import { secretNameCursor } from '../src/http/pagination.js';
+import { listPageKey } from '../src/secrets/secret-list-cache.js';
 import { createServer as createApiServer } from '../src/server.js';
 import { ApiClient, startSlowProxy, startTestApi, type TestApi } from './harness.js';
 
-// Two API processes on one database and Redis. The second one hears the outcome and metadata
+// Two API processes on one database and Redis (secret details, runs, then secret lists). The second one hears the outcome and metadata
 // announcements late (its subscription goes through a proxy that holds what Redis sends for a
 // while), as a busy process on a loaded machine does. A write answered by the first must already
 // show in the second's `GET /secrets/{name}` when the answer arrives, though the second caches
@@ -23,6 +25,9 @@ let second: {
   cacheSize: () => number;
   cached: (name: string) => boolean;
   runCached: (runId: string) => boolean;
+  listCacheSize: () => number;
+  /** Whether the second process holds the batch a `?q=…&limit=…` page (after `after`) reads. */
+  listCached: (company: string, q: string, limit: number, after?: string) => boolean;
 };
 let companyId: string;
 let admin: ApiClient;
@@ -55,6 +60,9 @@ beforeAll(async () => {
     cacheSize: () => composed.detailCache.size(),
     cached: (name) => composed.detailCache.get(companyId, name, Date.now()) !== undefined,
     runCached: (runId) => composed.runCache.get(`${companyId}/${runId}`, t.clock.now().getTime()) !== undefined,
+    listCacheSize: () => composed.listCache.size(),
+    listCached: (company, q, limit, after) =>
+      composed.listCache.get(listPageKey(company, { q, tags: [] }, after, limit + 1), Date.now()) !== undefined,
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
@@ -237,5 +245,182 @@ describe('cached runs across API processes', () => {
       proxy.restore();
     }
     await cachedOnSecondRun(runner, path, run.id);
+  });
+});
+
+type ListItem = {
+  id: string;
+  name: string;
+  path: string;
+  description: string;
+  version: number;
+  tags: Record<string, string>;
+};
+
+/** A fresh name prefix, so a test's `?q=` list holds only its own secrets. */
+const prefix = () => `l${randomBytes(3).toString('hex')}`;
+
+/** Lists `?q=<q>` on the second process until that batch is cached there (as `cachedOnSecond`). */
+const listCachedOnSecond = async (reader: ApiClient, company: string, q: string, limit = 50, cursor?: string) => {
+  const path = `/api/v1/secrets?q=${q}&limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+  const after = secretNameCursor.decode(cursor);
+  await vi.waitFor(
+    async () => {
+      expect((await reader.get(path)).status).toBe(200);
+      await new Promise((r) => setTimeout(r, SUBSCRIBER_DELAY_MS + 100));
+      expect(second.listCached(company, q, limit, after)).toBe(true);
+    },
+    { timeout: 10_000, interval: 50 },
+  );
+};
+
+const listOn = async (client: ApiClient, q: string, extra = '') => {
+  const res = await client.get(`/api/v1/secrets?q=${q}${extra}`);
+  expect(res.status).toBe(200);
+  return res.body as { items: ListItem[]; nextCursor: string | null };
+};
+
+describe('cached secret lists across API processes', () => {
+  it('a change answered by one process is in the other one’s list as soon as the answer arrives', async () => {
+    const q = prefix();
+    for (const n of ['a', 'b'])
+      expect((await admin.post('/api/v1/secrets', { name: `${q}-${n}`, value: 'v1' })).status).toBe(201);
+    const reader = ApiClient.withToken(second.url, token);
+    await listCachedOnSecond(reader, companyId, q);
+
+    // An API write (no operation): a description.
+    expect((await admin.patch(`/api/v1/secrets/${q}-a`, { description: 'after' })).status).toBe(200);
+    expect((await listOn(reader, q)).items.map((i) => [i.name, i.description])).toEqual([
+      [`${q}-a`, 'after'],
+      [`${q}-b`, ''],
+    ]);
+
+    // Writes the worker finishes: a create, a new version, a delete.
+    await listCachedOnSecond(reader, companyId, q);
+    expect((await admin.post('/api/v1/secrets', { name: `${q}-c`, value: 'v1' })).status).toBe(201);
+    expect((await listOn(reader, q)).items.map((i) => i.name)).toEqual([`${q}-a`, `${q}-b`, `${q}-c`]);
+    await listCachedOnSecond(reader, companyId, q);
+    expect((await admin.put(`/api/v1/secrets/${q}-b/value`, { value: 'v2' })).status).toBe(200);
+    expect((await listOn(reader, q)).items.map((i) => i.version)).toEqual([1, 2, 1]);
+    await listCachedOnSecond(reader, companyId, q);
+    expect((await admin.delete(`/api/v1/secrets/${q}-a?confirm=${q}-a`)).status).toBe(200);
+    expect((await listOn(reader, q)).items.map((i) => i.name)).toEqual([`${q}-b`, `${q}-c`]);
+  });
+
+  it('walks cursor pages across a write: a page cached before it is read fresh after it', async () => {
+    const q = prefix();
+    for (const n of ['a', 'b', 'c', 'd', 'e'])
+      expect((await admin.post('/api/v1/secrets', { name: `${q}-${n}`, value: 'v' })).status).toBe(201);
+    const reader = ApiClient.withToken(second.url, token);
+    const first = await listOn(reader, q, '&limit=2');
+    expect(first.items.map((i) => i.name)).toEqual([`${q}-a`, `${q}-b`]);
+    await listCachedOnSecond(reader, companyId, q, 2, first.nextCursor!);
+    const before = await listOn(reader, q, `&limit=2&cursor=${first.nextCursor}`);
+    expect(before.items.map((i) => i.name)).toEqual([`${q}-c`, `${q}-d`]);
+
+    // A secret that sorts into the cached second page, and one of its rows deleted.
+    expect((await admin.post('/api/v1/secrets', { name: `${q}-c0`, value: 'v' })).status).toBe(201);
+    expect((await admin.delete(`/api/v1/secrets/${q}-d?confirm=${q}-d`)).status).toBe(200);
+    const names: string[] = [...first.items.map((i) => i.name)];
+    let cursor = first.nextCursor;
+    while (cursor) {
+      const page = await listOn(reader, q, `&limit=2&cursor=${cursor}`);
+      names.push(...page.items.map((i) => i.name));
+      cursor = page.nextCursor;
+    }
+    expect(names).toEqual([`${q}-a`, `${q}-b`, `${q}-c`, `${q}-c0`, `${q}-e`]);
+  });
+
+  it('decides on cached rows per request: each caller sees what its policy allows, a policy change at once', async () => {
+    const q = prefix();
+    for (const team of ['a', 'b'])
+      expect((await admin.post('/api/v1/secrets', { name: `${q}-${team}`, value: 'v', tags: { team } })).status).toBe(
+        201,
+      );
+    const role = `team-${q}`;
+    const policy = (teams: string[]) => ({
+      name: `readers-${q}`,
+      statements: [
+        {
+          effect: 'allow',
+          actions: ['secrets:read'],
+          principals: { roles: [role] },
+          conditions: { StringEquals: { 'resource.tag/team': teams } },
+        },
+      ],
+    });
+    const created = await admin.post('/api/v1/policies', policy(['a']));
+    expect(created.status).toBe(201);
+    const teamToken = (await admin.post('/api/v1/tokens', { name: `t-${q}`, roles: [role] })).body.token as string;
+    const teamReader = ApiClient.withToken(second.url, teamToken);
+
+    // The admin's read fills the cache; the team reader gets the same batch, filtered for it.
+    await listCachedOnSecond(ApiClient.withToken(second.url, token), companyId, q);
+    expect((await listOn(teamReader, q)).items.map((i) => i.name)).toEqual([`${q}-a`]);
+    expect(second.listCached(companyId, q, 50)).toBe(true);
+
+    // A policy change: on the process that made it at once; on the other one as soon as its
+    // policy cache checks the version again (as without a list cache: about a second).
+    expect((await admin.put(`/api/v1/policies/${created.body.policy.id}`, policy(['a', 'b']))).status).toBe(200);
+    expect((await listOn(ApiClient.withToken(t.url, teamToken), q)).items.map((i) => i.name)).toEqual([
+      `${q}-a`,
+      `${q}-b`,
+    ]);
+    await vi.waitFor(
+      async () => expect((await listOn(teamReader, q)).items.map((i) => i.name)).toEqual([`${q}-a`, `${q}-b`]),
+      { timeout: 5000, interval: 100 },
+    );
+    expect((await admin.put(`/api/v1/policies/${created.body.policy.id}`, policy(['none']))).status).toBe(200);
+    await vi.waitFor(async () => expect((await listOn(teamReader, q)).items).toEqual([]), {
+      timeout: 5000,
+      interval: 100,
+    });
+  });
+
+  it('keeps companies apart: the same query in another company reads that company’s rows', async () => {
+    const q = prefix();
+    expect(
+      (await admin.post('/api/v1/secrets', { name: `${q}-x`, value: 'v', description: 'of the first' })).status,
+    ).toBe(201);
+    const other = new ApiClient(t.url);
+    const otherCompany = (await other.signup()).company.id;
+    expect(
+      (await other.post('/api/v1/secrets', { name: `${q}-x`, value: 'v', description: 'of the second' })).status,
+    ).toBe(201);
+    const otherToken = (await other.post('/api/v1/tokens', { name: 'reader', roles: ['Admin'] })).body.token as string;
+    const reader = ApiClient.withToken(second.url, token);
+    await listCachedOnSecond(reader, companyId, q);
+    const theirs = (await listOn(ApiClient.withToken(second.url, otherToken), q)).items;
+    expect(theirs.map((i) => [i.description, i.path])).toEqual([['of the second', `nembl/${otherCompany}/${q}-x`]]);
+    expect(second.listCached(otherCompany, q, 50)).toBe(true);
+    // A write in one company leaves the other company's cached list in place.
+    expect((await other.patch(`/api/v1/secrets/${q}-x`, { description: 'changed' })).status).toBe(200);
+    expect(second.listCached(companyId, q, 50)).toBe(true);
+    expect((await listOn(reader, q)).items.map((i) => i.description)).toEqual(['of the first']);
+  });
+
+  it('serves no list from the cache while its subscription is lost', async () => {
+    const q = prefix();
+    expect((await admin.post('/api/v1/secrets', { name: `${q}-a`, value: 'v', description: 'before' })).status).toBe(
+      201,
+    );
+    const reader = ApiClient.withToken(second.url, token);
+    await listCachedOnSecond(reader, companyId, q);
+    proxy.cut();
+    try {
+      await vi.waitFor(
+        async () => {
+          await listOn(reader, q);
+          expect(second.listCacheSize()).toBe(0);
+        },
+        { timeout: 5000, interval: 20 },
+      );
+      expect((await admin.patch(`/api/v1/secrets/${q}-a`, { description: 'after' })).status).toBe(200);
+      expect((await listOn(reader, q)).items.map((i) => i.description)).toEqual(['after']);
+      expect(second.listCached(companyId, q, 50)).toBe(false);
+    } finally {
+      proxy.restore();
+    }
+    await listCachedOnSecond(reader, companyId, q);
   });
 });

@@ -152,6 +152,8 @@ export const composeWorker = (infra: WorkerInfra) => {
     publicUrl: env.NEMBL_PUBLIC_URL,
     logger,
     now,
+    // API processes cache secret details and lists: what the reminder recorded must show at once.
+    onSecretChanged: outcomes.announceMetadata,
   });
 
   const relayEveryMs = timing.relayEveryMs ?? 5000;

@@ -2,6 +2,7 @@ interface Entry<V> {
   companyId: string;
   value: V;
   cachedUntil: number;
+  weight: number;
 }
 
 /**
@@ -21,9 +22,13 @@ export const companyScopedCacheFactory = <V>({
   ttlMs,
   maxEntries,
   expiresAt,
+  weight = () => 1,
 }: {
   ttlMs: number;
+  /** The bound on entries, or on their summed `weight` when one is given. */
   maxEntries: number;
+  /** What one value counts against `maxEntries` (default 1), for values of very different sizes. */
+  weight?: (value: V) => number;
   /** When a value itself stops being valid (epoch ms), or null for never. */
   expiresAt?: (value: V) => number | null;
 }) => {
@@ -31,11 +36,13 @@ export const companyScopedCacheFactory = <V>({
   const byCompany = new Map<string, Set<string>>();
   let generation = 0;
   let enabled = false;
+  let held = 0;
 
   const drop = (key: string) => {
     const e = entries.get(key);
     if (!e) return;
     entries.delete(key);
+    held -= e.weight;
     const keys = byCompany.get(e.companyId);
     keys?.delete(key);
     if (keys?.size === 0) byCompany.delete(e.companyId);
@@ -45,6 +52,7 @@ export const companyScopedCacheFactory = <V>({
     generation += 1;
     entries.clear();
     byCompany.clear();
+    held = 0;
   };
 
   const expired = (e: Entry<V>, nowMs: number) => {
@@ -73,11 +81,15 @@ export const companyScopedCacheFactory = <V>({
     set: (companyId: string, key: string, value: V, seenGeneration: number, nowMs: number): void => {
       if (!enabled || seenGeneration !== generation) return;
       drop(key);
-      if (entries.size >= maxEntries) {
+      const w = Math.max(1, weight(value));
+      if (w > maxEntries) return;
+      while (held + w > maxEntries) {
         const oldest = entries.keys().next().value;
-        if (oldest !== undefined) drop(oldest);
+        if (oldest === undefined) break;
+        drop(oldest);
       }
-      entries.set(key, { companyId, value, cachedUntil: nowMs + ttlMs });
+      entries.set(key, { companyId, value, cachedUntil: nowMs + ttlMs, weight: w });
+      held += w;
       const keys = byCompany.get(companyId) ?? new Set<string>();
       keys.add(key);
       byCompany.set(companyId, keys);
@@ -91,8 +103,7 @@ export const companyScopedCacheFactory = <V>({
 
     invalidateCompany: (companyId: string): void => {
       generation += 1;
-      for (const key of byCompany.get(companyId) ?? []) entries.delete(key);
-      byCompany.delete(companyId);
+      for (const key of byCompany.get(companyId) ?? []) drop(key);
     },
 
     /** Drops everything (a change whose company is not known). */

@@ -27,7 +27,7 @@ beforeAll(async () => {
     routes: [route('/things/:name'), route('/things/:name/read', { readOnly: true })],
     auth: { principalFromToken: async () => principal, principalFromSession: async () => null },
     limiter: { consume: async () => 0 },
-    serialize: (_m, _r, _s, body) => ({ ok: true, data: body }),
+    serialize: { text: (_m, _r, _s, body) => ({ ok: true, text: JSON.stringify(body) }) },
     securityHeaders: [],
     metrics: { record: () => undefined },
     logger: pino({ level: 'silent' }),

@@ -5,7 +5,7 @@ import proxyaddr from 'proxy-addr';
 import { authenticateCredentials, bearerOf, consumeApiBudget } from '../auth/auth-middleware.js';
 import type { AuthService } from '../auth/auth-service.js';
 import type { Metrics } from '../health/metrics.js';
-import { HotAnswer, isReusableBody, type HotRoute } from './hot-route.js';
+import { HotAnswer, type HotRoute } from './hot-route.js';
 import { INTERNAL_PROBLEM, PROBLEM_CONTENT_TYPE, problemFor } from './problem.js';
 import type { RateLimiter } from './rate-limit.js';
 import { assertStorableBody, assertStorableQuery, decodePlainJson, isPlainJsonBody } from './request-decoding.js';
@@ -22,7 +22,8 @@ export interface FastLaneDeps {
   routes: readonly HotRoute[];
   auth: Pick<AuthService, 'principalFromSession' | 'principalFromToken'>;
   limiter: RateLimiter;
-  serialize: ResponseSerializer;
+  /** Response texts through their declared schemas (`responseSerializerFor(...).text`). */
+  serialize: Pick<ResponseSerializer, 'text'>;
   securityHeaders: HeaderList;
   metrics: Pick<Metrics, 'record'>;
   logger: Logger;
@@ -81,8 +82,6 @@ export const fastLane = (deps: FastLaneDeps) => {
   const byMethod = new Map<string, Compiled[]>();
   for (const c of compiled) byMethod.set(c.route.method, [...(byMethod.get(c.route.method) ?? []), c]);
   const baseHeaders = deps.securityHeaders.flat();
-  // Serialized answers of bodies a route returns again unchanged (`reusableBody`).
-  const serializedBodies = new WeakMap<object, string>();
   const logRequests = () => deps.logger.isLevelEnabled('info');
   // Everything of a /healthz answer but its request id (slot 1), built once.
   const healthyHeaders = [
@@ -100,7 +99,7 @@ export const fastLane = (deps: FastLaneDeps) => {
     status: number,
     requestId: string,
     type: string,
-    body: string,
+    body: string | Buffer,
     extra: string[] = [],
   ) => {
     res.writeHead(status, [
@@ -111,7 +110,7 @@ export const fastLane = (deps: FastLaneDeps) => {
       'Content-Type',
       type,
       'Content-Length',
-      String(Buffer.byteLength(body)),
+      String(typeof body === 'string' ? Buffer.byteLength(body) : body.length),
     ]);
     res.end(body);
   };
@@ -179,24 +178,16 @@ export const fastLane = (deps: FastLaneDeps) => {
         ...(c.route.body ? { body: decoded } : {}),
       });
       const answer = out instanceof HotAnswer ? out : new HotAnswer(200, out);
-      const reuse = isReusableBody(answer.body);
-      let json = reuse ? serializedBodies.get(answer.body) : undefined;
-      if (json === undefined) {
-        const result = deps.serialize(method, c.route.path, answer.status, answer.body);
-        if (result.ok) {
-          json = JSON.stringify(result.data);
-          if (reuse) serializedBodies.set(answer.body, json);
-        } else {
-          logMisfit(deps.logger, { requestId, route: `${method} ${c.route.path}`, status: answer.status }, result);
-          status = 500;
-          await settle();
-          write(res, 500, requestId, PROBLEM_TYPE, JSON.stringify({ ...INTERNAL_PROBLEM, requestId }), extra);
-        }
-      }
-      if (json !== undefined) {
+      const result = deps.serialize.text(method, c.route.path, answer.status, answer.body);
+      if (result.ok) {
         status = answer.status;
         await settle();
-        write(res, status, requestId, JSON_TYPE, json, [...extra, ...answer.headers]);
+        write(res, status, requestId, JSON_TYPE, result.text, [...extra, ...answer.headers]);
+      } else {
+        logMisfit(deps.logger, { requestId, route: `${method} ${c.route.path}`, status: answer.status }, result);
+        status = 500;
+        await settle();
+        write(res, 500, requestId, PROBLEM_TYPE, JSON.stringify({ ...INTERNAL_PROBLEM, requestId }), extra);
       }
     } catch (err) {
       if (err instanceof ClientAborted) {

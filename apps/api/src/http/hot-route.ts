@@ -73,10 +73,11 @@ export const expressRoute =
 const reusable = new WeakSet<object>();
 
 /**
- * Marks a body that a route returns again, unchanged, for as long as the inputs it was built from
- * are cached (the same cached principal or secret detail): the fast lane then serializes it once
- * (schema and JSON) and sends the same text each time. Serializing is a pure function of the body,
- * so the answer is the same as serializing it again; a marked body must never be changed.
+ * Marks a body, or an item of a page body, that a route returns again, unchanged, for as long as
+ * the inputs it was built from are cached (the same cached principal, secret detail or list row):
+ * the fast lane then serializes it once (schema and JSON; `responseSerializerFor(...).text`) and
+ * sends the same text each time. Serializing is a pure function of the body, so the answer is the
+ * same as serializing it again; a marked body must never be changed.
  */
 export const reusableBody = <T extends object>(body: T): T => {
   reusable.add(body);

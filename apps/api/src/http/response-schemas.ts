@@ -13,9 +13,14 @@ export const idOut = z.guid();
 
 export const MAX_PAGE_LIMIT = 200;
 
+const pageItems = new WeakMap<z.ZodType, z.ZodType>();
+
+/** The item schema of a page schema made by `pageOf`, or undefined for any other schema. */
+export const pageItemOf = (schema: z.ZodType): z.ZodType | undefined => pageItems.get(schema);
+
 /** `{ items, nextCursor }` of a paginated list. */
-export const pageOf = <T extends z.ZodType>(item: T, id: string) =>
-  z
+export const pageOf = <T extends z.ZodType>(item: T, id: string) => {
+  const page = z
     .object({
       items: z.array(item),
       nextCursor: z
@@ -27,5 +32,8 @@ export const pageOf = <T extends z.ZodType>(item: T, id: string) =>
       id,
       description: `A page of results (\`?limit=\` 1–${MAX_PAGE_LIMIT}, default ${DEFAULT_LIMIT}; opaque \`?cursor=\`).`,
     });
+  pageItems.set(page, item);
+  return page;
+};
 
 export const decisionReasonOut = z.enum(['explicit_allow', 'explicit_deny', 'implicit_deny']);

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { batchWhileBusy, type Logger } from '@nembl/core';
+import { batchWhileBusy, METADATA_INVALIDATION, metadataInvalidation, type Logger } from '@nembl/core';
 import type { RequestHandler } from 'express';
 
-const INVALIDATE = 'inv ';
 const ACK = 'ack ';
 
 /**
@@ -48,7 +47,7 @@ export const metadataSyncFactory = ({
     waiting.set(id, w);
     const timer = setTimeout(() => done(false), timeoutMs);
     try {
-      const received = await Promise.race([publish(`${INVALIDATE}${companyId} ${id} ${origin}`), acked]);
+      const received = await Promise.race([publish(metadataInvalidation(companyId, id, origin)), acked]);
       if (typeof received === 'number') w.need = Math.max(0, received - (listening() ? 1 : 0));
       const ok = received !== false && (w.got >= w.need || (await acked));
       if (!ok)
@@ -74,8 +73,8 @@ export const metadataSyncFactory = ({
   return {
     /** Handles a message on the metadata channel. */
     onMessage: (message: string): void => {
-      if (message.startsWith(INVALIDATE)) {
-        const [companyId, barrier, from] = message.slice(INVALIDATE.length).split(' ');
+      if (message.startsWith(METADATA_INVALIDATION)) {
+        const [companyId, barrier, from] = message.slice(METADATA_INVALIDATION.length).split(' ');
         if (!companyId || !barrier) return;
         onInvalidate(companyId);
         if (from === origin) return;

@@ -8,9 +8,9 @@ import type { SecretDetail } from './secret-repository.js';
  * A company-scoped cache like the principal cache's (company-scoped-cache.ts): every API write of
  * a company drops that company here and, through the metadata barrier (metadata-sync.ts), in every
  * other API process before its answer leaves; every operation the worker finishes drops
- * everything (its announcement names no company); nothing is served or stored while the
- * announcements' subscription is down. The TTL only bounds how long a missed announcement could
- * matter (the worker's reminder bookkeeping, which answers nobody, is not announced).
+ * everything (its announcement names no company), its reminder bookkeeping the company; nothing is
+ * served or stored while the announcements' subscription is down. The TTL only bounds how long a
+ * missed announcement could matter.
  */
 export const secretDetailCacheFactory = ({ ttlMs, maxEntries }: { ttlMs: number; maxEntries: number }) => {
   const cache = companyScopedCacheFactory<SecretDetail>({ ttlMs, maxEntries });

@@ -24,7 +24,9 @@ import {
   putValueSchema,
   reminderSchema,
   secretJson,
+  type SecretJson,
 } from './secret-types.js';
+import type { BoundResourceView } from '../bindings/visibility-fns.js';
 
 export const listQuery = z.object({
   q: lineText.max(256).optional(),
@@ -62,6 +64,17 @@ export const deleteBody = z.strictObject({ confirm: lineText.max(256).optional()
 export const secretReadRoutes = (deps: { secrets: Pick<SecretService, 'list' | 'get'>; now: () => Date }) => {
   // Detail answers by the row they were built from: the same objects while the detail is cached.
   const detailBodies = new WeakMap<SecretRow, { owners: unknown; versions: unknown; body: object }>();
+  // List items by the row they were built from: the same objects while the list batch is cached.
+  const listItems = new WeakMap<SecretRow, { owners: unknown; item: SecretJson }>();
+  /** A list item; with nothing bound it depends on the (cached) row alone, not on who asks. */
+  const listItem = (s: SecretRow, owners: SecretJson['owners'], bound: BoundResourceView[] | undefined): SecretJson => {
+    if (bound !== undefined && bound.length > 0) return secretJson(s, owners, bound);
+    const known = listItems.get(s);
+    if (known && known.owners === owners) return known.item;
+    const item = reusableBody(secretJson(s, owners, []));
+    listItems.set(s, { owners, item });
+    return item;
+  };
   return {
     list: {
       method: 'GET',
@@ -85,7 +98,7 @@ export const secretReadRoutes = (deps: { secrets: Pick<SecretService, 'list' | '
           context,
         );
         return {
-          items: page.map((s) => secretJson(s, owners.get(s.id) ?? [], bound.get(s.id) ?? [])),
+          items: page.map((s) => listItem(s, owners.get(s.id) ?? [], bound.get(s.id))),
           nextCursor: nextAfter === undefined ? null : secretNameCursor.encode(nextAfter),
         };
       },

@@ -19,6 +19,8 @@ export const reminderEmailProcessorFactory = (deps: {
   publicUrl: string;
   logger: Logger;
   now: () => Date;
+  /** After a commit that changed what the secret shows (`reminder.lastSentAt`, `lastError`). */
+  onSecretChanged: (companyId: string) => void;
 }) => {
   const { dataSource, reminders } = deps;
 
@@ -27,8 +29,12 @@ export const reminderEmailProcessorFactory = (deps: {
     return owners.length > 0 ? owners : reminders.adminEmails(companyId);
   };
 
-  const finish = (d: DeliveryToSend, status: 'sent' | 'failed' | 'cancelled', fields: { recipients?: string[]; error?: string | null }) =>
-    dataSource.transaction(async (em) => {
+  const finish = async (
+    d: DeliveryToSend,
+    status: 'sent' | 'failed' | 'cancelled',
+    fields: { recipients?: string[]; error?: string | null },
+  ): Promise<void> => {
+    const changed = await dataSource.transaction(async (em) => {
       const t = deps.now();
       const ended = await reminders.finishDelivery(em, d.id, {
         status,
@@ -36,7 +42,7 @@ export const reminderEmailProcessorFactory = (deps: {
         error: fields.error ?? null,
         sentAt: status === 'sent' ? t : null,
       });
-      if (status === 'cancelled' || !ended) return;
+      if (status === 'cancelled' || !ended) return false;
       if (status === 'sent') await reminders.recordSent(em, d.secretId, t, fields.error ?? null);
       else await reminders.recordFailed(em, d.secretId, fields.error ?? 'delivery failed');
       await deps.audit.record(
@@ -52,7 +58,10 @@ export const reminderEmailProcessorFactory = (deps: {
         },
         em,
       );
+      return true;
     });
+    if (changed) deps.onSecretChanged(d.companyId);
+  };
 
   return async (job: Job<{ deliveryId: string }>): Promise<string> => {
     const d = await reminders.findDeliveryToSend(job.data.deliveryId);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { isRedisInstance, type ConnectionOptions } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
@@ -21,9 +22,22 @@ export const operationOutcomeChannel = (prefix: string): string => `${normalizeQ
  */
 export const secretMetadataChannel = (prefix: string): string => `${normalizeQueuePrefix(prefix)}:secret-metadata`;
 
+/** How a message on `secretMetadataChannel` that drops a company's cached metadata starts. */
+export const METADATA_INVALIDATION = 'inv ';
+
+/** `inv <company> <barrier> <origin>`: drop the company's cached metadata, then acknowledge `barrier`. */
+export const metadataInvalidation = (companyId: string, barrier: string, origin: string): string =>
+  `${METADATA_INVALIDATION}${companyId} ${barrier} ${origin}`;
+
 export interface OperationOutcomePublisher {
   /** Announces an outcome after its commit; never throws (a missed announcement only costs the waiter a read). */
   publish(outcomeJson: string): void;
+  /**
+   * Announces, after its commit, a change of a company's secret metadata that is not an operation
+   * (reminder bookkeeping), so API processes drop what they cached of it; nobody waits for it.
+   * Never throws (a missed announcement is left to the caches' TTL).
+   */
+  announceMetadata(companyId: string): void;
   close(): void;
 }
 
@@ -37,11 +51,18 @@ export const operationOutcomePublisher = (deps: {
   const redis = own ? new Redis(deps.connection as RedisOptions) : (deps.connection as Redis);
   if (own) redis.on('error', () => undefined);
   const channel = operationOutcomeChannel(deps.prefix);
+  const metadataChannel = secretMetadataChannel(deps.prefix);
+  const origin = randomUUID();
   return {
     publish: (outcomeJson) => {
       redis
         .publish(channel, outcomeJson)
         .catch((err: Error) => deps.logger.debug({ err: { message: err.message } }, 'operation outcome not announced'));
+    },
+    announceMetadata: (companyId) => {
+      redis
+        .publish(metadataChannel, metadataInvalidation(companyId, randomUUID(), origin))
+        .catch((err: Error) => deps.logger.debug({ err: { message: err.message } }, 'metadata change not announced'));
     },
     close: () => {
       if (own) redis.disconnect();
