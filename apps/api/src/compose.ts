@@ -36,7 +36,7 @@ import { connectorRepositoryFactory } from './connectors/connector-repository.js
 import { connectorServiceFactory } from './connectors/connector-service.js';
 import { runRepositoryFactory } from './runs/run-repository.js';
 import { companyScopedCacheFactory } from './cache/company-scoped-cache.js';
-import { runServiceFactory, type CachedRun } from './runs/run-service.js';
+import { cachedRunWeight, runServiceFactory, type CachedRun } from './runs/run-service.js';
 import { valueCacheFactory } from './runs/value-cache.js';
 import { valueReaderFactory } from './runs/value-reader.js';
 import { workflowRepositoryFactory } from './workflows/workflow-repository.js';
@@ -132,10 +132,11 @@ export const composeApi = (infra: ApiInfra) => {
   const detailCache = secretDetailCacheFactory({ ttlMs: 2000, maxEntries: 10_000 });
   // Runs with their pins and their secrets' attributes (never a value), so a resolution pays only
   // its audit write, which re-checks them. Dropped like the details, so they are rarely stale;
-  // an expired run drops at its end. Entries hold the run's phases: bounded by count.
+  // an expired run drops at its end. Bounded by size: 16 MiB of phases and pins (cachedRunWeight).
   const runCache = companyScopedCacheFactory<CachedRun>({
     ttlMs: 60_000,
-    maxEntries: 2_000,
+    maxEntries: 16 * 1024 * 1024,
+    weight: cachedRunWeight,
     expiresAt: (r) => r.run.expiresAt.getTime(),
   });
   // Batches of the secret list, the same way, bounded by the rows they hold (a page's batch is
@@ -149,6 +150,8 @@ export const composeApi = (infra: ApiInfra) => {
     listening: () => metadataListening,
     onInvalidate: (companyId) => {
       for (const c of metadataCaches) c.invalidateCompany(companyId);
+      // A policy write of another process: its answer waits for this, so a deny is at once everywhere.
+      authz.invalidate(companyId);
     },
     logger: infra.logger,
     timeoutMs: 2000,

@@ -63,7 +63,15 @@ const main = async () => {
     },
   };
   const app = createServer({ ...composed.serverDeps, readiness: [...composed.serverDeps.readiness, serving] });
-  const server = app.listen(env.PORT, () => logger.info({ port: env.PORT, url: env.NEMBL_PUBLIC_URL }, 'api listening'));
+  // Express 5 hands a failed listen (the port taken, say) to this callback instead of throwing:
+  // say so and exit, rather than run on without serving.
+  const server = app.listen(env.PORT, (err?: Error) => {
+    if (err) {
+      logger.fatal({ port: env.PORT, err: { message: err.message } }, 'api could not listen');
+      process.exit(1);
+    }
+    logger.info({ port: env.PORT, url: env.NEMBL_PUBLIC_URL }, 'api listening');
+  });
   server.keepAliveTimeout = 65_000;
 
   const stop = () => {

@@ -136,7 +136,7 @@ export const createServer = (deps: ServerDeps): Express => {
   api.use(authenticate(deps.authRoutes.auth), csrfProtect(deps.sessionSecret), apiRateLimit(deps.apiLimiter), json);
   api.use(['/users', '/tokens', '/me/password'], invalidatePrincipalsOnWrite(deps.principalCache, deps.identityBarrier));
   // Writes that can change what a secret's detail shows: its own, its owners', its bindings'.
-  api.use(['/secrets', '/users', '/connectors', '/workflows'], announceMetadataOnWrite(deps.announceMetadata));
+  api.use(['/secrets', '/users', '/connectors', '/workflows', '/policies'], announceMetadataOnWrite(deps.announceMetadata));
   api.use(meRouter(deps.authRoutes));
   api.use(userRouter({ users: deps.users, userRepo: deps.userRepo, authz: deps.authz }));
   api.use(permissionRouter({ permissions: deps.permissions }));

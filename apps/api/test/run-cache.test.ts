@@ -130,6 +130,62 @@ describe('resolving a cached run', () => {
     expect((await runner.post(path)).status).toBe(401);
   });
 
+  it('answers 410 once the run was ended in SQL behind the cache’s back (an operator’s kill switch)', async () => {
+    const { runner, run, path } = await cachedRun();
+    await t.dataSource.query(`UPDATE runs SET expires_at = $2 WHERE id = $1`, [
+      run.id,
+      new Date(t.clock.now().getTime() - 60_000),
+    ]);
+    const res = await runner.post(path);
+    expect(res.status).toBe(410);
+    expect(res.text).not.toContain('token-v1');
+    expect(await auditedReads(run.id)).toBe(2);
+  });
+
+  it('answers 422, not 503, when the store lost a cached run’s version of a secret deleted behind its back', async () => {
+    // The run is cached by a denied resolution, so no value of it is in the process's value cache.
+    const admin = new ApiClient(t.url);
+    const { company } = await admin.signup();
+    const token = (await admin.post('/api/v1/tokens', { name: `runner-${Math.random()}`, roles: ['Runner'] })).body;
+    const runner = ApiClient.withToken(t.url, token.token);
+    const deny = {
+      name: 'frozen',
+      statements: [
+        {
+          sid: 'deny-frozen',
+          effect: 'deny',
+          actions: ['secrets:read_value'],
+          principals: '*',
+          conditions: { StringEquals: { 'resource.tag/frozen': 'yes' } },
+        },
+      ],
+    };
+    expect((await admin.post('/api/v1/policies', deny)).status).toBe(201);
+    const secret = { name: 'deploy-token', value: 'token-v1', tags: { frozen: 'yes' } };
+    expect((await admin.post('/api/v1/secrets', secret)).status).toBe(201);
+    expect((await admin.post('/api/v1/secrets', { name: 'db-password', value: 'db-v1' })).status).toBe(201);
+    const workflow = (await admin.post('/api/v1/workflows', { name: 'release', phases: [PHASE] })).body.workflow;
+    const run = (await runner.post(`/api/v1/workflows/${workflow.id}/runs`)).body.run;
+    const path = `/api/v1/runs/${run.id}/phases/deploy/env`;
+    expect((await runner.post(path)).status).toBe(403);
+    // Behind the cache's back: the policy goes (with the version stamp every policy write bumps),
+    // the secret is deleted and its stored versions with it.
+    await t.dataSource.query(`DELETE FROM policies WHERE company_id = $1 AND name = 'frozen'`, [company.id]);
+    await t.dataSource.query(`UPDATE companies SET policy_version = policy_version + 1 WHERE id = $1`, [company.id]);
+    await t.dataSource.query(
+      `UPDATE secrets SET status = 'deleted', deleted_at = now() WHERE company_id = $1 AND name = 'deploy-token'`,
+      [company.id],
+    );
+    await t.dataSource.query(`DELETE FROM local_store_versions WHERE company_id = $1 AND name = 'deploy-token'`, [
+      company.id,
+    ]);
+    await new Promise((r) => setTimeout(r, 1100)); // past the compiled policies' revalidation
+    const res = await runner.post(path);
+    expect(res.status).toBe(422);
+    expect(res.body.detail).toMatch(/deploy-token was deleted on/);
+    expect(await auditedReads(run.id)).toBe(0);
+  });
+
   it('keeps the pinned versions after a rotation and gives a new run the new one', async () => {
     const { admin, runner, path, workflow } = await cachedRun();
     expect((await admin.put('/api/v1/secrets/deploy-token/value', { value: 'token-v2' })).status).toBe(200);

@@ -44,19 +44,25 @@ interface CacheEntry {
 export const authzServiceFactory = ({ loadPolicies, policyVersion, audit, now, revalidateAfterMs = 1000 }: AuthzDeps) => {
   const cache = new Map<string, CacheEntry>();
   const loading = new Map<string, Promise<CacheEntry>>();
+  // Bumped by `invalidate`: a load that began before is not kept (it may predate the change).
+  let generation = 0;
 
   const load = (companyId: string): Promise<CacheEntry> => {
     let p = loading.get(companyId);
     if (!p) {
+      const seen = generation;
       // Read the version first: a change racing the load leaves us with an older stamp, so the
       // next check reloads rather than trusting a set newer than its stamp claims.
-      p = policyVersion(companyId)
+      const started: Promise<CacheEntry> = policyVersion(companyId)
         .then(async (version) => ({ version, set: compilePolicySet(await loadPolicies(companyId)), checkedAt: Date.now() }))
         .then((entry) => {
-          cache.set(companyId, entry);
+          if (seen === generation) cache.set(companyId, entry);
           return entry;
         })
-        .finally(() => loading.delete(companyId));
+        .finally(() => {
+          if (loading.get(companyId) === started) loading.delete(companyId);
+        });
+      p = started;
       loading.set(companyId, p);
     }
     return p;
@@ -112,7 +118,15 @@ export const authzServiceFactory = ({ loadPolicies, policyVersion, audit, now, r
     audited,
     /** A synchronous check of one principal and action against many resources (list filtering). */
     authorizer: async (principal: Principal, action: string) => createAuthorizer(await policySet(principal.companyId), principal, action),
-    invalidate: (companyId: string) => void cache.delete(companyId),
+    /**
+     * Drops the company's compiled set (a policy write here, or announced by another API process
+     * through the metadata barrier), so the next check reads the policies afresh.
+     */
+    invalidate: (companyId: string) => {
+      generation += 1;
+      cache.delete(companyId);
+      loading.delete(companyId);
+    },
 
     /** Throws 403 naming the action and whether the deny was explicit, after auditing the denial. */
     require: async (check: AuthzCheck, context: RequestContext): Promise<Decision> => {

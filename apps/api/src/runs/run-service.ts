@@ -57,6 +57,13 @@ export interface CachedRun {
   pins: Map<string, PinRow>;
 }
 
+/**
+ * What a cached run counts against the run cache's bound, about its bytes in memory: its phases
+ * (up to ~1 MiB of JSON each, so a count bound alone let one tenant fill the heap with 2,000 big
+ * runs) and its pins.
+ */
+export const cachedRunWeight = ({ run, pins }: CachedRun): number => 512 + JSON.stringify(run.phases).length + 512 * pins.size;
+
 /** Keys of the run cache: company ids are uuids (no '/'), so no two companies' keys collide. */
 const runKey = (companyId: string, runId: string) => `${companyId}/${runId}`;
 

@@ -59,6 +59,9 @@ export const valueReaderFactory = (deps: {
         }),
       );
     } catch (err) {
+      // Read for a cache's answer: the store may say what the cache missed (a version gone with a
+      // deleted secret), so resolve afresh, which answers that (or this 503 if the store is down).
+      if (precondition) return null;
       // Nothing of a failed resolution is cached or returned; the message names no value.
       throw new UnavailableError(
         `The secret store is unavailable (${isStoreError(err) ? err.code : 'error'}); try again shortly`,
@@ -130,6 +133,7 @@ export const valueReaderFactory = (deps: {
       return fetchAndAudit(p, items, 'secrets:read_value', purpose, ctx, {
         companyId: p.companyId,
         runId,
+        runLiveAt: deps.now().toISOString(),
         secrets: items.map((item) => ({ id: item.secret.id, stamp: item.stamp })),
       });
     },

@@ -12,8 +12,10 @@ type Queryable = Pick<EntityManager, 'query'>;
  */
 export interface AuditPrecondition {
   companyId: string;
-  /** This run still exists (deleting a workflow deletes its runs). */
+  /** This run still exists (deleting a workflow deletes its runs)… */
   runId?: string;
+  /** …and has not expired at this instant (ISO 8601), as its row says now (an operator may end a run in SQL). */
+  runLiveAt?: string;
   /** These secrets' rows are still the ones read: `stamp` is the row's `xmin` (`secretRowStamp`). */
   secrets: ReadonlyArray<{ id: string; stamp: string }>;
 }
@@ -98,7 +100,7 @@ export const auditOutboxRepository = {
         );
       return new Set();
     }
-    // A run deleted (with its workflow) or a secret row updated since it was read (xmin changes
+    // A run deleted (with its workflow) or ended, or a secret row updated since it was read (xmin changes
     // with every UPDATE: status, tags, type, version) refuses the range.
     const rows = await prepared<{ refused: number | null }>(
       'audit-outbox-insert-guarded',
@@ -107,7 +109,8 @@ export const auditOutboxRepository = {
          SELECT (g->>'from')::int AS lo, (g->>'to')::int AS hi FROM jsonb_array_elements($2::jsonb) AS c(g)
           WHERE NOT (
             (g->>'runId' IS NULL OR EXISTS (
-              SELECT 1 FROM runs r WHERE r.company_id = (g->>'companyId')::uuid AND r.id = (g->>'runId')::uuid))
+              SELECT 1 FROM runs r WHERE r.company_id = (g->>'companyId')::uuid AND r.id = (g->>'runId')::uuid
+                 AND (g->>'runLiveAt' IS NULL OR r.expires_at > (g->>'runLiveAt')::timestamptz)))
             AND NOT EXISTS (
               SELECT 1 FROM jsonb_array_elements(g->'secrets') AS w(s)
                WHERE NOT EXISTS (
