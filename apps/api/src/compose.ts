@@ -148,10 +148,10 @@ export const composeApi = (infra: ApiInfra) => {
   const metadataSync = metadataSyncFactory({
     publish: (message) => queueConnection.publish(metadataChannel, message),
     listening: () => metadataListening,
-    onInvalidate: (companyId) => {
+    onInvalidate: (companyId, policies) => {
       for (const c of metadataCaches) c.invalidateCompany(companyId);
-      // A policy write of another process: its answer waits for this, so a deny is at once everywhere.
-      authz.invalidate(companyId);
+      // A policy write (of another process: its answer waits for this, so a deny is at once everywhere).
+      if (policies) authz.invalidate(companyId);
     },
     logger: infra.logger,
     timeoutMs: 2000,

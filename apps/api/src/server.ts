@@ -58,7 +58,8 @@ export interface ServerDeps {
   /** Waits until every API process has handled the identity changes committed so far. */
   identityBarrier: () => Promise<void>;
   /** Drops a company's cached secret details in every API process (after a write committed). */
-  announceMetadata: (companyId: string) => Promise<void>;
+  /** `policies`: the write changed the company's policies (other processes drop their compiled set too). */
+  announceMetadata: (companyId: string, opts?: { policies?: boolean }) => Promise<void>;
   sessionSecret: Buffer;
   trustProxy: string;
   /** True when served over https (NEMBL_PUBLIC_URL): Secure cookies, HSTS, upgrade-insecure-requests. */
@@ -136,7 +137,11 @@ export const createServer = (deps: ServerDeps): Express => {
   api.use(authenticate(deps.authRoutes.auth), csrfProtect(deps.sessionSecret), apiRateLimit(deps.apiLimiter), json);
   api.use(['/users', '/tokens', '/me/password'], invalidatePrincipalsOnWrite(deps.principalCache, deps.identityBarrier));
   // Writes that can change what a secret's detail shows: its own, its owners', its bindings'.
-  api.use(['/secrets', '/users', '/connectors', '/workflows', '/policies'], announceMetadataOnWrite(deps.announceMetadata));
+  api.use(['/secrets', '/users', '/connectors', '/workflows'], announceMetadataOnWrite(deps.announceMetadata));
+  api.use(
+    '/policies',
+    announceMetadataOnWrite((companyId) => deps.announceMetadata(companyId, { policies: true })),
+  );
   api.use(meRouter(deps.authRoutes));
   api.use(userRouter({ users: deps.users, userRepo: deps.userRepo, authz: deps.authz }));
   api.use(permissionRouter({ permissions: deps.permissions }));

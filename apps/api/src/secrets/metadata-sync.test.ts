@@ -21,17 +21,21 @@ const bus = () => {
   };
   const join = (subscribed = true) => {
     const dropped: string[] = [];
+    const policiesDropped: string[] = [];
     const entry = { onMessage: (_m: string) => undefined as void, subscribed };
     const sync = metadataSyncFactory({
       publish,
       listening: () => entry.subscribed,
-      onInvalidate: (c) => void dropped.push(c),
+      onInvalidate: (c, policies) => {
+        dropped.push(c);
+        if (policies) policiesDropped.push(c);
+      },
       logger,
       timeoutMs: 200,
     });
     entry.onMessage = sync.onMessage;
     subscribers.push(entry);
-    return { sync, dropped, entry };
+    return { sync, dropped, policiesDropped, entry };
   };
   return { join, deliver, published };
 };
@@ -52,6 +56,33 @@ describe('metadata sync', () => {
     await announced;
     expect(other.dropped).toEqual(['c1']);
     expect(logger.warn).not.toHaveBeenCalled();
+  });
+
+  it('drops compiled policies everywhere for a policy write only, also when it shares a barrier', async () => {
+    const b = bus();
+    const writer = b.join();
+    const other = b.join();
+    const settle = async (p: Promise<unknown>) => {
+      for (let i = 0; i < 6; i++) {
+        b.deliver();
+        await new Promise((r) => setTimeout(r, 0));
+      }
+      await p;
+    };
+    await settle(writer.sync.announce('c1'));
+    expect(other.dropped).toEqual(['c1']);
+    expect(other.policiesDropped).toEqual([]);
+    const policyWrite = writer.sync.announce('c1', { policies: true });
+    expect(writer.policiesDropped).toEqual(['c1']); // locally at once
+    await settle(policyWrite);
+    expect(other.policiesDropped).toEqual(['c1']);
+    // A policy write that comes while a plain write of its company waits for the next barrier.
+    const first = writer.sync.announce('c2');
+    await new Promise((r) => setTimeout(r, 0));
+    const both = Promise.all([writer.sync.announce('c3'), writer.sync.announce('c3', { policies: true })]);
+    await settle(Promise.all([first, both]));
+    expect(other.policiesDropped).toEqual(['c1', 'c3']);
+    expect(b.published.filter((m) => m.startsWith('inv ') && m.endsWith(' policies'))).toHaveLength(2);
   });
 
   it('lets writes that announce during a barrier share the next one per company, published after they asked', async () => {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { batchWhileBusy, METADATA_INVALIDATION, metadataInvalidation, type Logger } from '@nembl/core';
+import { batchWhileBusy, METADATA_INVALIDATION, metadataInvalidation, POLICIES_CHANGED, type Logger } from '@nembl/core';
 import type { RequestHandler } from 'express';
 
 const ACK = 'ack ';
@@ -29,7 +29,8 @@ export const metadataSyncFactory = ({
   publish: (message: string) => Promise<number>;
   /** True while this process's own subscription is in place. */
   listening: () => boolean;
-  onInvalidate: (companyId: string) => void;
+  /** Drops the company's cached metadata; `policies`: its compiled policies too (a policy write). */
+  onInvalidate: (companyId: string, policies: boolean) => void;
   logger: Pick<Logger, 'warn'>;
   timeoutMs: number;
 }) => {
@@ -37,7 +38,7 @@ export const metadataSyncFactory = ({
   const waiting = new Map<string, { need: number; got: number; done: () => void }>();
 
   /** One barrier: publishes the company's invalidation and waits for every other process's ack. */
-  const barrier = async (companyId: string): Promise<void> => {
+  const barrier = async (companyId: string, policies: boolean): Promise<void> => {
     const id = randomUUID();
     // Acks may arrive before PUBLISH answers how many to expect: count them from the start.
     // The timeout covers the PUBLISH too: a Redis that hangs must not hold the answer.
@@ -47,7 +48,7 @@ export const metadataSyncFactory = ({
     waiting.set(id, w);
     const timer = setTimeout(() => done(false), timeoutMs);
     try {
-      const received = await Promise.race([publish(metadataInvalidation(companyId, id, origin)), acked]);
+      const received = await Promise.race([publish(metadataInvalidation(companyId, id, origin, policies)), acked]);
       if (typeof received === 'number') w.need = Math.max(0, received - (listening() ? 1 : 0));
       const ok = received !== false && (w.got >= w.need || (await acked));
       if (!ok)
@@ -62,11 +63,13 @@ export const metadataSyncFactory = ({
 
   // Writes that announce while barriers are in flight share the next one per company (each
   // published after all of their commits): under load one PUBLISH and its acks serve many writes.
-  const announceBatch = batchWhileBusy<string, void>({
+  const announceBatch = batchWhileBusy<{ companyId: string; policies: boolean }, void>({
     splitOnError: false,
-    run: async (companies) => {
-      await Promise.all([...new Set(companies)].map(barrier));
-      return companies.map(() => undefined);
+    run: async (writes) => {
+      const companies = new Map<string, boolean>();
+      for (const w of writes) companies.set(w.companyId, (companies.get(w.companyId) ?? false) || w.policies);
+      await Promise.all([...companies].map(([companyId, policies]) => barrier(companyId, policies)));
+      return writes.map(() => undefined);
     },
   });
 
@@ -74,9 +77,9 @@ export const metadataSyncFactory = ({
     /** Handles a message on the metadata channel. */
     onMessage: (message: string): void => {
       if (message.startsWith(METADATA_INVALIDATION)) {
-        const [companyId, barrier, from] = message.slice(METADATA_INVALIDATION.length).split(' ');
+        const [companyId, barrier, from, scope] = message.slice(METADATA_INVALIDATION.length).split(' ');
         if (!companyId || !barrier) return;
-        onInvalidate(companyId);
+        onInvalidate(companyId, scope === POLICIES_CHANGED);
         if (from === origin) return;
         publish(ACK + barrier).catch((err: Error) => {
           logger.warn({ err: { message: err.message } }, 'Could not acknowledge a metadata change');
@@ -93,9 +96,10 @@ export const metadataSyncFactory = ({
      * Drops the company's cached details here at once, then resolves once every other subscribed
      * API process has dropped them too (or `timeoutMs` passed). Call after the change committed.
      */
-    announce: async (companyId: string): Promise<void> => {
-      onInvalidate(companyId);
-      await announceBatch(companyId);
+    announce: async (companyId: string, opts: { policies?: boolean } = {}): Promise<void> => {
+      const policies = opts.policies === true;
+      onInvalidate(companyId, policies);
+      await announceBatch({ companyId, policies });
     },
   };
 };

@@ -25,9 +25,15 @@ export const secretMetadataChannel = (prefix: string): string => `${normalizeQue
 /** How a message on `secretMetadataChannel` that drops a company's cached metadata starts. */
 export const METADATA_INVALIDATION = 'inv ';
 
-/** `inv <company> <barrier> <origin>`: drop the company's cached metadata, then acknowledge `barrier`. */
-export const metadataInvalidation = (companyId: string, barrier: string, origin: string): string =>
-  `${METADATA_INVALIDATION}${companyId} ${barrier} ${origin}`;
+/** Ends a `metadataInvalidation` that also drops the company's compiled policies (a policy write). */
+export const POLICIES_CHANGED = 'policies';
+
+/**
+ * `inv <company> <barrier> <origin>[ policies]`: drop the company's cached metadata (and, with
+ * `policies`, its compiled policy set), then acknowledge `barrier`.
+ */
+export const metadataInvalidation = (companyId: string, barrier: string, origin: string, policies = false): string =>
+  `${METADATA_INVALIDATION}${companyId} ${barrier} ${origin}${policies ? ` ${POLICIES_CHANGED}` : ''}`;
 
 export interface OperationOutcomePublisher {
   /** Announces an outcome after its commit; never throws (a missed announcement only costs the waiter a read). */
