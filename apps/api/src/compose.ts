@@ -132,16 +132,17 @@ export const composeApi = (infra: ApiInfra) => {
   const detailCache = secretDetailCacheFactory({ ttlMs: 2000, maxEntries: 10_000 });
   // Runs with their pins and their secrets' attributes (never a value), so a resolution pays only
   // its audit write, which re-checks them. Dropped like the details, so they are rarely stale;
-  // an expired run drops at its end. Bounded by size: 16 MiB of phases and pins (cachedRunWeight).
+  // an expired run drops at its end. Bounded by size: 8 MiB of phases and pins as JSON
+  // (cachedRunWeight; the heap holds a few times that).
   const runCache = companyScopedCacheFactory<CachedRun>({
     ttlMs: 60_000,
-    maxEntries: 16 * 1024 * 1024,
+    maxEntries: 8 * 1024 * 1024,
     weight: cachedRunWeight,
     expiresAt: (r) => r.run.expiresAt.getTime(),
   });
-  // Batches of the secret list, the same way, bounded by the rows they hold (a page's batch is
-  // limit + 1 rows, a read-ahead past rows the policy hides up to 400): ~200 default pages.
-  const listCache = secretListCacheFactory({ ttlMs: 2000, maxRows: 10_000 });
+  // Batches of the secret list, the same way, bounded by their size: 8 MiB of rows as JSON
+  // (secretListWeight; ~16,000 typical rows; a row may be ~100 KB, so a count bound is not one).
+  const listCache = secretListCacheFactory({ ttlMs: 2000, maxBytes: 8 * 1024 * 1024 });
   const metadataCaches = [detailCache, listCache, runCache];
   let metadataListening = false;
   const metadataChannel = secretMetadataChannel(prefix);
@@ -171,6 +172,8 @@ export const composeApi = (infra: ApiInfra) => {
         onMetadata: metadataSync.onMessage,
         onState: (listening) => {
           metadataListening = listening;
+          // Unsubscribed, another process's policy write is not announced here: re-check per request.
+          authz.setTrusted(listening);
           for (const c of metadataCaches) c.setEnabled(listening);
           handlers.onState(listening);
         },

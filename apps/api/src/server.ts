@@ -138,10 +138,9 @@ export const createServer = (deps: ServerDeps): Express => {
   api.use(['/users', '/tokens', '/me/password'], invalidatePrincipalsOnWrite(deps.principalCache, deps.identityBarrier));
   // Writes that can change what a secret's detail shows: its own, its owners', its bindings'.
   api.use(['/secrets', '/users', '/connectors', '/workflows'], announceMetadataOnWrite(deps.announceMetadata));
-  api.use(
-    '/policies',
-    announceMetadataOnWrite((companyId) => deps.announceMetadata(companyId, { policies: true })),
-  );
+  const announcePolicies = announceMetadataOnWrite((companyId) => deps.announceMetadata(companyId, { policies: true }));
+  // A simulation reads: it changes nothing to announce.
+  api.use('/policies', (req, res, next) => (req.path === '/simulate' ? next() : announcePolicies(req, res, next)));
   api.use(meRouter(deps.authRoutes));
   api.use(userRouter({ users: deps.users, userRepo: deps.userRepo, authz: deps.authz }));
   api.use(permissionRouter({ permissions: deps.permissions }));

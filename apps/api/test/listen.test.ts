@@ -28,24 +28,28 @@ afterAll(async () => {
 describe('the api process', () => {
   it('exits 1 saying it could not listen when its port is taken, instead of running on without serving', async () => {
     const port = (holder.address() as AddressInfo).port;
-    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', join(repoRoot, 'apps/api/src/main.ts')], {
-      cwd: repoRoot,
-      env: {
-        PATH: process.env.PATH ?? '',
-        NODE_ENV: 'production',
-        LOG_LEVEL: 'info',
-        PORT: String(port),
-        DATABASE_URL: db.url,
-        REDIS_URL: 'redis://127.0.0.1:6379',
-        NEMBL_QUEUE_PREFIX: uniqueQueuePrefix(),
-        NEMBL_MASTER_KEY: randomBytes(32).toString('base64'),
-        NEMBL_SESSION_SECRET: randomBytes(32).toString('base64'),
-        NEMBL_DATA_DIR: dataDir,
-        NEMBL_BOOTSTRAP_ADMIN_PASSWORD: randomBytes(12).toString('hex'),
-        SECRET_STORE: 'local',
+    const child = spawn(
+      process.execPath,
+      ['--conditions=source', '--import', 'tsx', join(repoRoot, 'apps/api/src/main.ts')],
+      {
+        cwd: repoRoot,
+        env: {
+          PATH: process.env.PATH ?? '',
+          NODE_ENV: 'production',
+          LOG_LEVEL: 'info',
+          PORT: String(port),
+          DATABASE_URL: db.url,
+          REDIS_URL: 'redis://127.0.0.1:6379',
+          NEMBL_QUEUE_PREFIX: uniqueQueuePrefix(),
+          NEMBL_MASTER_KEY: randomBytes(32).toString('base64'),
+          NEMBL_SESSION_SECRET: randomBytes(32).toString('base64'),
+          NEMBL_DATA_DIR: dataDir,
+          NEMBL_BOOTSTRAP_ADMIN_PASSWORD: randomBytes(12).toString('hex'),
+          SECRET_STORE: 'local',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    );
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
     child.stderr.on('data', (c: Buffer) => (out += c.toString('utf8')));

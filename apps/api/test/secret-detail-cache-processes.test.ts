@@ -392,6 +392,64 @@ describe('cached secret lists across API processes', () => {
     expect((await listOn(reader, q)).items.map((i) => i.description)).toEqual(['of the first']);
   });
 
+  it('keeps its cached lists across a policy simulation (a read: nothing to announce)', async () => {
+    const q = prefix();
+    expect((await admin.post('/api/v1/secrets', { name: `${q}-a`, value: 'v' })).status).toBe(201);
+    const reader = ApiClient.withToken(second.url, token);
+    await listCachedOnSecond(reader, companyId, q);
+    const simulated = await admin.post('/api/v1/policies/simulate', {
+      principal: { roles: ['Admin'] },
+      action: 'secrets:read',
+      resource: { secret: `${q}-a` },
+    });
+    expect(simulated.status).toBe(200);
+    await new Promise((r) => setTimeout(r, SUBSCRIBER_DELAY_MS + 100)); // an announcement would have arrived
+    expect(second.listCached(companyId, q, 50)).toBe(true);
+  });
+
+  it('applies another process’s policy change at once while its subscription is lost', async () => {
+    const q = prefix();
+    for (const team of ['a', 'b'])
+      expect((await admin.post('/api/v1/secrets', { name: `${q}-${team}`, value: 'v', tags: { team } })).status).toBe(
+        201,
+      );
+    const role = `team-${q}`;
+    const policy = (teams: string[]) => ({
+      name: `readers-${q}`,
+      statements: [
+        {
+          effect: 'allow',
+          actions: ['secrets:read'],
+          principals: { roles: [role] },
+          conditions: { StringEquals: { 'resource.tag/team': teams } },
+        },
+      ],
+    });
+    const created = await admin.post('/api/v1/policies', policy(['a']));
+    expect(created.status).toBe(201);
+    const teamToken = (await admin.post('/api/v1/tokens', { name: `t-${q}`, roles: [role] })).body.token as string;
+    const teamReader = ApiClient.withToken(second.url, teamToken);
+    expect((await listOn(teamReader, q)).items.map((i) => i.name)).toEqual([`${q}-a`]);
+    proxy.cut();
+    try {
+      // The second process noticed: its caches are off (and it no longer trusts its compiled policies).
+      await vi.waitFor(
+        async () => {
+          await listOn(teamReader, q);
+          expect(second.listCacheSize()).toBe(0);
+        },
+        { timeout: 5000, interval: 20 },
+      );
+      // The first process's barrier cannot reach the second: the change must still apply there at once.
+      expect((await admin.put(`/api/v1/policies/${created.body.policy.id}`, policy(['a', 'b']))).status).toBe(200);
+      expect((await listOn(teamReader, q)).items.map((i) => i.name)).toEqual([`${q}-a`, `${q}-b`]);
+      expect((await admin.put(`/api/v1/policies/${created.body.policy.id}`, policy(['none']))).status).toBe(200);
+      expect((await listOn(teamReader, q)).items).toEqual([]);
+    } finally {
+      proxy.restore();
+    }
+  });
+
   it('serves no list from the cache while its subscription is lost', async () => {
     const q = prefix();
     expect((await admin.post('/api/v1/secrets', { name: `${q}-a`, value: 'v', description: 'before' })).status).toBe(

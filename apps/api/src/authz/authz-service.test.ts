@@ -3,7 +3,14 @@ import type { StoredPolicy } from '@nembl/policy';
 import { describe, expect, it } from 'vitest';
 import { authzServiceFactory } from './authz-service.js';
 
-const principal: Principal = { type: 'token', id: 't1', companyId: 'c1', roles: ['Reader'], groups: [], label: 'reader' };
+const principal: Principal = {
+  type: 'token',
+  id: 't1',
+  companyId: 'c1',
+  roles: ['Reader'],
+  groups: [],
+  label: 'reader',
+};
 const readers = (allowed: boolean): StoredPolicy[] =>
   allowed
     ? [
@@ -45,5 +52,36 @@ describe('authzServiceFactory invalidate', () => {
     const after = await authz.authorizer(principal, 'secrets:read');
     expect(after({ kind: 'secret', name: 's', tags: {} }).decision).toBe('deny');
     expect(loads).toBe(2);
+  });
+});
+
+describe('authzServiceFactory setTrusted', () => {
+  it('re-reads the version stamp on every check while untrusted (unsubscribed), so another process’s change applies at once', async () => {
+    let stored = readers(true);
+    let version = 1;
+    let versionReads = 0;
+    const authz = authzServiceFactory({
+      loadPolicies: async () => stored,
+      policyVersion: async () => {
+        versionReads += 1;
+        return String(version);
+      },
+      audit: { record: async () => undefined },
+      now: () => new Date(),
+      revalidateAfterMs: 60_000,
+    });
+    const decide = async () =>
+      (await authz.authorizer(principal, 'secrets:read'))({ kind: 'secret', name: 's', tags: {} }).decision;
+    expect(await decide()).toBe('allow');
+    stored = readers(false);
+    version = 2; // another process's policy write, not announced here
+    expect(await decide()).toBe('allow'); // trusted: within revalidateAfterMs the compiled set stands
+    authz.setTrusted(false);
+    expect(await decide()).toBe('deny');
+    stored = readers(true);
+    version = 3;
+    const before = versionReads;
+    expect(await decide()).toBe('allow');
+    expect(versionReads).toBeGreaterThan(before);
   });
 });

@@ -46,6 +46,8 @@ export const authzServiceFactory = ({ loadPolicies, policyVersion, audit, now, r
   const loading = new Map<string, Promise<CacheEntry>>();
   // Bumped by `invalidate`: a load that began before is not kept (it may predate the change).
   let generation = 0;
+  // False while policy writes of other processes may go unannounced here (`setTrusted`).
+  let trusted = true;
 
   const load = (companyId: string): Promise<CacheEntry> => {
     let p = loading.get(companyId);
@@ -75,7 +77,7 @@ export const authzServiceFactory = ({ loadPolicies, policyVersion, audit, now, r
   const policySet = async (companyId: string): Promise<CompiledPolicySet> => {
     const entry = cache.get(companyId);
     if (!entry) return (await load(companyId)).set;
-    if (Date.now() - entry.checkedAt < revalidateAfterMs) return entry.set;
+    if (trusted && Date.now() - entry.checkedAt < revalidateAfterMs) return entry.set;
     const version = await policyVersion(companyId);
     if (version === entry.version) {
       entry.checkedAt = Date.now();
@@ -126,6 +128,17 @@ export const authzServiceFactory = ({ loadPolicies, policyVersion, audit, now, r
       generation += 1;
       cache.delete(companyId);
       loading.delete(companyId);
+    },
+    /**
+     * Whether policy writes of other processes are known to be announced here (the metadata
+     * subscription is up). Untrusted, every check re-reads the version stamp instead of trusting
+     * a compiled set for `revalidateAfterMs`; each change drops every compiled set.
+     */
+    setTrusted: (on: boolean) => {
+      generation += 1;
+      cache.clear();
+      loading.clear();
+      trusted = on;
     },
 
     /** Throws 403 naming the action and whether the deny was explicit, after auditing the denial. */

@@ -42,7 +42,7 @@ describe('secret list cache', () => {
   });
 
   it('answers a repeated query from the cache, per company, until the company is invalidated', async () => {
-    const cache = secretListCacheFactory({ ttlMs: 1000, maxRows: 100 });
+    const cache = secretListCacheFactory({ ttlMs: 1000, maxBytes: 1024 * 1024 });
     cache.setEnabled(true);
     const src = source({ [A]: [rowOf(A, 'db')], [B]: [rowOf(B, 'db')] });
     const list = cachedListPage(src.listPage, cache, () => 0);
@@ -56,8 +56,23 @@ describe('secret list cache', () => {
     expect(src.calls.map((c) => c[0])).toEqual([A, B, B]);
   });
 
+  it('bounds the batches it holds by their size, so a few long rows cannot fill the heap', async () => {
+    const cache = secretListCacheFactory({ ttlMs: 1000, maxBytes: 50_000 });
+    cache.setEnabled(true);
+    const long = 'x'.repeat(20_000);
+    const src = source({ [A]: [rowOf(A, 'long', long)], [B]: [rowOf(B, 'short')] });
+    const list = cachedListPage(src.listPage, cache, () => 0);
+    for (const after of ['a', 'b', 'c']) await list(A, {}, after, 51); // ~20 KB each: two fit
+    for (const after of ['a', 'b', 'c']) await list(A, {}, after, 51);
+    expect(src.calls).toHaveLength(6); // the third evicted the first, and so on: none answered twice
+    expect(cache.size()).toBe(2);
+    await list(B, {}, 'a', 51);
+    await list(B, {}, 'a', 51);
+    expect(src.calls).toHaveLength(7); // a small batch still fits and is answered from the cache
+  });
+
   it('never caches a due-date filter (its window ends at the request’s now)', async () => {
-    const cache = secretListCacheFactory({ ttlMs: 1000, maxRows: 100 });
+    const cache = secretListCacheFactory({ ttlMs: 1000, maxBytes: 1024 * 1024 });
     cache.setEnabled(true);
     const src = source({ [A]: [rowOf(A, 'db')] });
     const list = cachedListPage(src.listPage, cache, () => 0);
@@ -69,7 +84,7 @@ describe('secret list cache', () => {
   });
 
   it('does not store a batch that an invalidation overtook, nor anything while disabled', async () => {
-    const cache = secretListCacheFactory({ ttlMs: 1000, maxRows: 100 });
+    const cache = secretListCacheFactory({ ttlMs: 1000, maxBytes: 1024 * 1024 });
     const rows = { [A]: [rowOf(A, 'db', 'old')] };
     const src = source(rows);
     const list = cachedListPage(src.listPage, cache, () => 0);

@@ -19,8 +19,15 @@ type ListPage = (
  * bookkeeping, drops them too; nothing is served or stored while the announcements' subscription is
  * down. The TTL only bounds how long a missed announcement could matter.
  */
-export const secretListCacheFactory = ({ ttlMs, maxRows }: { ttlMs: number; maxRows: number }) =>
-  companyScopedCacheFactory<SecretWithRelations[]>({ ttlMs, maxEntries: maxRows, weight: (rows) => rows.length });
+/**
+ * What a batch counts against the cache's bound: its rows' size as JSON (the heap holds a few
+ * times that, with each row's serialized text). Rows differ by 100× (a description, 50 tags and
+ * 50 owners make ~100 KB), so counting rows let one tenant's long rows fill the heap.
+ */
+export const secretListWeight = (rows: SecretWithRelations[]): number => JSON.stringify(rows).length;
+
+export const secretListCacheFactory = ({ ttlMs, maxBytes }: { ttlMs: number; maxBytes: number }) =>
+  companyScopedCacheFactory<SecretWithRelations[]>({ ttlMs, maxEntries: maxBytes, weight: secretListWeight });
 
 export type SecretListCache = ReturnType<typeof secretListCacheFactory>;
 
