@@ -280,7 +280,17 @@ export const composeApi = (infra: ApiInfra) => {
     secrets,
     connectorRoutes: { connectors, repo: connectorRepo, authz, visibility },
     workflowRoutes: { workflows, repo: workflowRepo, runs, authz, visibility },
-    policyRoutes: { dataSource, policies, authz, audit, users: userRepo, tokens: tokenRepo, secrets: secretRepo, now },
+    policyRoutes: {
+      dataSource,
+      policies,
+      authz,
+      audit,
+      users: userRepo,
+      tokens: tokenRepo,
+      secrets: secretRepo,
+      announcePolicyChange: (companyId) => metadataSync.announce(companyId, { policies: true }),
+      now,
+    },
     now,
   };
 

@@ -58,8 +58,7 @@ export interface ServerDeps {
   /** Waits until every API process has handled the identity changes committed so far. */
   identityBarrier: () => Promise<void>;
   /** Drops a company's cached secret details in every API process (after a write committed). */
-  /** `policies`: the write changed the company's policies (other processes drop their compiled set too). */
-  announceMetadata: (companyId: string, opts?: { policies?: boolean }) => Promise<void>;
+  announceMetadata: (companyId: string) => Promise<void>;
   sessionSecret: Buffer;
   trustProxy: string;
   /** True when served over https (NEMBL_PUBLIC_URL): Secure cookies, HSTS, upgrade-insecure-requests. */
@@ -138,9 +137,6 @@ export const createServer = (deps: ServerDeps): Express => {
   api.use(['/users', '/tokens', '/me/password'], invalidatePrincipalsOnWrite(deps.principalCache, deps.identityBarrier));
   // Writes that can change what a secret's detail shows: its own, its owners', its bindings'.
   api.use(['/secrets', '/users', '/connectors', '/workflows'], announceMetadataOnWrite(deps.announceMetadata));
-  const announcePolicies = announceMetadataOnWrite((companyId) => deps.announceMetadata(companyId, { policies: true }));
-  // A simulation reads: it changes nothing to announce.
-  api.use('/policies', (req, res, next) => (req.path === '/simulate' ? next() : announcePolicies(req, res, next)));
   api.use(meRouter(deps.authRoutes));
   api.use(userRouter({ users: deps.users, userRepo: deps.userRepo, authz: deps.authz }));
   api.use(permissionRouter({ permissions: deps.permissions }));

@@ -128,6 +128,12 @@ export interface PolicyRouterDeps {
   users: Pick<UserRepository, 'find'>;
   tokens: Pick<TokenRepository, 'find'>;
   secrets: Pick<SecretRepository, 'findLive'>;
+  /**
+   * After a policy write commits: drops the company's compiled policies here and resolves once
+   * every other API process has dropped them too (the metadata barrier), so the change is in
+   * force everywhere when the write answers.
+   */
+  announcePolicyChange: (companyId: string) => Promise<void>;
   now: () => Date;
 }
 
@@ -193,7 +199,7 @@ export const policyRouter = (deps: PolicyRouterDeps): Router => {
       await audited(p, 'policies:create', created, ctx, em);
       return created;
     });
-    deps.authz.invalidate(p.companyId);
+    await deps.announcePolicyChange(p.companyId);
     res.status(201).json({ policy: policyJson(row) });
   });
 
@@ -219,7 +225,7 @@ export const policyRouter = (deps: PolicyRouterDeps): Router => {
       await audited(p, 'policies:update', updated, ctx, em);
       return updated;
     });
-    deps.authz.invalidate(p.companyId);
+    await deps.announcePolicyChange(p.companyId);
     res.json({ policy: policyJson(row) });
   });
 
@@ -233,7 +239,7 @@ export const policyRouter = (deps: PolicyRouterDeps): Router => {
       if (!(await deps.policies.remove(em, p.companyId, id))) throw new NotFoundError('No such policy');
       await audited(p, 'policies:delete', current, ctx, em);
     });
-    deps.authz.invalidate(p.companyId);
+    await deps.announcePolicyChange(p.companyId);
     res.status(204).end();
   });
 

@@ -110,8 +110,9 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * A write that can change a secret's detail or list row (secrets, their owners' users, connectors
- * and workflows, which bind secrets) or a decision on them (policies) is answered only once every
- * API process dropped the company's cached details, lists, runs and compiled policies (`announce`). Refusals (4xx) changed nothing and answer at once; anything else,
+ * and workflows, which bind secrets) is answered only once every API process dropped the company's
+ * cached details, lists and runs (`announce`). Policy writes announce from their routes, with
+ * `policies` (compiled policies dropped too). Refusals (4xx) changed nothing and answer at once; anything else,
  * a 5xx included (it may have come after the commit), announces.
  */
 export const announceMetadataOnWrite =
