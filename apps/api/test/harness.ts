@@ -162,6 +162,40 @@ export const startTestApi = async (env: Record<string, string> = {}, opts: Syste
   };
 };
 
+/**
+ * Another API process on `t`'s database and Redis, as a second replica runs (its own pool and
+ * caches, silent logs). `databaseUrl` is what its LISTEN connection dials, `subscriberRedisUrl`
+ * what its outcome and metadata subscription dials: a slow proxy there makes it hear changes late.
+ */
+export const startSecondApi = async (t: TestApi, links: { databaseUrl?: string; subscriberRedisUrl?: string } = {}) => {
+  const dataSource = createDataSource({ url: t.dbUrl, poolSize: 3 });
+  await dataSource.initialize();
+  const composed = composeApi({
+    env: loadApiEnv({ NODE_ENV: 'test', NEMBL_QUEUE_PREFIX: t.queuePrefix, LOG_LEVEL: 'silent' }),
+    logger: createLogger({ level: 'silent', name: 'api-2', destination: new Writable({ write: (_c, _e, cb) => cb() }) }),
+    dataSource,
+    redis: t.redis,
+    sessionSecret: randomBytes(32),
+    masterKey: t.masterKey,
+    webRoot: '/nonexistent',
+    databaseUrl: links.databaseUrl ?? t.dbUrl,
+    ...(links.subscriberRedisUrl ? { subscriberRedisUrl: links.subscriberRedisUrl } : {}),
+    now: t.clock.now,
+  });
+  const server = createServer(composed.serverDeps).listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    composed,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      await composed.close();
+      await dataSource.destroy();
+    },
+  };
+};
+
 export interface ApiResponse<T = any> {
   status: number;
   headers: Headers;

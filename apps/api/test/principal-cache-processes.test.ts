@@ -1,12 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { connect, createServer, type AddressInfo, type Server } from 'node:net';
-import { Writable } from 'node:stream';
-import { createDataSource, createLogger } from '@nembl/core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { composeApi } from '../src/compose.js';
-import { loadApiEnv } from '../src/env.js';
-import { createServer as createApiServer } from '../src/server.js';
-import { ApiClient, startTestApi, type TestApi } from './harness.js';
+import { ApiClient, startSecondApi, startSlowProxy, startTestApi, type TestApi } from './harness.js';
 
 // Two API processes on one database. The second one hears identity notifications late (its
 // LISTEN connection goes through a proxy that holds what Postgres sends for a while), as a busy
@@ -14,22 +8,6 @@ import { ApiClient, startTestApi, type TestApi } from './harness.js';
 // second when the answer arrives: a revoked token, a removed user's session, a logged-out
 // session and a demoted user must not be served from the second one's cache even briefly.
 const LISTENER_DELAY_MS = 300;
-
-/** A loopback TCP proxy that delays everything the server sends back. */
-const startSlowProxy = async (port: number, delayMs: number) => {
-  const server: Server = createServer((client) => {
-    const upstream = connect(port, '127.0.0.1');
-    upstream.on('data', (chunk) => void setTimeout(() => client.writable && client.write(chunk), delayMs));
-    client.pipe(upstream);
-    const drop = () => {
-      client.destroy();
-      upstream.destroy();
-    };
-    for (const s of [client, upstream]) s.on('error', drop).on('close', drop);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return { port: (server.address() as AddressInfo).port, close: () => new Promise<void>((r) => server.close(() => r())) };
-};
 
 let t: TestApi;
 let second: { url: string; close: () => Promise<void>; cacheSize: () => number };
@@ -40,30 +18,13 @@ beforeAll(async () => {
   const slowUrl = new URL(t.dbUrl);
   slowUrl.hostname = '127.0.0.1';
   slowUrl.port = String(proxy.port);
-  const dataSource = createDataSource({ url: t.dbUrl, poolSize: 3 });
-  await dataSource.initialize();
-  const composed = composeApi({
-    env: loadApiEnv({ NODE_ENV: 'test', NEMBL_QUEUE_PREFIX: t.queuePrefix, LOG_LEVEL: 'silent' }),
-    logger: createLogger({ level: 'silent', name: 'api-2', destination: new Writable({ write: (_c, _e, cb) => cb() }) }),
-    dataSource,
-    redis: t.redis,
-    sessionSecret: randomBytes(32),
-    masterKey: t.masterKey,
-    webRoot: '/nonexistent',
-    // Only the LISTEN connection (and the operation waiter) use this URL.
-    databaseUrl: slowUrl.toString(),
-    now: t.clock.now,
-  });
-  const server = createApiServer(composed.serverDeps).listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
+  // Only the LISTEN connection (and the operation waiter) use the slow URL.
+  const api2 = await startSecondApi(t, { databaseUrl: slowUrl.toString() });
   second = {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    cacheSize: () => composed.principalCache.size(),
+    url: api2.url,
+    cacheSize: () => api2.composed.principalCache.size(),
     close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
-      await composed.close();
-      await dataSource.destroy();
+      await api2.close();
       await proxy.close();
     },
   };

@@ -30,6 +30,20 @@ const cachedRun = async () => {
   return { admin, runner, companyId: company.id as string, workflow, run, path, tokenId: token.id as string };
 };
 
+/** Denies every value read of a secret tagged frozen=yes. */
+const FROZEN = {
+  name: 'frozen',
+  statements: [
+    {
+      sid: 'deny-frozen',
+      effect: 'deny',
+      actions: ['secrets:read_value'],
+      principals: '*',
+      conditions: { StringEquals: { 'resource.tag/frozen': 'yes' } },
+    },
+  ],
+};
+
 const EXPECTED = {
   env: { TOKEN: 'token-v1', DB: 'db-v1', REGION: 'eu-west-1' },
   versions: { TOKEN: { secret: 'deploy-token', version: 1 }, DB: { secret: 'db-password', version: 1 } },
@@ -84,18 +98,7 @@ describe('resolving a cached run', () => {
 
   it('answers 403 naming the secret when its tags changed behind the cache’s back into a denial', async () => {
     const { admin, runner, run, path, companyId } = await cachedRun();
-    const policy = await admin.post('/api/v1/policies', {
-      name: 'frozen',
-      statements: [
-        {
-          sid: 'deny-frozen',
-          effect: 'deny',
-          actions: ['secrets:read_value'],
-          principals: '*',
-          conditions: { StringEquals: { 'resource.tag/frozen': 'yes' } },
-        },
-      ],
-    });
+    const policy = await admin.post('/api/v1/policies', FROZEN);
     expect(policy.status).toBe(201);
     expect((await runner.post(path)).body).toEqual(EXPECTED); // the policy alone denies nothing
     await t.dataSource.query(
@@ -148,19 +151,7 @@ describe('resolving a cached run', () => {
     const { company } = await admin.signup();
     const token = (await admin.post('/api/v1/tokens', { name: `runner-${Math.random()}`, roles: ['Runner'] })).body;
     const runner = ApiClient.withToken(t.url, token.token);
-    const deny = {
-      name: 'frozen',
-      statements: [
-        {
-          sid: 'deny-frozen',
-          effect: 'deny',
-          actions: ['secrets:read_value'],
-          principals: '*',
-          conditions: { StringEquals: { 'resource.tag/frozen': 'yes' } },
-        },
-      ],
-    };
-    expect((await admin.post('/api/v1/policies', deny)).status).toBe(201);
+    expect((await admin.post('/api/v1/policies', FROZEN)).status).toBe(201);
     const secret = { name: 'deploy-token', value: 'token-v1', tags: { frozen: 'yes' } };
     expect((await admin.post('/api/v1/secrets', secret)).status).toBe(201);
     expect((await admin.post('/api/v1/secrets', { name: 'db-password', value: 'db-v1' })).status).toBe(201);

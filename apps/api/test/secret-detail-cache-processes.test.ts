@@ -1,14 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import { Writable } from 'node:stream';
-import { createDataSource, createLogger } from '@nembl/core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { composeApi } from '../src/compose.js';
-import { loadApiEnv } from '../src/env.js';
 import { secretNameCursor } from '../src/http/pagination.js';
 import { listPageKey } from '../src/secrets/secret-list-cache.js';
-import { createServer as createApiServer } from '../src/server.js';
-import { ApiClient, startSlowProxy, startTestApi, type TestApi } from './harness.js';
+import { ApiClient, startSecondApi, startSlowProxy, startTestApi, type TestApi } from './harness.js';
 
 // Two API processes on one database and Redis (secret details, runs, then secret lists). The second one hears the outcome and metadata
 // announcements late (its subscription goes through a proxy that holds what Redis sends for a
@@ -35,28 +29,10 @@ let token: string;
 beforeAll(async () => {
   t = await startTestApi();
   proxy = await startSlowProxy(6379, SUBSCRIBER_DELAY_MS);
-  const dataSource = createDataSource({ url: t.dbUrl, poolSize: 3 });
-  await dataSource.initialize();
-  const composed = composeApi({
-    env: loadApiEnv({ NODE_ENV: 'test', NEMBL_QUEUE_PREFIX: t.queuePrefix, LOG_LEVEL: 'silent' }),
-    logger: createLogger({
-      level: 'silent',
-      name: 'api-2',
-      destination: new Writable({ write: (_c, _e, cb) => cb() }),
-    }),
-    dataSource,
-    redis: t.redis,
-    sessionSecret: randomBytes(32),
-    masterKey: t.masterKey,
-    webRoot: '/nonexistent',
-    databaseUrl: t.dbUrl,
-    subscriberRedisUrl: `redis://127.0.0.1:${proxy.port}`,
-    now: t.clock.now,
-  });
-  const server = createApiServer(composed.serverDeps).listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
+  const api2 = await startSecondApi(t, { subscriberRedisUrl: `redis://127.0.0.1:${proxy.port}` });
+  const { composed } = api2;
   second = {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: api2.url,
     cacheSize: () => composed.detailCache.size(),
     cached: (name) => composed.detailCache.get(companyId, name, Date.now()) !== undefined,
     runCached: (runId) => composed.runCache.get(`${companyId}/${runId}`, t.clock.now().getTime()) !== undefined,
@@ -64,10 +40,7 @@ beforeAll(async () => {
     listCached: (company, q, limit, after) =>
       composed.listCache.get(listPageKey(company, { q, tags: [] }, after, limit + 1), Date.now()) !== undefined,
     close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
-      await composed.close();
-      await dataSource.destroy();
+      await api2.close();
       await proxy.close();
     },
   };
@@ -277,6 +250,34 @@ const listOn = async (client: ApiClient, q: string, extra = '') => {
   return res.body as { items: ListItem[]; nextCursor: string | null };
 };
 
+/**
+ * Secrets `<q>-a` and `<q>-b` tagged team a and b, and a token whose role a policy lets read team
+ * a's only, reading on the second process; `allowTeams` rewrites that policy (answers its status).
+ */
+const teamReaders = async () => {
+  const q = prefix();
+  for (const team of ['a', 'b'])
+    expect((await admin.post('/api/v1/secrets', { name: `${q}-${team}`, value: 'v', tags: { team } })).status).toBe(201);
+  const role = `team-${q}`;
+  const policy = (teams: string[]) => ({
+    name: `readers-${q}`,
+    statements: [
+      {
+        effect: 'allow',
+        actions: ['secrets:read'],
+        principals: { roles: [role] },
+        conditions: { StringEquals: { 'resource.tag/team': teams } },
+      },
+    ],
+  });
+  const created = await admin.post('/api/v1/policies', policy(['a']));
+  expect(created.status).toBe(201);
+  const teamToken = (await admin.post('/api/v1/tokens', { name: `t-${q}`, roles: [role] })).body.token as string;
+  const allowTeams = async (teams: string[]) =>
+    (await admin.put(`/api/v1/policies/${created.body.policy.id}`, policy(teams))).status;
+  return { q, teamToken, teamReader: ApiClient.withToken(second.url, teamToken), allowTeams };
+};
+
 describe('cached secret lists across API processes', () => {
   it('a change answered by one process is in the other one’s list as soon as the answer arrives', async () => {
     const q = prefix();
@@ -329,27 +330,7 @@ describe('cached secret lists across API processes', () => {
   });
 
   it('decides on cached rows per request: each caller sees what its policy allows, a policy change at once', async () => {
-    const q = prefix();
-    for (const team of ['a', 'b'])
-      expect((await admin.post('/api/v1/secrets', { name: `${q}-${team}`, value: 'v', tags: { team } })).status).toBe(
-        201,
-      );
-    const role = `team-${q}`;
-    const policy = (teams: string[]) => ({
-      name: `readers-${q}`,
-      statements: [
-        {
-          effect: 'allow',
-          actions: ['secrets:read'],
-          principals: { roles: [role] },
-          conditions: { StringEquals: { 'resource.tag/team': teams } },
-        },
-      ],
-    });
-    const created = await admin.post('/api/v1/policies', policy(['a']));
-    expect(created.status).toBe(201);
-    const teamToken = (await admin.post('/api/v1/tokens', { name: `t-${q}`, roles: [role] })).body.token as string;
-    const teamReader = ApiClient.withToken(second.url, teamToken);
+    const { q, teamToken, teamReader, allowTeams } = await teamReaders();
 
     // The admin's read fills the cache; the team reader gets the same batch, filtered for it.
     await listCachedOnSecond(ApiClient.withToken(second.url, token), companyId, q);
@@ -360,13 +341,13 @@ describe('cached secret lists across API processes', () => {
     // barrier dropped the other process's compiled policies too (it hears Redis 300 ms late).
     const revalidated = (await listOn(teamReader, q)).items; // the other process's policy set, checked just now
     expect(revalidated.map((i) => i.name)).toEqual([`${q}-a`]);
-    expect((await admin.put(`/api/v1/policies/${created.body.policy.id}`, policy(['a', 'b']))).status).toBe(200);
+    expect(await allowTeams(['a', 'b'])).toBe(200);
     expect((await listOn(ApiClient.withToken(t.url, teamToken), q)).items.map((i) => i.name)).toEqual([
       `${q}-a`,
       `${q}-b`,
     ]);
     expect((await listOn(teamReader, q)).items.map((i) => i.name)).toEqual([`${q}-a`, `${q}-b`]);
-    expect((await admin.put(`/api/v1/policies/${created.body.policy.id}`, policy(['none']))).status).toBe(200);
+    expect(await allowTeams(['none'])).toBe(200);
     expect((await listOn(teamReader, q)).items).toEqual([]);
   });
 
@@ -408,27 +389,7 @@ describe('cached secret lists across API processes', () => {
   });
 
   it('applies another process’s policy change at once while its subscription is lost', async () => {
-    const q = prefix();
-    for (const team of ['a', 'b'])
-      expect((await admin.post('/api/v1/secrets', { name: `${q}-${team}`, value: 'v', tags: { team } })).status).toBe(
-        201,
-      );
-    const role = `team-${q}`;
-    const policy = (teams: string[]) => ({
-      name: `readers-${q}`,
-      statements: [
-        {
-          effect: 'allow',
-          actions: ['secrets:read'],
-          principals: { roles: [role] },
-          conditions: { StringEquals: { 'resource.tag/team': teams } },
-        },
-      ],
-    });
-    const created = await admin.post('/api/v1/policies', policy(['a']));
-    expect(created.status).toBe(201);
-    const teamToken = (await admin.post('/api/v1/tokens', { name: `t-${q}`, roles: [role] })).body.token as string;
-    const teamReader = ApiClient.withToken(second.url, teamToken);
+    const { q, teamReader, allowTeams } = await teamReaders();
     expect((await listOn(teamReader, q)).items.map((i) => i.name)).toEqual([`${q}-a`]);
     proxy.cut();
     try {
@@ -441,9 +402,9 @@ describe('cached secret lists across API processes', () => {
         { timeout: 5000, interval: 20 },
       );
       // The first process's barrier cannot reach the second: the change must still apply there at once.
-      expect((await admin.put(`/api/v1/policies/${created.body.policy.id}`, policy(['a', 'b']))).status).toBe(200);
+      expect(await allowTeams(['a', 'b'])).toBe(200);
       expect((await listOn(teamReader, q)).items.map((i) => i.name)).toEqual([`${q}-a`, `${q}-b`]);
-      expect((await admin.put(`/api/v1/policies/${created.body.policy.id}`, policy(['none']))).status).toBe(200);
+      expect(await allowTeams(['none'])).toBe(200);
       expect((await listOn(teamReader, q)).items).toEqual([]);
     } finally {
       proxy.restore();
