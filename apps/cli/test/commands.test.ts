@@ -1,4 +1,6 @@
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient, startTestApi, type TestApi } from '../../api/test/harness.js';
@@ -76,12 +78,77 @@ describe('login, whoami and the config file', () => {
     expect(statSync(join(configHome, 'nembl', 'config.json')).mode & 0o777).toBe(0o600);
     expect((await runCli(['whoami'], { configHome })).stdout).toContain('token ci');
 
-    expect((await runCli(['whoami'], { configHome, env: { NEMBL_API_URL: 'http://127.0.0.1:9' } })).code).toBe(5);
+    // The stored token is for t.url: with NEMBL_API_URL naming another API it is not used, NEMBL_TOKEN is.
+    expect(
+      (await runCli(['whoami'], { configHome, env: { NEMBL_API_URL: 'http://127.0.0.1:9', NEMBL_TOKEN: token } })).code,
+    ).toBe(5);
     const other = (await admin.post('/api/v1/tokens', { name: 'other', roles: ['Viewer'] })).body.token as string;
     expect((await runCli(['whoami'], { configHome, env: { NEMBL_TOKEN: other } })).stdout).toContain('token other');
     expect(
       (await runCli(['login', '--token', '--url', t.url], { configHome: home(), input: 'nbl_not-a-token\n' })).code,
     ).toBe(3);
+  });
+});
+
+describe('stored credentials stay with their API and their owner', () => {
+  /** A server that records what it was sent (an API the credentials were not stored for). */
+  const captureServer = async () => {
+    const seen: IncomingHttpHeaders[] = [];
+    const server = createServer((req, res) => {
+      seen.push(req.headers);
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return { url, seen, close: () => new Promise((r) => server.close(r)) };
+  };
+
+  it('never sends a stored token or session to another NEMBL_API_URL', async () => {
+    const capture = await captureServer();
+    try {
+      const token = (await admin.post('/api/v1/tokens', { name: 'stays', roles: ['Runner'] })).body.token as string;
+      const tokenHome = home();
+      expect((await runCli(['login', '--token', '--url', t.url], { configHome: tokenHome, input: token })).code).toBe(
+        0,
+      );
+      const sessionHome = await loggedIn();
+      for (const configHome of [tokenHome, sessionHome]) {
+        for (const args of [['whoami'], ['secrets', 'list']]) {
+          const r = await runCli(args, { configHome, env: { NEMBL_API_URL: `${capture.url}/` } });
+          expect(r.code, r.stderr).toBe(3);
+          expect(r.stderr).toContain(`the stored login is for ${t.url}`);
+        }
+      }
+      expect(capture.seen).toEqual([]);
+      // The same API, spelled with a trailing slash, is the same API.
+      expect(
+        (await runCli(['whoami'], { configHome: tokenHome, env: { NEMBL_API_URL: `${t.url}/` } })).stdout,
+      ).toContain('token stays');
+    } finally {
+      await capture.close();
+    }
+  });
+
+  it('refuses a config file or directory others may write, and `login` rewrites it safely', async () => {
+    const token = (await admin.post('/api/v1/tokens', { name: 'owned', roles: ['Runner'] })).body.token as string;
+    const configHome = home();
+    expect((await runCli(['login', '--token', '--url', t.url], { configHome, input: token })).code).toBe(0);
+    const dir = join(configHome, 'nembl');
+    const file = join(dir, 'config.json');
+    for (const [path, mode] of [
+      [file, 0o666],
+      [dir, 0o777],
+    ] as const) {
+      chmodSync(path, mode);
+      const r = await runCli(['whoami'], { configHome });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('may be written by others');
+      expect(r.stderr).not.toContain(token);
+      expect((await runCli(['login', '--token', '--url', t.url], { configHome, input: token })).code).toBe(0);
+      expect(statSync(dir).mode & 0o777).toBe(0o700);
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      expect((await runCli(['whoami'], { configHome })).stdout).toContain('token owned');
+    }
   });
 });
 
@@ -154,6 +221,16 @@ describe('nembl secrets', () => {
     expect((await runCli(['secrets', 'create', 'x-name', '--value', VALUE], { configHome })).code).toBe(2);
     expect((await runCli(['secrets', 'create', 'x-name', VALUE], { configHome })).code).toBe(2);
     expect((await runCli(['secrets', 'create', 'x-name'], { configHome, input: '' })).code).toBe(2);
+  });
+
+  it('refuses a value that is not UTF-8 rather than store another one', async () => {
+    const configHome = await loggedIn();
+    const file = join(configHome, 'binary-value');
+    writeFileSync(file, Buffer.from([0x70, 0x77, 0xff, 0xfe, 0x80, 0x21]));
+    const r = await runCli(['secrets', 'create', 'binary-value', '--value-file', file], { configHome });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('not UTF-8');
+    expect((await admin.get('/api/v1/secrets/binary-value')).status).toBe(404);
   });
 
   it('exits 4 for a secret that does not exist, 2 for a bad name', async () => {

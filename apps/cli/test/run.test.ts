@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -137,6 +139,17 @@ describe('nembl run masks every resolved value in the child’s output', () => {
       // What is left: line endings, and the last two characters and padding at most (they depend on what follows).
       expect(block.replace(/\*\*\*|\r|\n/g, '').length).toBeLessThanOrEqual(4);
     }
+  });
+
+  it('does not hand the child its own token, and masks the token wherever the child found it', async () => {
+    const r = await run(
+      ['--env', 'CANARY=secret:canary'],
+      `console.log('inherited ' + (process.env.NEMBL_TOKEN ?? 'none')); console.log('printed ' + ${JSON.stringify(token)});`,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('inherited none');
+    expect(r.stdout).toContain('printed ***');
+    expect(r.stdout + r.stderr).not.toContain(token);
   });
 
   it('passes output through untouched with --no-mask', async () => {
@@ -359,6 +372,35 @@ describe('nembl run --watch', () => {
   });
 });
 
+describe('nembl run --watch, asked to stop while it restarts', () => {
+  it('starts no new child when SIGTERM comes during the restart’s grace, and exits with the old child’s code', async () => {
+    expect((await admin.post('/api/v1/secrets', { name: 'rotating-stop', value: 'stop-value-one' })).status).toBe(201);
+    const cli = startCli(
+      [
+        'run',
+        '--watch',
+        '--watch-interval',
+        '0.3',
+        '--env',
+        'ROTATING=secret:rotating-stop',
+        '--',
+        ...nodeChild(`
+        console.log('started');
+        process.on('SIGTERM', () => { console.log('stopping'); setTimeout(() => process.exit(7), 1500); });
+        setInterval(() => {}, 1000);`),
+      ],
+      { env: cliEnv() },
+    );
+    await expect.poll(() => cli.output().stdout, { timeout: 15_000 }).toContain('started');
+    expect((await admin.put('/api/v1/secrets/rotating-stop/value', { value: 'stop-value-two' })).status).toBe(200);
+    await expect.poll(() => cli.output().stdout, { timeout: 15_000 }).toContain('stopping');
+    cli.child.kill('SIGTERM');
+    const r = await cli.done;
+    expect(r.code).toBe(7);
+    expect(r.stdout.match(/^started$/gm)).toHaveLength(1);
+  });
+});
+
 describe('nembl run fails before starting anything', () => {
   const marker = () => join(scratch, `started-${Math.random().toString(36).slice(2)}`);
   const touch = (file: string) => `require('node:fs').writeFileSync(${JSON.stringify(file)}, 'x')`;
@@ -383,13 +425,63 @@ describe('nembl run fails before starting anything', () => {
     expect(existsSync(file)).toBe(false);
   });
 
-  it('exits 5 when the API is unreachable', async () => {
+  it('exits 5 when the API is unreachable, without repeating a password in the URL', async () => {
     const file = marker();
     const r = await run(['--env', 'X=secret:canary'], touch(file), {
-      NEMBL_API_URL: 'http://127.0.0.1:9',
+      NEMBL_API_URL: 'http://ci:hunter2-pw@127.0.0.1:9',
       NEMBL_TOKEN: token,
     });
     expect(r.code).toBe(5);
+    expect(r.stderr).toContain('127.0.0.1:9');
+    expect(r.stderr).not.toContain('hunter2-pw');
+    expect(existsSync(file)).toBe(false);
+  });
+
+  /** A server in front of (or instead of) the API that answers every request with `status` and `body`. */
+  const answering = async (status: number, type: string, body: string) => {
+    const server = createServer((_req, res) => res.writeHead(status, { 'content-type': type }).end(body));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
+  };
+
+  it.each([
+    [
+      'a gateway that cannot reach the API (502)',
+      502,
+      'text/html',
+      '<html>Bad Gateway</html>',
+      'unavailable (HTTP 502)',
+    ],
+    ['a gateway timeout (504)', 504, 'text/plain', 'timeout', 'unavailable (HTTP 504)'],
+    ['a server that is not the API (200, HTML)', 200, 'text/html', '<html>hello</html>', 'not the Nembl API'],
+  ])('exits 5 for %s, with a message and no stack', async (_n, status, type, body, says) => {
+    const server = await answering(status, type, body);
+    try {
+      const file = marker();
+      const r = await run(['--env', 'X=secret:canary'], touch(file), { NEMBL_API_URL: server.url, NEMBL_TOKEN: token });
+      expect(r.code).toBe(5);
+      expect(r.stderr).toContain(says);
+      expect(r.stderr).not.toMatch(/TypeError|\n\s+at /);
+      expect(existsSync(file)).toBe(false);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('takes a token with a trailing line ending, and exits 3 for one with a space inside', async () => {
+    const ok = await run(['--env', 'X=secret:canary'], 'process.exit(0)', {
+      NEMBL_API_URL: t.url,
+      NEMBL_TOKEN: `${token}\r\n`,
+    });
+    expect(ok.code, ok.stderr).toBe(0);
+    const file = marker();
+    const bad = await run(['--env', 'X=secret:canary'], touch(file), {
+      NEMBL_API_URL: t.url,
+      NEMBL_TOKEN: `${token.slice(0, 8)} ${token.slice(8)}`,
+    });
+    expect(bad.code).toBe(3);
+    expect(bad.stderr).toContain('malformed');
+    expect(bad.stderr).not.toContain(token.slice(8));
     expect(existsSync(file)).toBe(false);
   });
 
@@ -401,6 +493,11 @@ describe('nembl run fails before starting anything', () => {
     ['an unknown flag', ['run', '--bogus', '--', 'true']],
     ['--phase without a workflow', ['run', '--phase', 'p', '--', 'true']],
     ['--watch with --run', ['run', '--watch', '--run', 'r', '--phase', 'p', '--', 'true']],
+    [
+      'a --watch-interval beyond a day (the timer would overflow)',
+      ['run', '--watch', '--watch-interval', '3000000', '--env', 'X=secret:canary', '--', 'true'],
+    ],
+    ['a --watch-interval of 0', ['run', '--watch', '--watch-interval', '0', '--env', 'X=secret:canary', '--', 'true']],
   ])('exits 2 for %s', async (_n, args) => {
     expect((await runCli(args, { env: cliEnv() })).code).toBe(2);
   });

@@ -46,7 +46,8 @@ then the stored URL, then ${DEFAULT_API_URL}).
   echo "$TOKEN" | nembl login --token --url https://secrets.example.com`,
   options: { url: { type: 'string' }, token: { type: 'boolean' } },
   run: async (ctx, { values }) => {
-    const config = loadConfig(ctx.env.configDir);
+    // A config others could have written is replaced, and its URL not trusted with a password.
+    const config = loadConfig(ctx.env.configDir, { ifUntrusted: 'ignore' });
     const url = (stringOpt(values.url) ?? ctx.env.apiUrl ?? config.url ?? DEFAULT_API_URL).replace(/\/+$/, '');
     if (values.token) {
       const token = await readToken();
@@ -82,7 +83,7 @@ export const logoutCommand: Command = {
     'Ends the console session on the server (if one is stored) and removes credentials from the config file; the API URL is kept.',
   options: {},
   run: async (ctx) => {
-    const config = loadConfig(ctx.env.configDir);
+    const config = loadConfig(ctx.env.configDir, { ifUntrusted: 'ignore' });
     if (config.session) {
       // Best effort: the local credentials go either way.
       await apiClient(config.url ?? DEFAULT_API_URL, { kind: 'session', ...config.session })

@@ -2,7 +2,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { CliError, EXIT, usageError } from '../cli-error.js';
 import { loadConfig, type StoredConfig } from '../config/config-file.js';
 import { DEFAULT_API_URL, type CliEnv } from '../config/env.js';
-import { apiClient, type ApiClient, type Credentials } from '../http/api-client.js';
+import { apiClient, shownUrl, type ApiClient, type Credentials } from '../http/api-client.js';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -58,23 +58,49 @@ export const parseCommandArgs = (cmd: Command, argv: string[]): ParsedArgs => {
   }
 };
 
-/** The API to talk to and the credentials to use: NEMBL_API_URL / NEMBL_TOKEN win over the config file. */
+/** An API URL as compared for "the same API": scheme, host, port and path, without trailing slashes. */
+export const sameApiKey = (url: string): string => {
+  try {
+    const u = new URL(url);
+    return `${u.origin}${u.pathname.replace(/\/+$/, '')}`;
+  } catch {
+    return url.replace(/\/+$/, '');
+  }
+};
+
+/**
+ * The API to talk to and the credentials to use: NEMBL_API_URL / NEMBL_TOKEN win over the config
+ * file. Stored credentials belong to the API they were stored for and are never sent to another
+ * one: with NEMBL_API_URL naming another API, only NEMBL_TOKEN is used (`storedFor` says where
+ * the stored ones would go).
+ */
 export const connection = (
   env: CliEnv,
   config: StoredConfig = loadConfig(env.configDir),
-): { url: string; credentials: Credentials } => {
-  const url = env.apiUrl ?? config.url ?? DEFAULT_API_URL;
+): { url: string; credentials: Credentials; storedFor?: string } => {
+  const storedUrl = config.url ?? DEFAULT_API_URL;
+  const url = env.apiUrl ?? storedUrl;
   if (env.token) return { url, credentials: { kind: 'token', token: env.token } };
-  if (config.token) return { url, credentials: { kind: 'token', token: config.token } };
-  if (config.session) return { url, credentials: { kind: 'session', ...config.session } };
-  return { url, credentials: { kind: 'none' } };
+  const stored: Credentials | undefined = config.token
+    ? { kind: 'token', token: config.token }
+    : config.session
+      ? { kind: 'session', ...config.session }
+      : undefined;
+  if (!stored) return { url, credentials: { kind: 'none' } };
+  if (sameApiKey(url) !== sameApiKey(storedUrl)) return { url, credentials: { kind: 'none' }, storedFor: storedUrl };
+  return { url, credentials: stored };
 };
 
 /** A client for commands that need credentials: without any, nothing is sent (exit 3). */
 export const connect = (ctx: CliContext): ApiClient => {
-  const { url, credentials } = connection(ctx.env);
+  const { url, credentials, storedFor } = connection(ctx.env);
   if (credentials.kind === 'none')
-    throw new CliError(EXIT.auth, 'not logged in: run `nembl login` (or `nembl login --token`) or set NEMBL_TOKEN');
+    throw new CliError(
+      EXIT.auth,
+      storedFor
+        ? `not logged in to ${shownUrl(url)}: the stored login is for ${shownUrl(storedFor)} and is not sent elsewhere; run \`nembl login --url ${shownUrl(url)}\` or set NEMBL_TOKEN`
+        : 'not logged in: run `nembl login` (or `nembl login --token`) or set NEMBL_TOKEN',
+    );
   return apiClient(url, credentials);
 };
 

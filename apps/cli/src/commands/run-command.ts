@@ -13,6 +13,10 @@ import { maskForms, MIN_MASK_LENGTH } from '../run/mask-forms.js';
 import { connect, listOpt, stringOpt, type CliContext, type Command, type ParsedArgs } from './command.js';
 
 const DEFAULT_WATCH_INTERVAL_S = 10;
+/** A day: longer would overflow the timer (which then fires every millisecond). */
+const MAX_WATCH_INTERVAL_S = 86_400;
+/** Signals that ask nembl to stop: once one came, a --watch restart starts no new child. */
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
 /** A restarted child gets this long between SIGTERM and SIGKILL. */
 const RESTART_GRACE_MS = 10_000;
 
@@ -28,11 +32,14 @@ const sourceOf = (values: ParsedArgs['values']): EnvSourceSpec => {
   return { kind: 'none' };
 };
 
-/** Every form of every secret value (literals are not secrets), plus how many were too short to mask. */
-const patternsFor = (resolved: ResolvedEnv[]): { patterns: Buffer[]; short: number } => {
+/**
+ * Every form of every secret value (literals are not secrets) and of the CLI's own token, plus how
+ * many values were too short to mask.
+ */
+const patternsFor = (resolved: ResolvedEnv[], token: string): { patterns: Buffer[]; short: number } => {
   const values = new Set(resolved.flatMap((r) => Object.keys(r.versions).map((k) => r.env[k]!)));
   let short = 0;
-  const patterns: Buffer[] = [];
+  const patterns: Buffer[] = maskForms(token);
   for (const v of values) {
     if (v.length < MIN_MASK_LENGTH) short++;
     else patterns.push(...maskForms(v));
@@ -52,7 +59,8 @@ export const runCommand: Command = {
   summary: 'run CMD with secrets injected into its environment and masked in its output',
   details: `Resolves the environment — a workflow phase through a new run (--workflow W --phase P), an
 existing run (--run RUN_ID --phase P), and/or ad-hoc references (--env NAME=secret:<name>, or
-NAME=literal) — and starts CMD with it merged over the current environment. Needs a service token
+NAME=literal) — and starts CMD with it merged over the current environment (less NEMBL_TOKEN:
+CMD gets the token only as a reference it asks for, and it is masked). Needs a service token
 (NEMBL_TOKEN or \`nembl login --token\`).
 
 Every resolved secret value is replaced by *** in CMD's stdout and stderr, also when split across
@@ -61,7 +69,8 @@ multi-line values. Values shorter than ${MIN_MASK_LENGTH} characters are not mas
 through untouched (CMD keeps the terminal).
 
 --watch restarts CMD (SIGTERM, ${RESTART_GRACE_MS / 1000} s grace, then SIGKILL) when a referenced secret gets a new
-version, checking versions (never values) every --watch-interval seconds (default ${DEFAULT_WATCH_INTERVAL_S}).
+version, checking versions (never values) every --watch-interval seconds (default ${DEFAULT_WATCH_INTERVAL_S}, at most
+${MAX_WATCH_INTERVAL_S}). A stop signal during a restart starts no new CMD.
 
 SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 are forwarded to CMD (when stdin is a
 terminal, CMD gets Ctrl-C and Ctrl-\\ from the terminal itself, so nembl does not send them a second
@@ -94,8 +103,8 @@ time); nembl exits with CMD's exit code, or 128 + the signal number. Before CMD 
     const watch = Boolean(args.values.watch);
     const intervalRaw = stringOpt(args.values['watch-interval']);
     const intervalS = intervalRaw === undefined ? DEFAULT_WATCH_INTERVAL_S : Number(intervalRaw);
-    if (!Number.isFinite(intervalS) || intervalS <= 0)
-      throw usageError('--watch-interval takes a number of seconds > 0');
+    if (!Number.isFinite(intervalS) || intervalS <= 0 || intervalS > MAX_WATCH_INTERVAL_S)
+      throw usageError(`--watch-interval takes a number of seconds > 0 and ≤ ${MAX_WATCH_INTERVAL_S}`);
     if (intervalRaw !== undefined && !watch) throw usageError('--watch-interval needs --watch');
     if (watch && source.kind === 'run')
       throw usageError('--watch cannot follow --run: a run keeps the versions it pinned; use --workflow W --phase P');
@@ -109,14 +118,18 @@ time); nembl exits with CMD's exit code, or 128 + the signal number. Before CMD 
       );
     }
 
+    const { token } = api.credentials;
     let resolved = await resolveEnv(api, source, adHoc);
+    // The CLI's own token is not CMD's: it could read every secret the token may. CMD gets it
+    // only as a reference it asked for (--env NEMBL_TOKEN=secret:…).
+    const { NEMBL_TOKEN: _own, ...inherited } = process.env;
     // Old values stay masked after a rotation: an old child's output may still be in flight.
     const seen: ResolvedEnv[] = [resolved];
     let warnedShort = false;
     const launch = (): RunningChild => {
       const patternsOf = mask
         ? () => {
-            const p = patternsFor(seen);
+            const p = patternsFor(seen, token);
             if (p.short > 0 && !warnedShort) {
               warnedShort = true;
               ctx.note(
@@ -126,16 +139,18 @@ time); nembl exits with CMD's exit code, or 128 + the signal number. Before CMD 
             return p.patterns;
           }
         : null;
-      return startChild(cmd, cmdArgs, { ...process.env, ...resolved.env }, patternsOf);
+      return startChild(cmd, cmdArgs, { ...inherited, ...resolved.env }, patternsOf);
     };
 
     let current = launch();
     let restarting = false;
+    let stopping = false;
     // Ctrl-C and Ctrl-\ in a terminal signal its whole foreground process group, CMD included:
     // passing them on too would deliver them twice, and to many programs a second Ctrl-C means
     // "stop now, skip the clean shutdown".
     const keyboardSignals: readonly NodeJS.Signals[] = isatty(0) ? ['SIGINT', 'SIGQUIT'] : [];
     const forward = (sig: NodeJS.Signals) => () => {
+      if (STOP_SIGNALS.includes(sig)) stopping = true;
       if (keyboardSignals.includes(sig)) return;
       if (current.child.exitCode === null && current.child.signalCode === null) current.child.kill(sig);
     };
@@ -148,7 +163,7 @@ time); nembl exits with CMD's exit code, or 128 + the signal number. Before CMD 
       let polling = false;
       let reported = false;
       timer = setInterval(() => {
-        if (polling || restarting) return;
+        if (polling || restarting || stopping) return;
         polling = true;
         void (async () => {
           try {
@@ -156,13 +171,15 @@ time); nembl exits with CMD's exit code, or 128 + the signal number. Before CMD 
             reported = false;
             if (!changed) return;
             const next = await resolveEnv(api, source, adHoc);
+            if (stopping) return;
             ctx.note(`nembl: secret ${changed} has a new version; restarting ${cmd}`);
             restarting = true;
             resolved = next;
             seen.push(next);
             known = new Map(Object.values(next.versions).map((v) => [v.secret, v.version]));
             await stopChild(current, RESTART_GRACE_MS);
-            current = launch();
+            // Asked to stop meanwhile (`docker stop` during the grace): the old child's exit is nembl's.
+            if (!stopping) current = launch();
             restarting = false;
           } catch (err) {
             // The child keeps running on its values; say so once until polling works again.
@@ -175,16 +192,18 @@ time); nembl exits with CMD's exit code, or 128 + the signal number. Before CMD 
       }, intervalS * 1000);
     }
 
-    // The exit that counts is the one of a child nembl did not restart.
+    // The exit that counts is the one of a child nembl did not replace.
     for (;;) {
       const running = current;
       const code = await running.done;
-      if (running === current && !restarting) {
+      while (restarting) await new Promise((r) => setTimeout(r, 50));
+      if (running === current) {
+        // A poll still on its way must not start a child after this one's exit was reported.
+        stopping = true;
         if (timer) clearInterval(timer);
         for (const [sig, h] of handlers) process.off(sig, h);
         return code;
       }
-      while (restarting || running === current) await new Promise((r) => setTimeout(r, 50));
     }
   },
 };

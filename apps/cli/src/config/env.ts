@@ -15,6 +15,7 @@ export const DEFAULT_API_URL = 'http://localhost:8080';
 
 export const readCliEnv = (env: NodeJS.ProcessEnv = process.env): CliEnv => ({
   apiUrl: env.NEMBL_API_URL || undefined,
-  token: env.NEMBL_TOKEN || undefined,
+  // A token read from a file often keeps the file's line ending (`$(cat token.txt)` of a CRLF file).
+  token: env.NEMBL_TOKEN?.trim() || undefined,
   configDir: join(env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'nembl'),
 });

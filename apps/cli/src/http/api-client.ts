@@ -44,6 +44,22 @@ const exchange = async (url: URL, method: string, headers: Record<string, string
   });
 };
 
+/** A URL as messages show it: a user name or password in it is not repeated. */
+export const shownUrl = (url: string): string => {
+  try {
+    const u = new URL(url);
+    if (!u.username && !u.password) return url;
+    u.username = '***';
+    u.password = '';
+    return u.href.replace(/\/+$/, '');
+  } catch {
+    return url.replace(/\/\/[^/@]*@/, '//***@');
+  }
+};
+
+/** What an HTTP header can carry (visible ASCII): a token with a stray control character cannot be sent. */
+const HEADER_SAFE = /^[\x21-\x7e]+$/;
+
 export const problemText = (body: unknown, fallback: string): string => {
   const p = (body && typeof body === 'object' ? body : {}) as Problem;
   const fields = p.errors?.length ? ` (${p.errors.map((e) => `${e.path}: ${e.message}`).join('; ')})` : '';
@@ -60,7 +76,14 @@ export const apiClient = (baseUrl: string, credentials: Credentials) => {
   const request = async <T = unknown>(method: string, path: string, body?: unknown): Promise<ApiResponse<T>> => {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    if (credentials.kind === 'token') headers.authorization = `Bearer ${credentials.token}`;
+    if (credentials.kind === 'token') {
+      if (!HEADER_SAFE.test(credentials.token))
+        throw new CliError(
+          EXIT.auth,
+          'the service token is malformed (it holds spaces or control characters); copy it again',
+        );
+      headers.authorization = `Bearer ${credentials.token}`;
+    }
     if (credentials.kind === 'session') {
       headers.cookie = credentials.cookie;
       if (method !== 'GET' && method !== 'HEAD') headers['x-csrf-token'] = credentials.csrf;
@@ -71,7 +94,7 @@ export const apiClient = (baseUrl: string, credentials: Credentials) => {
     } catch {
       throw new CliError(
         EXIT.usage,
-        `not a valid API URL: ${JSON.stringify(root)} (NEMBL_API_URL or nembl login --url)`,
+        `not a valid API URL: ${JSON.stringify(shownUrl(root))} (NEMBL_API_URL or nembl login --url)`,
       );
     }
     let res: { status: number; headers: http.IncomingHttpHeaders; text: string };
@@ -80,20 +103,30 @@ export const apiClient = (baseUrl: string, credentials: Credentials) => {
     } catch (err) {
       throw new CliError(
         EXIT.unavailable,
-        `cannot reach the Nembl API at ${root} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+        `cannot reach the Nembl API at ${shownUrl(root)} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
       );
     }
     const text = res.text;
     let parsed: unknown = undefined;
+    let json = true;
     if (text) {
       try {
         parsed = JSON.parse(text);
       } catch {
-        parsed = undefined;
+        json = false;
       }
     }
-    if (res.status === 503)
-      throw new CliError(EXIT.unavailable, `the Nembl API is unavailable: ${problemText(parsed, 'try again shortly')}`);
+    // A gateway in front of the API that cannot reach it answers 502 or 504.
+    if (res.status === 502 || res.status === 503 || res.status === 504)
+      throw new CliError(
+        EXIT.unavailable,
+        `the Nembl API is unavailable (HTTP ${res.status}): ${problemText(parsed, 'try again shortly')}`,
+      );
+    if (!json && res.status >= 200 && res.status < 300)
+      throw new CliError(
+        EXIT.unavailable,
+        `${shownUrl(root)} answered HTTP ${res.status} with something that is not the Nembl API's JSON; is NEMBL_API_URL (or --url) right?`,
+      );
     if (res.status === 401) {
       throw new CliError(
         EXIT.auth,

@@ -37,23 +37,37 @@ export const promptLine = (question: string, { silent }: { silent: boolean }): P
     stdin.on('data', onData);
   });
 
+/**
+ * Bytes as text, refused (exit 2) unless they are UTF-8: a value is stored as text, and decoding
+ * other bytes would store replacement characters instead, a value other than the one given.
+ */
+const utf8Text = (bytes: Buffer, source: string): string => {
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    throw new CliError(EXIT.usage, `${source} is not UTF-8 text; a value must be (base64-encode binary data first)`);
+  }
+};
+
 /** All of stdin (piped). */
 export const readStdin = async (): Promise<string> => {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return utf8Text(Buffer.concat(chunks), 'stdin');
 };
 
 /** A value file, read verbatim. */
 export const readValueFile = (path: string): string => {
+  let bytes: Buffer;
   try {
-    return readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (err) {
     throw new CliError(
       EXIT.usage,
       `cannot read --value-file ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
     );
   }
+  return utf8Text(bytes, `--value-file ${path}`);
 };
 
 export const stdinIsTty = (): boolean => Boolean(process.stdin.isTTY);
