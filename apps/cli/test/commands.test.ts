@@ -1,4 +1,5 @@
-import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -149,6 +150,61 @@ describe('stored credentials stay with their API and their owner', () => {
       expect(statSync(file).mode & 0o777).toBe(0o600);
       expect((await runCli(['whoami'], { configHome })).stdout).toContain('token owned');
     }
+  });
+});
+
+describe('the config file is read from what was checked', () => {
+  it('refuses a FIFO planted as the config file, without waiting on it', async () => {
+    const configHome = home();
+    mkdirSync(join(configHome, 'nembl'), { mode: 0o700 });
+    expect(spawnSync('mkfifo', [join(configHome, 'nembl', 'config.json')]).status).toBe(0);
+    const started = Date.now();
+    const r = await runCli(['whoami'], { configHome });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('not a regular file');
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('refuses a config directory inside one others may write, unless that one is sticky (as /tmp)', async () => {
+    const token = (await admin.post('/api/v1/tokens', { name: 'parent', roles: ['Runner'] })).body.token as string;
+    const configHome = home();
+    expect((await runCli(['login', '--token', '--url', t.url], { configHome, input: token })).code).toBe(0);
+    chmodSync(configHome, 0o777);
+    const read = await runCli(['whoami'], { configHome });
+    expect(read.code).toBe(1);
+    expect(read.stderr).toContain('who could swap');
+    const write = await runCli(['login', '--token', '--url', t.url], { configHome, input: token });
+    expect(write.code).toBe(1);
+    expect(write.stderr).toContain('who could swap');
+    chmodSync(configHome, 0o1777);
+    expect((await runCli(['whoami'], { configHome })).stdout).toContain('token parent');
+    chmodSync(configHome, 0o700);
+  });
+
+  it('does not read the config at all when NEMBL_API_URL and NEMBL_TOKEN are both set', async () => {
+    const token = (await admin.post('/api/v1/tokens', { name: 'env-only', roles: ['Runner'] })).body.token as string;
+    const configHome = home();
+    expect((await runCli(['login', '--token', '--url', t.url], { configHome, input: token })).code).toBe(0);
+    chmodSync(join(configHome, 'nembl', 'config.json'), 0o666);
+    expect((await runCli(['whoami'], { configHome })).code).toBe(1);
+    const r = await runCli(['whoami'], { configHome, env: { NEMBL_API_URL: t.url, NEMBL_TOKEN: token } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('token env-only');
+  });
+
+  it('never repeats a password given in the URL, and refuses a URL that is not http(s)', async () => {
+    const token = (await admin.post('/api/v1/tokens', { name: 'userinfo', roles: ['Runner'] })).body.token as string;
+    const configHome = home();
+    const withPassword = t.url.replace('http://', 'http://alice:S3cr3t-pw@');
+    const login = await runCli(['login', '--token', '--url', withPassword], { configHome, input: token });
+    expect(login.code, login.stderr).toBe(0);
+    const who = await runCli(['whoami'], { configHome });
+    const whoJson = await runCli(['whoami', '--json'], { configHome });
+    for (const r of [login, who, whoJson]) expect(r.stdout + r.stderr).not.toContain('S3cr3t-pw');
+    expect(who.stdout).toContain('token userinfo');
+    const odd = await runCli(['whoami'], { env: { NEMBL_API_URL: 'alice:S3cr3t-pw@127.0.0.1:1', NEMBL_TOKEN: token } });
+    expect(odd.code).toBe(2);
+    expect(odd.stderr).not.toContain('S3cr3t-pw');
   });
 });
 

@@ -4,7 +4,17 @@
 // the delete review step, the list columns and filters, groups in whoami, the default URL, and no
 // value on disk. Everything runs the built bundle against a real API, worker, Postgres and Redis.
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -88,7 +98,7 @@ const inTerminal = (args: string[], env: Record<string, string>) => {
   return {
     output: () => out,
     /** Types `text` once `prompt` is on the screen (and the prompt had a moment to turn echo off). */
-    typeAfter: async (prompt: string, text: string) => {
+    typeAfter: async (prompt: string, text: string | Buffer) => {
       await expect.poll(() => out, { timeout: 15_000 }).toContain(prompt);
       await sleep(300);
       term.stdin.write(text);
@@ -161,55 +171,51 @@ describe('nembl run --watch', () => {
     expect(await auditCount('secrets:read_value', 'watched')).toBe(1);
   });
 
-  it(
-    'with the default interval, a child that ignores SIGTERM gets SIGTERM within a poll of the rotation and SIGKILL ~10 s later, then the new child starts',
-    async () => {
-      await createSecret('graceful', 'graceful-value-one');
-      const events = join(scratch, 'grace-events.jsonl');
-      const child = `
+  it('with the default interval, a child that ignores SIGTERM gets SIGTERM within a poll of the rotation and SIGKILL ~10 s later, then the new child starts', async () => {
+    await createSecret('graceful', 'graceful-value-one');
+    const events = join(scratch, 'grace-events.jsonl');
+    const child = `
         const fs = require('node:fs');
         const log = (ev) => fs.appendFileSync(${JSON.stringify(events)}, JSON.stringify({ ev, pid: process.pid, at: Date.now(), len: process.env.G.length }) + '\\n');
         process.on('SIGTERM', () => log('term'));
         log('start');
         setInterval(() => {}, 1000);`;
-      const read = () =>
-        existsSync(events)
-          ? readFileSync(events, 'utf8')
-              .split('\n')
-              .filter(Boolean)
-              .map((l) => JSON.parse(l) as { ev: string; pid: number; at: number; len: number })
-          : [];
-      const cli = startCli(['run', '--watch', '--env', 'G=secret:graceful', '--', ...nodeChild(child)], {
-        env: runnerEnv(),
-      });
-      await expect.poll(() => read().filter((e) => e.ev === 'start').length, { timeout: 15_000 }).toBe(1);
-      const rotate = await admin.put('/api/v1/secrets/graceful/value', { value: 'graceful-value-two-longer' });
-      expect(rotate.status, rotate.text).toBe(200);
-      const rotatedAt = Date.now();
+    const read = () =>
+      existsSync(events)
+        ? readFileSync(events, 'utf8')
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => JSON.parse(l) as { ev: string; pid: number; at: number; len: number })
+        : [];
+    const cli = startCli(['run', '--watch', '--env', 'G=secret:graceful', '--', ...nodeChild(child)], {
+      env: runnerEnv(),
+    });
+    await expect.poll(() => read().filter((e) => e.ev === 'start').length, { timeout: 15_000 }).toBe(1);
+    const rotate = await admin.put('/api/v1/secrets/graceful/value', { value: 'graceful-value-two-longer' });
+    expect(rotate.status, rotate.text).toBe(200);
+    const rotatedAt = Date.now();
 
-      await expect.poll(() => read().filter((e) => e.ev === 'start').length, { timeout: 40_000, interval: 200 }).toBe(2);
-      const [first, second] = read().filter((e) => e.ev === 'start');
-      const terms = read().filter((e) => e.ev === 'term');
-      expect(terms).toHaveLength(1);
-      const term = terms[0]!;
-      expect(term.pid).toBe(first!.pid);
-      expect(first!.len).toBe('graceful-value-one'.length);
-      expect(second!.len).toBe('graceful-value-two-longer'.length);
-      // Default poll every 10 s: SIGTERM comes within one interval (plus slack) of the rotation.
-      expect(term.at - rotatedAt).toBeGreaterThanOrEqual(0);
-      expect(term.at - rotatedAt).toBeLessThanOrEqual(13_000);
-      // The old child ignored SIGTERM: 10 s grace, then SIGKILL, then the new child.
-      expect(second!.at - term.at).toBeGreaterThanOrEqual(9_000);
-      expect(second!.at - term.at).toBeLessThanOrEqual(16_000);
-      expect(() => process.kill(first!.pid, 0)).toThrow();
-      expect(cli.output().stderr).toContain('secret graceful has a new version');
+    await expect.poll(() => read().filter((e) => e.ev === 'start').length, { timeout: 40_000, interval: 200 }).toBe(2);
+    const [first, second] = read().filter((e) => e.ev === 'start');
+    const terms = read().filter((e) => e.ev === 'term');
+    expect(terms).toHaveLength(1);
+    const term = terms[0]!;
+    expect(term.pid).toBe(first!.pid);
+    expect(first!.len).toBe('graceful-value-one'.length);
+    expect(second!.len).toBe('graceful-value-two-longer'.length);
+    // Default poll every 10 s: SIGTERM comes within one interval (plus slack) of the rotation.
+    expect(term.at - rotatedAt).toBeGreaterThanOrEqual(0);
+    expect(term.at - rotatedAt).toBeLessThanOrEqual(13_000);
+    // The old child ignored SIGTERM: 10 s grace, then SIGKILL, then the new child.
+    expect(second!.at - term.at).toBeGreaterThanOrEqual(9_000);
+    expect(second!.at - term.at).toBeLessThanOrEqual(16_000);
+    expect(() => process.kill(first!.pid, 0)).toThrow();
+    expect(cli.output().stderr).toContain('secret graceful has a new version');
 
-      // The new child ignores SIGTERM too: end it for good; nembl passes on how it died.
-      process.kill(second!.pid, 'SIGKILL');
-      expect((await cli.done).code).toBe(128 + 9);
-    },
-    60_000,
-  );
+    // The new child ignores SIGTERM too: end it for good; nembl passes on how it died.
+    process.kill(second!.pid, 'SIGKILL');
+    expect((await cli.done).code).toBe(128 + 9);
+  }, 60_000);
 });
 
 describe('terminals', () => {
@@ -227,6 +233,15 @@ describe('terminals', () => {
     expect(m.code, m.out).toBe(0);
     expect(m.out).toContain('probe-done');
     expect(m.out).not.toContain('STDOUT_TTY');
+  });
+
+  it('`secrets create` refuses bytes typed on the terminal that are not UTF-8, and stores nothing', async () => {
+    const term = inTerminal(['secrets', 'create', 'typed-latin1'], adminEnv());
+    await term.typeAfter('not echoed', Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x76, 0x61, 0x6c, 0x0d]));
+    const r = await term.done();
+    expect(r.code, r.out).toBe(2);
+    expect(r.out).toContain('not UTF-8');
+    expect((await admin.get('/api/v1/secrets/typed-latin1')).status).toBe(404);
   });
 
   it('`secrets create` reads a value typed on the terminal without echoing it', async () => {
@@ -287,9 +302,12 @@ describe('nembl run with a workflow phase', () => {
       timeout: 15_000,
     });
     const file = join(scratch, 'phase-started');
-    const r = await runCli(['run', '--workflow', 'loses-secret', '--phase', 'Ship It', '--', ...nodeChild(touch(file))], {
-      env: runnerEnv(),
-    });
+    const r = await runCli(
+      ['run', '--workflow', 'loses-secret', '--phase', 'Ship It', '--', ...nodeChild(touch(file))],
+      {
+        env: runnerEnv(),
+      },
+    );
     expect(r.code, r.stderr).toBe(4);
     expect(r.stderr).toContain('phase-gone');
     expect(existsSync(file)).toBe(false);
@@ -340,7 +358,10 @@ describe('nembl secrets list', () => {
 
     const apiBound = (await admin.get('/api/v1/secrets/lst-bound')).body.secret.boundResources as unknown[];
     expect(apiBound.length).toBeGreaterThan(0);
-    const soonDue = ((await admin.get('/api/v1/secrets/lst-soon')).body.secret.reminder.nextDueAt as string).slice(0, 10);
+    const soonDue = ((await admin.get('/api/v1/secrets/lst-soon')).body.secret.reminder.nextDueAt as string).slice(
+      0,
+      10,
+    );
 
     const all = await runCli(['secrets', 'list'], { env: adminEnv() });
     expect(all.code, all.stderr).toBe(0);
@@ -362,7 +383,9 @@ describe('nembl secrets list', () => {
     expect(due).not.toContain('lst-later');
     expect(due).not.toContain('lst-bound');
 
-    const both = names((await runCli(['secrets', 'list', '--type', 'api_key', '--due', '30d'], { env: adminEnv() })).stdout);
+    const both = names(
+      (await runCli(['secrets', 'list', '--type', 'api_key', '--due', '30d'], { env: adminEnv() })).stdout,
+    );
     expect(both).not.toContain('lst-soon');
     expect(both).not.toContain('lst-bound');
   });
@@ -377,7 +400,9 @@ describe('nembl whoami', () => {
     expect(line).toBeDefined();
     expect(line).toContain('ops');
     expect(line).toContain('deployers');
-    const json = JSON.parse((await runCli(['whoami', '--json'], { env: { NEMBL_API_URL: t.url, NEMBL_TOKEN: grouped } })).stdout);
+    const json = JSON.parse(
+      (await runCli(['whoami', '--json'], { env: { NEMBL_API_URL: t.url, NEMBL_TOKEN: grouped } })).stdout,
+    );
     expect([...json.groups].sort()).toEqual(['deployers', 'ops']);
 
     const none = await runCli(['whoami'], { env: runnerEnv() });
@@ -396,7 +421,9 @@ describe('the default API URL', () => {
   it('is http://localhost:8080 with no NEMBL_API_URL and no config file: exit 5 naming it', async () => {
     for (const host of ['127.0.0.1', '::1'])
       if (await listening(host))
-        throw new Error(`something listens on ${host}:8080; this test needs that port free to see nembl fail to reach it`);
+        throw new Error(
+          `something listens on ${host}:8080; this test needs that port free to see nembl fail to reach it`,
+        );
     const fresh = mkdtempSync(join(scratch, 'fresh-'));
     const r = await runCli(['whoami'], {
       env: { HOME: fresh, XDG_CONFIG_HOME: join(fresh, 'xdg'), NEMBL_TOKEN: runner },

@@ -343,7 +343,7 @@ describe('nembl run --watch', () => {
         'run',
         '--watch',
         '--watch-interval',
-        '0.3',
+        '1',
         '--env',
         'ROTATING=secret:rotating',
         '--',
@@ -380,7 +380,7 @@ describe('nembl run --watch, asked to stop while it restarts', () => {
         'run',
         '--watch',
         '--watch-interval',
-        '0.3',
+        '1',
         '--env',
         'ROTATING=secret:rotating-stop',
         '--',
@@ -398,6 +398,37 @@ describe('nembl run --watch, asked to stop while it restarts', () => {
     const r = await cli.done;
     expect(r.code).toBe(7);
     expect(r.stdout.match(/^started$/gm)).toHaveLength(1);
+  });
+});
+
+describe('nembl run --watch and a child that reloads on SIGHUP', () => {
+  it('forwards SIGHUP and still restarts the child on the next new version', async () => {
+    expect((await admin.post('/api/v1/secrets', { name: 'rotating-hup', value: 'hup-value-one' })).status).toBe(201);
+    const cli = startCli(
+      [
+        'run',
+        '--watch',
+        '--watch-interval',
+        '1',
+        '--env',
+        'ROTATING=secret:rotating-hup',
+        '--',
+        ...nodeChild(`
+        console.log('started ' + process.env.ROTATING);
+        process.on('SIGHUP', () => console.log('reloaded'));
+        process.on('SIGTERM', () => process.exit(0));
+        setInterval(() => {}, 1000);`),
+      ],
+      { env: cliEnv() },
+    );
+    await expect.poll(() => cli.output().stdout, { timeout: 15_000 }).toContain('started ***');
+    cli.child.kill('SIGHUP');
+    await expect.poll(() => cli.output().stdout, { timeout: 15_000 }).toContain('reloaded');
+    expect((await admin.put('/api/v1/secrets/rotating-hup/value', { value: 'hup-value-two' })).status).toBe(200);
+    // The new value is masked in the output: the restart shows as a second "started".
+    await expect.poll(() => cli.output().stdout.match(/^started /gm)?.length ?? 0, { timeout: 15_000 }).toBe(2);
+    cli.child.kill('SIGTERM');
+    expect((await cli.done).code).toBe(0);
   });
 });
 
@@ -454,6 +485,7 @@ describe('nembl run fails before starting anything', () => {
     ],
     ['a gateway timeout (504)', 504, 'text/plain', 'timeout', 'unavailable (HTTP 504)'],
     ['a server that is not the API (200, HTML)', 200, 'text/html', '<html>hello</html>', 'not the Nembl API'],
+    ['a server that answers 200 with no body', 200, 'application/json', '', 'not the Nembl API'],
   ])('exits 5 for %s, with a message and no stack', async (_n, status, type, body, says) => {
     const server = await answering(status, type, body);
     try {
@@ -498,6 +530,14 @@ describe('nembl run fails before starting anything', () => {
       ['run', '--watch', '--watch-interval', '3000000', '--env', 'X=secret:canary', '--', 'true'],
     ],
     ['a --watch-interval of 0', ['run', '--watch', '--watch-interval', '0', '--env', 'X=secret:canary', '--', 'true']],
+    [
+      'a --watch-interval under a second',
+      ['run', '--watch', '--watch-interval', '0.000001', '--env', 'X=secret:canary', '--', 'true'],
+    ],
+    [
+      'a --watch-interval in hex',
+      ['run', '--watch', '--watch-interval', '0x10', '--env', 'X=secret:canary', '--', 'true'],
+    ],
   ])('exits 2 for %s', async (_n, args) => {
     expect((await runCli(args, { env: cliEnv() })).code).toBe(2);
   });

@@ -1,7 +1,7 @@
 import { CliError, EXIT, usageError } from '../cli-error.js';
 import { loadConfig, saveConfig, configPath } from '../config/config-file.js';
 import { DEFAULT_API_URL } from '../config/env.js';
-import { apiClient, errorFor } from '../http/api-client.js';
+import { apiClient, errorFor, shownUrl } from '../http/api-client.js';
 import { promptLine, readStdin, stdinIsTty, withoutFinalNewline } from '../terminal/prompt.js';
 import { connect, connection, stringOpt, type Command } from './command.js';
 
@@ -54,7 +54,7 @@ then the stored URL, then ${DEFAULT_API_URL}).
       const me = await apiClient(url, { kind: 'token', token }).ok<Me>('GET', '/me');
       saveConfig(ctx.env.configDir, { url, token });
       ctx.note(
-        `Logged in to ${url} as ${principalLabel(me.body)} (${me.body.company.name}); token stored in ${configPath(ctx.env.configDir)}`,
+        `Logged in to ${shownUrl(url)} as ${principalLabel(me.body)} (${me.body.company.name}); token stored in ${configPath(ctx.env.configDir)}`,
       );
       return;
     }
@@ -71,7 +71,7 @@ then the stored URL, then ${DEFAULT_API_URL}).
     if (!cookie.includes('=')) throw new CliError(EXIT.failure, 'the API answered the login without a session cookie');
     const csrf = await apiClient(url, { kind: 'session', cookie, csrf: '' }).ok<{ token: string }>('GET', '/auth/csrf');
     saveConfig(ctx.env.configDir, { url, session: { cookie, csrf: csrf.body.token } });
-    ctx.note(`Logged in to ${url} as ${principalLabel(res.body)} (${res.body.company.name})`);
+    ctx.note(`Logged in to ${shownUrl(url)} as ${principalLabel(res.body)} (${res.body.company.name})`);
   },
 };
 
@@ -106,7 +106,7 @@ export const whoamiCommand: Command = {
     const me = (await connect(ctx).ok<Me>('GET', '/me')).body;
     if (values.json) {
       ctx.printJson({
-        url,
+        url: shownUrl(url),
         company: me.company,
         user: me.user,
         token: me.token ?? null,
@@ -115,7 +115,7 @@ export const whoamiCommand: Command = {
       });
       return;
     }
-    ctx.print(`api:       ${url}`);
+    ctx.print(`api:       ${shownUrl(url)}`);
     ctx.print(`company:   ${me.company.name} (${me.company.id})`);
     ctx.print(`principal: ${principalLabel(me)}`);
     ctx.print(`roles:     ${me.roles.join(', ') || '-'}`);

@@ -76,8 +76,11 @@ export const sameApiKey = (url: string): string => {
  */
 export const connection = (
   env: CliEnv,
-  config: StoredConfig = loadConfig(env.configDir),
+  load: () => StoredConfig = () => loadConfig(env.configDir),
 ): { url: string; credentials: Credentials; storedFor?: string } => {
+  // With both in the environment the config file is not read at all (not even checked).
+  if (env.apiUrl && env.token) return { url: env.apiUrl, credentials: { kind: 'token', token: env.token } };
+  const config = load();
   const storedUrl = config.url ?? DEFAULT_API_URL;
   const url = env.apiUrl ?? storedUrl;
   if (env.token) return { url, credentials: { kind: 'token', token: env.token } };

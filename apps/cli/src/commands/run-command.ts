@@ -15,8 +15,14 @@ import { connect, listOpt, stringOpt, type CliContext, type Command, type Parsed
 const DEFAULT_WATCH_INTERVAL_S = 10;
 /** A day: longer would overflow the timer (which then fires every millisecond). */
 const MAX_WATCH_INTERVAL_S = 86_400;
-/** Signals that ask nembl to stop: once one came, a --watch restart starts no new child. */
-const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
+/** Polling faster than this would load the API for nothing. */
+const MIN_WATCH_INTERVAL_S = 1;
+/**
+ * Signals that ask CMD to stop: one during a --watch restart starts no new child, nor does a
+ * restart that would begin within the grace after one (CMD is presumably still stopping). A CMD
+ * that survives one (a reload on SIGHUP) is restarted on the next new version as usual.
+ */
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGQUIT'];
 /** A restarted child gets this long between SIGTERM and SIGKILL. */
 const RESTART_GRACE_MS = 10_000;
 
@@ -59,8 +65,10 @@ export const runCommand: Command = {
   summary: 'run CMD with secrets injected into its environment and masked in its output',
   details: `Resolves the environment — a workflow phase through a new run (--workflow W --phase P), an
 existing run (--run RUN_ID --phase P), and/or ad-hoc references (--env NAME=secret:<name>, or
-NAME=literal) — and starts CMD with it merged over the current environment (less NEMBL_TOKEN:
-CMD gets the token only as a reference it asks for, and it is masked). Needs a service token
+NAME=literal) — and starts CMD with it merged over the current environment, less NEMBL_TOKEN (so
+an env dump or a grandchild does not carry nembl's token; the token is masked too). This guards
+against accidents, not against a CMD that means harm: running as your user, CMD can read the
+token from /proc or the config file. Needs a service token
 (NEMBL_TOKEN or \`nembl login --token\`).
 
 Every resolved secret value is replaced by *** in CMD's stdout and stderr, also when split across
@@ -70,7 +78,7 @@ through untouched (CMD keeps the terminal).
 
 --watch restarts CMD (SIGTERM, ${RESTART_GRACE_MS / 1000} s grace, then SIGKILL) when a referenced secret gets a new
 version, checking versions (never values) every --watch-interval seconds (default ${DEFAULT_WATCH_INTERVAL_S}, at most
-${MAX_WATCH_INTERVAL_S}). A stop signal during a restart starts no new CMD.
+${MAX_WATCH_INTERVAL_S}, at least ${MIN_WATCH_INTERVAL_S}). SIGINT, SIGTERM or SIGQUIT during a restart starts no new CMD.
 
 SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 are forwarded to CMD (when stdin is a
 terminal, CMD gets Ctrl-C and Ctrl-\\ from the terminal itself, so nembl does not send them a second
@@ -103,8 +111,14 @@ time); nembl exits with CMD's exit code, or 128 + the signal number. Before CMD 
     const watch = Boolean(args.values.watch);
     const intervalRaw = stringOpt(args.values['watch-interval']);
     const intervalS = intervalRaw === undefined ? DEFAULT_WATCH_INTERVAL_S : Number(intervalRaw);
-    if (!Number.isFinite(intervalS) || intervalS <= 0 || intervalS > MAX_WATCH_INTERVAL_S)
-      throw usageError(`--watch-interval takes a number of seconds > 0 and ≤ ${MAX_WATCH_INTERVAL_S}`);
+    if (
+      (intervalRaw !== undefined && !/^\d+(\.\d+)?$/.test(intervalRaw)) ||
+      intervalS < MIN_WATCH_INTERVAL_S ||
+      intervalS > MAX_WATCH_INTERVAL_S
+    )
+      throw usageError(
+        `--watch-interval takes a number of seconds from ${MIN_WATCH_INTERVAL_S} to ${MAX_WATCH_INTERVAL_S}`,
+      );
     if (intervalRaw !== undefined && !watch) throw usageError('--watch-interval needs --watch');
     if (watch && source.kind === 'run')
       throw usageError('--watch cannot follow --run: a run keeps the versions it pinned; use --workflow W --phase P');
@@ -144,13 +158,19 @@ time); nembl exits with CMD's exit code, or 128 + the signal number. Before CMD 
 
     let current = launch();
     let restarting = false;
+    /** Set by a stop signal during a restart, and once nembl has its exit code: no new child then. */
     let stopping = false;
+    let lastStopSignalAt = Number.NEGATIVE_INFINITY;
+    const stopAskedLately = () => stopping || Date.now() - lastStopSignalAt < RESTART_GRACE_MS;
     // Ctrl-C and Ctrl-\ in a terminal signal its whole foreground process group, CMD included:
     // passing them on too would deliver them twice, and to many programs a second Ctrl-C means
     // "stop now, skip the clean shutdown".
     const keyboardSignals: readonly NodeJS.Signals[] = isatty(0) ? ['SIGINT', 'SIGQUIT'] : [];
     const forward = (sig: NodeJS.Signals) => () => {
-      if (STOP_SIGNALS.includes(sig)) stopping = true;
+      if (STOP_SIGNALS.includes(sig)) {
+        if (restarting) stopping = true;
+        else lastStopSignalAt = Date.now();
+      }
       if (keyboardSignals.includes(sig)) return;
       if (current.child.exitCode === null && current.child.signalCode === null) current.child.kill(sig);
     };
@@ -163,7 +183,7 @@ time); nembl exits with CMD's exit code, or 128 + the signal number. Before CMD 
       let polling = false;
       let reported = false;
       timer = setInterval(() => {
-        if (polling || restarting || stopping) return;
+        if (polling || restarting || stopAskedLately()) return;
         polling = true;
         void (async () => {
           try {
@@ -171,7 +191,7 @@ time); nembl exits with CMD's exit code, or 128 + the signal number. Before CMD 
             reported = false;
             if (!changed) return;
             const next = await resolveEnv(api, source, adHoc);
-            if (stopping) return;
+            if (stopAskedLately()) return;
             ctx.note(`nembl: secret ${changed} has a new version; restarting ${cmd}`);
             restarting = true;
             resolved = next;

@@ -44,17 +44,23 @@ const exchange = async (url: URL, method: string, headers: Record<string, string
   });
 };
 
-/** A URL as messages show it: a user name or password in it is not repeated. */
+/**
+ * A URL as messages show it: a user name or password in it is not repeated. A URL that does not
+ * parse as http(s) loses everything before its last `@`, wherever that is (a password may hold `/`).
+ */
 export const shownUrl = (url: string): string => {
   try {
     const u = new URL(url);
-    if (!u.username && !u.password) return url;
-    u.username = '***';
-    u.password = '';
-    return u.href.replace(/\/+$/, '');
+    if (u.protocol === 'http:' || u.protocol === 'https:') {
+      if (!u.username && !u.password) return url;
+      u.username = '***';
+      u.password = '';
+      return u.href.replace(/\/+$/, '');
+    }
   } catch {
-    return url.replace(/\/\/[^/@]*@/, '//***@');
+    // shown as below
   }
+  return url.replace(/^((?:[a-z][a-z0-9+.-]*:)?\/\/)?[^?#]*@/i, '$1***@');
 };
 
 /** What an HTTP header can carry (visible ASCII): a token with a stray control character cannot be sent. */
@@ -91,6 +97,7 @@ export const apiClient = (baseUrl: string, credentials: Credentials) => {
     let url: URL;
     try {
       url = new URL(`${root}/api/v1${path}`);
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http(s)');
     } catch {
       throw new CliError(
         EXIT.usage,
@@ -122,7 +129,8 @@ export const apiClient = (baseUrl: string, credentials: Credentials) => {
         EXIT.unavailable,
         `the Nembl API is unavailable (HTTP ${res.status}): ${problemText(parsed, 'try again shortly')}`,
       );
-    if (!json && res.status >= 200 && res.status < 300)
+    // Every 2xx of the API but 204 carries JSON: anything else is some other server.
+    if ((!json || (text === '' && res.status !== 204)) && res.status >= 200 && res.status < 300)
       throw new CliError(
         EXIT.unavailable,
         `${shownUrl(root)} answered HTTP ${res.status} with something that is not the Nembl API's JSON; is NEMBL_API_URL (or --url) right?`,

@@ -11,6 +11,9 @@ export const promptLine = (question: string, { silent }: { silent: boolean }): P
     stdin.resume();
     stdin.setEncoding('utf8');
     const done = (err?: Error) => {
+      // The terminal's bytes were decoded leniently: a replacement character means they were not UTF-8.
+      if (!err && line.includes('\uFFFD'))
+        err = new CliError(EXIT.usage, 'what was typed is not UTF-8 text; a value must be (or use --value-file)');
       stdin.setRawMode?.(false);
       stdin.pause();
       stdin.removeListener('data', onData);
