@@ -346,7 +346,8 @@ describe('the 202 path', () => {
           i--;
           continue;
         }
-        expect(r.status).toBe(202);
+        // 202, or 200 when the worker finished during the enqueue (the outcome is then already known).
+        expect([200, 202]).toContain(r.status);
         ops.push(r.body.operation.id);
       }
       for (const id of ops) expect((await waitForOperation(c, id)).status).toBe('succeeded');
