@@ -17,6 +17,8 @@ export interface CliOptions {
   env?: Record<string, string | undefined>;
   input?: string;
   configHome?: string;
+  /** The working directory (default: the test runner's). */
+  cwd?: string;
 }
 
 /** A config home of its own per test (XDG_CONFIG_HOME), removed by `cleanup`. */
@@ -30,7 +32,11 @@ export const startCli = (args: string[], opts: CliOptions = {}) => {
   const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' };
   if (opts.configHome) env.XDG_CONFIG_HOME = opts.configHome;
   for (const [k, v] of Object.entries(opts.env ?? {})) if (v !== undefined) env[k] = v;
-  const child: ChildProcess = spawn(process.execPath, [BUNDLE, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, [BUNDLE, ...args], {
+    env,
+    cwd: opts.cwd,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (c: Buffer) => (stdout += c.toString('utf8')));

@@ -91,19 +91,19 @@ describe('login, whoami and the config file', () => {
   });
 });
 
-describe('stored credentials stay with their API and their owner', () => {
-  /** A server that records what it was sent (an API the credentials were not stored for). */
-  const captureServer = async () => {
-    const seen: IncomingHttpHeaders[] = [];
-    const server = createServer((req, res) => {
-      seen.push(req.headers);
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    return { url, seen, close: () => new Promise((r) => server.close(r)) };
-  };
+/** A server that records what it was sent (an API the credentials were not stored for). */
+const captureServer = async () => {
+  const seen: IncomingHttpHeaders[] = [];
+  const server = createServer((req, res) => {
+    seen.push(req.headers);
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { url, seen, close: () => new Promise((r) => server.close(r)) };
+};
 
+describe('stored credentials stay with their API and their owner', () => {
   it('never sends a stored token or session to another NEMBL_API_URL', async () => {
     const capture = await captureServer();
     try {
@@ -190,6 +190,31 @@ describe('the config file is read from what was checked', () => {
     const r = await runCli(['whoami'], { configHome, env: { NEMBL_API_URL: t.url, NEMBL_TOKEN: token } });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('token env-only');
+  });
+
+  it('never reads a config from the working directory: a relative XDG_CONFIG_HOME or an empty HOME', async () => {
+    const capture = await captureServer();
+    try {
+      const repo = home();
+      for (const base of ['rel', '.config']) {
+        mkdirSync(join(repo, base, 'nembl'), { recursive: true, mode: 0o700 });
+        writeFileSync(
+          join(repo, base, 'nembl', 'config.json'),
+          JSON.stringify({ url: capture.url, token: 'nmbl_planted' }),
+          {
+            mode: 0o600,
+          },
+        );
+      }
+      const fresh = home();
+      const relative = await runCli(['whoami'], { cwd: repo, env: { XDG_CONFIG_HOME: 'rel', HOME: fresh } });
+      expect(relative.code).toBe(3);
+      const emptyHome = await runCli(['secrets', 'list'], { cwd: repo, env: { HOME: '' } });
+      expect(emptyHome.stderr).not.toContain(capture.url);
+      expect(capture.seen).toEqual([]);
+    } finally {
+      await capture.close();
+    }
   });
 
   it('never repeats a password given in the URL, and refuses a URL that is not http(s)', async () => {

@@ -401,6 +401,37 @@ describe('nembl run --watch, asked to stop while it restarts', () => {
   });
 });
 
+describe('nembl run --watch, asked to stop before a rotation', () => {
+  // The child drains for longer than the restart grace (10 s): a restart then would cut it short.
+  it('restarts nothing after SIGTERM, however long the child takes to stop, and exits with its code', async () => {
+    expect((await admin.post('/api/v1/secrets', { name: 'rotating-late', value: 'late-value-one' })).status).toBe(201);
+    const cli = startCli(
+      [
+        'run',
+        '--watch',
+        '--watch-interval',
+        '1',
+        '--env',
+        'ROTATING=secret:rotating-late',
+        '--',
+        ...nodeChild(`
+        console.log('started');
+        process.on('SIGTERM', () => { console.log('draining'); setTimeout(() => process.exit(3), 12000); });
+        setInterval(() => {}, 1000);`),
+      ],
+      { env: cliEnv() },
+    );
+    await expect.poll(() => cli.output().stdout, { timeout: 15_000 }).toContain('started');
+    cli.child.kill('SIGTERM');
+    await expect.poll(() => cli.output().stdout, { timeout: 15_000 }).toContain('draining');
+    expect((await admin.put('/api/v1/secrets/rotating-late/value', { value: 'late-value-two' })).status).toBe(200);
+    const r = await cli.done;
+    expect(r.code).toBe(3);
+    expect(r.stdout.match(/^started$/gm)).toHaveLength(1);
+    expect(r.stderr).not.toContain('restarting');
+  }, 40_000);
+});
+
 describe('nembl run --watch and a child that reloads on SIGHUP', () => {
   it('forwards SIGHUP and still restarts the child on the next new version', async () => {
     expect((await admin.post('/api/v1/secrets', { name: 'rotating-hup', value: 'hup-value-one' })).status).toBe(201);
@@ -456,17 +487,17 @@ describe('nembl run fails before starting anything', () => {
     expect(existsSync(file)).toBe(false);
   });
 
-  it('exits 5 when the API is unreachable, without repeating a password in the URL', async () => {
-    const file = marker();
-    const r = await run(['--env', 'X=secret:canary'], touch(file), {
-      NEMBL_API_URL: 'http://ci:hunter2-pw@127.0.0.1:9',
-      NEMBL_TOKEN: token,
-    });
-    expect(r.code).toBe(5);
-    expect(r.stderr).toContain('127.0.0.1:9');
-    expect(r.stderr).not.toContain('hunter2-pw');
-    expect(existsSync(file)).toBe(false);
-  });
+  it.each(['http://ci:hunter2-pw@127.0.0.1:9', 'http://ci:hunter2#pw@127.0.0.1:9', 'http://ci:hunter2?pw@127.0.0.1:9'])(
+    'exits without starting anything and without repeating the password of %s',
+    async (url) => {
+      const file = marker();
+      const r = await run(['--env', 'X=secret:canary'], touch(file), { NEMBL_API_URL: url, NEMBL_TOKEN: token });
+      expect([2, 5]).toContain(r.code);
+      expect(r.stderr).toContain('127.0.0.1:9');
+      expect(r.stderr).not.toContain('hunter2');
+      expect(existsSync(file)).toBe(false);
+    },
+  );
 
   /** A server in front of (or instead of) the API that answers every request with `status` and `body`. */
   const answering = async (status: number, type: string, body: string) => {
@@ -486,6 +517,13 @@ describe('nembl run fails before starting anything', () => {
     ['a gateway timeout (504)', 504, 'text/plain', 'timeout', 'unavailable (HTTP 504)'],
     ['a server that is not the API (200, HTML)', 200, 'text/html', '<html>hello</html>', 'not the Nembl API'],
     ['a server that answers 200 with no body', 200, 'application/json', '', 'not the Nembl API'],
+    [
+      'a server that answers 200 with JSON of another shape',
+      200,
+      'application/json',
+      '{"env":{"X":null},"versions":{}}',
+      'does not send',
+    ],
   ])('exits 5 for %s, with a message and no stack', async (_n, status, type, body, says) => {
     const server = await answering(status, type, body);
     try {

@@ -2,6 +2,7 @@ import { CliError, EXIT, usageError } from '../cli-error.js';
 import { loadConfig, saveConfig, configPath } from '../config/config-file.js';
 import { DEFAULT_API_URL } from '../config/env.js';
 import { apiClient, errorFor, shownUrl } from '../http/api-client.js';
+import { csrfShape, loginShape, meShape } from '../http/shapes.js';
 import { promptLine, readStdin, stdinIsTty, withoutFinalNewline } from '../terminal/prompt.js';
 import { connect, connection, stringOpt, type Command } from './command.js';
 
@@ -51,7 +52,7 @@ then the stored URL, then ${DEFAULT_API_URL}).
     const url = (stringOpt(values.url) ?? ctx.env.apiUrl ?? config.url ?? DEFAULT_API_URL).replace(/\/+$/, '');
     if (values.token) {
       const token = await readToken();
-      const me = await apiClient(url, { kind: 'token', token }).ok<Me>('GET', '/me');
+      const me = await apiClient(url, { kind: 'token', token }).ok('GET', '/me', undefined, undefined, meShape);
       saveConfig(ctx.env.configDir, { url, token });
       ctx.note(
         `Logged in to ${shownUrl(url)} as ${principalLabel(me.body)} (${me.body.company.name}); token stored in ${configPath(ctx.env.configDir)}`,
@@ -61,17 +62,24 @@ then the stored URL, then ${DEFAULT_API_URL}).
     const { email, password } = await readCredentials();
     if (!email || !password) throw usageError('email and password are required');
     const anonymous = apiClient(url, { kind: 'none' });
-    const res = await anonymous.request<Me>('POST', '/auth/login', { email, password });
+    const res = await anonymous.request('POST', '/auth/login', { email, password });
     if (res.status === 401) throw new CliError(EXIT.auth, 'wrong email or password');
     if (res.status !== 200) throw errorFor(res.status, res.body, 'login failed');
+    const who = anonymous.expectShape(res.body, loginShape, 'POST', '/auth/login');
     const cookie =
       (res.headers['set-cookie'] ?? [])
         .map((c) => c.split(';')[0] ?? '')
         .find((c) => c.includes('=') && !c.endsWith('=')) ?? '';
     if (!cookie.includes('=')) throw new CliError(EXIT.failure, 'the API answered the login without a session cookie');
-    const csrf = await apiClient(url, { kind: 'session', cookie, csrf: '' }).ok<{ token: string }>('GET', '/auth/csrf');
+    const csrf = await apiClient(url, { kind: 'session', cookie, csrf: '' }).ok(
+      'GET',
+      '/auth/csrf',
+      undefined,
+      undefined,
+      csrfShape,
+    );
     saveConfig(ctx.env.configDir, { url, session: { cookie, csrf: csrf.body.token } });
-    ctx.note(`Logged in to ${shownUrl(url)} as ${principalLabel(res.body)} (${res.body.company.name})`);
+    ctx.note(`Logged in to ${shownUrl(url)} as user ${who.user.email} (${who.company.name})`);
   },
 };
 
@@ -103,7 +111,7 @@ export const whoamiCommand: Command = {
   options: { json: { type: 'boolean' } },
   run: async (ctx, { values }) => {
     const { url } = connection(ctx.env);
-    const me = (await connect(ctx).ok<Me>('GET', '/me')).body;
+    const me = (await connect(ctx).ok('GET', '/me', undefined, undefined, meShape)).body;
     if (values.json) {
       ctx.printJson({
         url: shownUrl(url),

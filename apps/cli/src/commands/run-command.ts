@@ -18,9 +18,9 @@ const MAX_WATCH_INTERVAL_S = 86_400;
 /** Polling faster than this would load the API for nothing. */
 const MIN_WATCH_INTERVAL_S = 1;
 /**
- * Signals that ask CMD to stop: one during a --watch restart starts no new child, nor does a
- * restart that would begin within the grace after one (CMD is presumably still stopping). A CMD
- * that survives one (a reload on SIGHUP) is restarted on the next new version as usual.
+ * Signals that ask CMD to stop: after one, --watch restarts nothing (CMD may take its time to
+ * shut down; a restart would cut that short and start CMD again). SIGHUP is not one: a CMD that
+ * reloads on it is restarted on the next new version as usual.
  */
 const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGQUIT'];
 /** A restarted child gets this long between SIGTERM and SIGKILL. */
@@ -78,7 +78,7 @@ through untouched (CMD keeps the terminal).
 
 --watch restarts CMD (SIGTERM, ${RESTART_GRACE_MS / 1000} s grace, then SIGKILL) when a referenced secret gets a new
 version, checking versions (never values) every --watch-interval seconds (default ${DEFAULT_WATCH_INTERVAL_S}, at most
-${MAX_WATCH_INTERVAL_S}, at least ${MIN_WATCH_INTERVAL_S}). SIGINT, SIGTERM or SIGQUIT during a restart starts no new CMD.
+${MAX_WATCH_INTERVAL_S}, at least ${MIN_WATCH_INTERVAL_S}). After SIGINT, SIGTERM or SIGQUIT, nembl restarts nothing (CMD may take its time to stop).
 
 SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 are forwarded to CMD (when stdin is a
 terminal, CMD gets Ctrl-C and Ctrl-\\ from the terminal itself, so nembl does not send them a second
@@ -158,19 +158,14 @@ time); nembl exits with CMD's exit code, or 128 + the signal number. Before CMD 
 
     let current = launch();
     let restarting = false;
-    /** Set by a stop signal during a restart, and once nembl has its exit code: no new child then. */
+    /** Set by a stop signal, and once nembl has its exit code: no new child then. */
     let stopping = false;
-    let lastStopSignalAt = Number.NEGATIVE_INFINITY;
-    const stopAskedLately = () => stopping || Date.now() - lastStopSignalAt < RESTART_GRACE_MS;
     // Ctrl-C and Ctrl-\ in a terminal signal its whole foreground process group, CMD included:
     // passing them on too would deliver them twice, and to many programs a second Ctrl-C means
     // "stop now, skip the clean shutdown".
     const keyboardSignals: readonly NodeJS.Signals[] = isatty(0) ? ['SIGINT', 'SIGQUIT'] : [];
     const forward = (sig: NodeJS.Signals) => () => {
-      if (STOP_SIGNALS.includes(sig)) {
-        if (restarting) stopping = true;
-        else lastStopSignalAt = Date.now();
-      }
+      if (STOP_SIGNALS.includes(sig)) stopping = true;
       if (keyboardSignals.includes(sig)) return;
       if (current.child.exitCode === null && current.child.signalCode === null) current.child.kill(sig);
     };
@@ -183,7 +178,7 @@ time); nembl exits with CMD's exit code, or 128 + the signal number. Before CMD 
       let polling = false;
       let reported = false;
       timer = setInterval(() => {
-        if (polling || restarting || stopAskedLately()) return;
+        if (polling || restarting || stopping) return;
         polling = true;
         void (async () => {
           try {
@@ -191,7 +186,7 @@ time); nembl exits with CMD's exit code, or 128 + the signal number. Before CMD 
             reported = false;
             if (!changed) return;
             const next = await resolveEnv(api, source, adHoc);
-            if (stopAskedLately()) return;
+            if (stopping) return;
             ctx.note(`nembl: secret ${changed} has a new version; restarting ${cmd}`);
             restarting = true;
             resolved = next;

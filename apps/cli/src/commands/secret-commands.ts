@@ -1,6 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CliError, EXIT, usageError } from '../cli-error.js';
 import type { ApiClient } from '../http/api-client.js';
+import {
+  bindingsShape,
+  maybeOperationShape,
+  operationShape,
+  secretDetailShape,
+  secretPageShape,
+  secretShape,
+  writeShape,
+} from '../http/shapes.js';
 import { promptLine, readStdin, readValueFile, stdinIsTty, withoutFinalNewline } from '../terminal/prompt.js';
 import { table } from '../terminal/table.js';
 import { connect, listOpt, stringOpt, type CliContext, type Command, type ParsedArgs } from './command.js';
@@ -60,7 +69,8 @@ const waitForOperation = async (api: ApiClient, op: Operation | undefined, what:
         `${what} is still ${current.status} (operation ${current.id}); check later with the console`,
       );
     await sleep(250);
-    current = (await api.ok<Operation>('GET', `/operations/${current.id}`)).body;
+    current = (await api.ok('GET', `/operations/${current.id}`, undefined, undefined, operationShape<Operation>()))
+      .body;
   }
 };
 
@@ -125,7 +135,7 @@ export const secretsListCommand: Command = {
     for (let cursor: string | null = null; ;) {
       if (cursor) query.set('cursor', cursor);
       const page: { items: Secret[]; nextCursor: string | null } = (
-        await api.ok<{ items: Secret[]; nextCursor: string | null }>('GET', `/secrets?${query}`)
+        await api.ok('GET', `/secrets?${query}`, undefined, undefined, secretPageShape<Secret>())
       ).body;
       if (args.values.json) for (const s of page.items) ctx.printJson(s);
       else all.push(...page.items);
@@ -156,10 +166,13 @@ export const secretsShowCommand: Command = {
   run: async (ctx, args) => {
     const name = oneName(args, secretsShowCommand.usage);
     const { secret, versions } = (
-      await connect(ctx).ok<{
-        secret: Secret;
-        versions: Array<{ version: number; createdAt: string; createdBy?: { name?: string } | null }>;
-      }>('GET', path(name), undefined, `secret ${name}`)
+      await connect(ctx).ok(
+        'GET',
+        path(name),
+        undefined,
+        `secret ${name}`,
+        secretDetailShape<Secret, { version: number; createdAt: string; createdBy?: { name?: string } | null }>(),
+      )
     ).body;
     if (args.values.json) {
       ctx.printJson({ secret, versions });
@@ -219,9 +232,9 @@ on a terminal, or piped (one final newline is dropped).
       ...(remind !== undefined ? { reminder: { intervalDays: positiveInt(remind, '--remind') } } : {}),
     };
     const api = connect(ctx);
-    const res = await api.ok<{ secret: Secret; operation?: Operation }>('POST', '/secrets', body, `create ${name}`);
+    const res = await api.ok('POST', '/secrets', body, `create ${name}`, writeShape<Secret, Operation>());
     await waitForOperation(api, res.body.operation, `creating ${name}`);
-    const secret = (await api.ok<{ secret: Secret }>('GET', path(name))).body.secret;
+    const secret = (await api.ok('GET', path(name), undefined, undefined, secretShape<Secret>())).body.secret;
     if (args.values.json) ctx.printJson({ secret });
     else ctx.print(`created ${name} (version ${secret.version})`);
   },
@@ -237,14 +250,9 @@ export const secretsSetCommand: Command = {
     const name = oneName(args, secretsSetCommand.usage);
     const value = await readValue(args, name);
     const api = connect(ctx);
-    const res = await api.ok<{ secret: Secret; operation?: Operation }>(
-      'PUT',
-      `${path(name)}/value`,
-      { value },
-      `set ${name}`,
-    );
+    const res = await api.ok('PUT', `${path(name)}/value`, { value }, `set ${name}`, writeShape<Secret, Operation>());
     await waitForOperation(api, res.body.operation, `setting ${name}`);
-    const secret = (await api.ok<{ secret: Secret }>('GET', path(name))).body.secret;
+    const secret = (await api.ok('GET', path(name), undefined, undefined, secretShape<Secret>())).body.secret;
     if (args.values.json) ctx.printJson({ secret });
     else ctx.print(`${name} is now at version ${secret.version}`);
   },
@@ -260,7 +268,7 @@ export const secretsDeleteCommand: Command = {
     const name = oneName(args, secretsDeleteCommand.usage);
     const api = connect(ctx);
     const bound = (
-      await api.ok<{ items: BoundResource[] }>('GET', `${path(name)}/bindings`, undefined, `secret ${name}`)
+      await api.ok('GET', `${path(name)}/bindings`, undefined, `secret ${name}`, bindingsShape<BoundResource>())
     ).body.items;
     printBindings(ctx, bound);
     let confirm = stringOpt(args.values.confirm);
@@ -269,11 +277,12 @@ export const secretsDeleteCommand: Command = {
       confirm = (await promptLine(`Type ${name} to delete it permanently: `, { silent: false })).trim();
     }
     if (confirm !== name) throw usageError(`the confirmation does not match ${name}; nothing deleted`);
-    const res = await api.ok<{ operation?: Operation }>(
+    const res = await api.ok(
       'DELETE',
       `${path(name)}?confirm=${encodeURIComponent(name)}`,
       undefined,
       `delete ${name}`,
+      maybeOperationShape<Operation>(),
     );
     await waitForOperation(api, res.body.operation, `deleting ${name}`);
     ctx.print(`deleted ${name}`);
@@ -292,13 +301,14 @@ export const secretsRemindCommand: Command = {
       throw usageError(`usage: ${secretsRemindCommand.usage}`);
     const api = connect(ctx);
     const { secret } = args.values.off
-      ? (await api.ok<{ secret: Secret }>('DELETE', `${path(name)}/reminder`, undefined, `secret ${name}`)).body
+      ? (await api.ok('DELETE', `${path(name)}/reminder`, undefined, `secret ${name}`, secretShape<Secret>())).body
       : (
-          await api.ok<{ secret: Secret }>(
+          await api.ok(
             'PUT',
             `${path(name)}/reminder`,
             { intervalDays: positiveInt(days, 'DAYS') },
             `secret ${name}`,
+            secretShape<Secret>(),
           )
         ).body;
     ctx.print(

@@ -8,6 +8,7 @@ import {
   mkdirSync,
   openSync,
   readFileSync,
+  realpathSync,
   renameSync,
   rmSync,
   statSync,
@@ -27,46 +28,60 @@ export interface StoredConfig {
 export const configPath = (dir: string) => join(dir, 'config.json');
 
 const mode = (st: Stats) => (st.mode & 0o777).toString(8);
+const ours = (st: Stats) => process.getuid === undefined || st.uid === process.getuid();
+const oursOrRoot = (st: Stats) => ours(st) || st.uid === 0;
+const writableByOthers = (st: Stats) => (st.mode & 0o022) !== 0 && (st.mode & 0o1000) === 0;
 
 /**
- * Why the config cannot be trusted, if it cannot: someone else could have written it or could
- * swap it, and it says where to send the token. The rule is ssh's for its keys: the file, its
- * directory (and a link to that directory) are ours and not writable by others, and the directory
- * holding that one is not writable by others either (unless sticky, as /tmp: then nobody can move
- * our directory away). `file` is the stat of the descriptor the config is read from, so what was
- * checked is what is read.
+ * Why someone else could change what `path` names, if they could: walking up to `/`, every entry
+ * (a link included) must be ours or root's, and no directory holding one may be writable by
+ * others, unless it is sticky (as /tmp), where only an entry's owner may move it.
  */
-const untrustedBecause = (dir: string, file: Stats): string | undefined => {
-  const uid = process.getuid?.();
-  const ours = (st: Stats) => uid === undefined || st.uid === uid;
-  const link = lstatSync(dir);
-  if (link.isSymbolicLink() && !ours(link)) return `the directory ${dir} is a link made by another user`;
-  const d = statSync(dir);
-  if (!d.isDirectory()) return `${dir} is not a directory`;
-  if (!ours(d)) return `the directory ${dir} belongs to another user`;
-  if ((d.mode & 0o022) !== 0) return `the directory ${dir} may be written by others (mode ${mode(d)})`;
-  const parent = statSync(dirname(dir));
-  if ((parent.mode & 0o022) !== 0 && (parent.mode & 0o1000) === 0)
-    return `the directory ${dirname(dir)} may be written by others (mode ${mode(parent)}), who could swap ${dir}`;
-  if (!file.isFile()) return `${configPath(dir)} is not a regular file`;
-  if (!ours(file)) return `the file ${configPath(dir)} belongs to another user`;
-  if ((file.mode & 0o022) !== 0) return `the file ${configPath(dir)} may be written by others (mode ${mode(file)})`;
+const swappable = (path: string): string | undefined => {
+  for (let p = path; ; p = dirname(p)) {
+    const entry = lstatSync(p);
+    if (!oursOrRoot(entry)) return `${p} belongs to another user`;
+    const parent = dirname(p);
+    if (parent === p) return undefined;
+    const holder = statSync(parent);
+    if (writableByOthers(holder))
+      return `${parent} may be written by others (mode ${mode(holder)}), who could swap ${p}`;
+  }
+};
+
+/**
+ * Why the config directory cannot be trusted, if it cannot (ssh's rule for its keys): it is ours
+ * and not writable by others, and nobody else can swap it or anything above it, along the path
+ * as given (its links) or the path it resolves to. Answers the resolved path to work on, so what
+ * was checked is what is used.
+ */
+const checkedDirectory = (dir: string, { fixMode = false } = {}): { real: string } | { untrusted: string } => {
+  const real = realpathSync(dir);
+  const swap = swappable(dir) ?? (real === dir ? undefined : swappable(real));
+  if (swap) return { untrusted: swap };
+  const d = statSync(real);
+  if (!d.isDirectory()) return { untrusted: `${dir} is not a directory` };
+  if (!ours(d)) return { untrusted: `the directory ${dir} belongs to another user` };
+  // Only now, on the path that was checked: a directory of ours others may write is made 0700.
+  if (fixMode) chmodSync(real, 0o700);
+  else if ((d.mode & 0o022) !== 0)
+    return { untrusted: `the directory ${dir} may be written by others (mode ${mode(d)})` };
+  return { real };
+};
+
+/** Why the file read cannot be trusted (the stat of the descriptor it was read from), if it cannot. */
+const untrustedFile = (path: string, file: Stats): string | undefined => {
+  if (!file.isFile()) return `${path} is not a regular file`;
+  if (!ours(file)) return `the file ${path} belongs to another user`;
+  if ((file.mode & 0o022) !== 0) return `the file ${path} may be written by others (mode ${mode(file)})`;
   return undefined;
 };
 
-/** The config file's text and the stat of the descriptor it was read from; undefined when there is none. */
-const readConfigFile = (dir: string): { text: string; file: Stats } | undefined => {
-  let fd: number;
-  try {
-    // Non-blocking, so a FIFO planted as config.json cannot hold the command (it is refused below).
-    fd = openSync(configPath(dir), constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new CliError(
-      EXIT.failure,
-      `cannot read ${configPath(dir)} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
-    );
-  }
+/** The config file's text and the stat of the descriptor it was read from. */
+const readConfigFile = (path: string): { text: string; file: Stats } => {
+  // Non-blocking, so a FIFO planted as config.json cannot hold the command (it is refused), and
+  // not through a link.
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
   try {
     const file = fstatSync(fd);
     return { file, text: file.isFile() ? readFileSync(fd, 'utf8') : '' };
@@ -74,6 +89,8 @@ const readConfigFile = (dir: string): { text: string; file: Stats } | undefined 
     closeSync(fd);
   }
 };
+
+const errorCode = (err: unknown) => (err as NodeJS.ErrnoException).code ?? 'error';
 
 /**
  * The stored config. One that others could have written is refused (exit 1) — or, with
@@ -83,13 +100,22 @@ export const loadConfig = (
   dir: string,
   { ifUntrusted = 'refuse' }: { ifUntrusted?: 'refuse' | 'ignore' } = {},
 ): StoredConfig => {
-  const read = readConfigFile(dir);
-  if (!read) return {};
+  let read: { text: string; file: Stats };
   let untrusted: string | undefined;
   try {
-    untrusted = untrustedBecause(dir, read.file);
+    const checked = checkedDirectory(dir);
+    if ('untrusted' in checked) {
+      untrusted = checked.untrusted;
+      read = { text: '', file: lstatSync(dir) };
+    } else {
+      read = readConfigFile(configPath(checked.real));
+      untrusted = untrustedFile(configPath(dir), read.file);
+    }
   } catch (err) {
-    untrusted = `cannot check who may write it (${(err as NodeJS.ErrnoException).code ?? 'error'})`;
+    if (errorCode(err) === 'ENOENT') return {};
+    untrusted =
+      errorCode(err) === 'ELOOP' ? `${configPath(dir)} is a link` : `cannot check who may write it (${errorCode(err)})`;
+    read = { text: '', file: undefined as unknown as Stats };
   }
   if (untrusted) {
     if (ifUntrusted === 'ignore') return {};
@@ -112,29 +138,30 @@ export const loadConfig = (
  * guessable name cannot make it write elsewhere.
  */
 export const saveConfig = (dir: string, config: StoredConfig): void => {
-  const tmp = `${configPath(dir)}.${randomBytes(8).toString('hex')}.tmp`;
+  let real: string;
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const link = lstatSync(dir);
-    const uid = process.getuid?.();
-    if (link.isSymbolicLink() && uid !== undefined && link.uid !== uid)
-      throw new CliError(EXIT.failure, `not writing through ${dir}: it is a link made by another user`);
-    const parent = statSync(dirname(dir));
-    if ((parent.mode & 0o022) !== 0 && (parent.mode & 0o1000) === 0)
+    const checked = checkedDirectory(dir, { fixMode: true });
+    if ('untrusted' in checked)
       throw new CliError(
         EXIT.failure,
-        `not writing into ${dir}: ${dirname(dir)} may be written by others (mode ${mode(parent)}), who could swap it; set XDG_CONFIG_HOME to a directory of your own`,
+        `not writing into ${dir}: ${checked.untrusted}; set XDG_CONFIG_HOME to a directory of your own`,
       );
-    chmodSync(dir, 0o700);
-    writeFileSync(tmp, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
-    chmodSync(tmp, 0o600); // exactly 0600, whatever the umask
-    renameSync(tmp, configPath(dir));
+    real = checked.real;
   } catch (err) {
-    rmSync(tmp, { force: true });
     if (err instanceof CliError) throw err;
     throw new CliError(
       EXIT.failure,
-      `cannot write ${configPath(dir)} (${(err as NodeJS.ErrnoException).code ?? 'error'}): the directory must be yours`,
+      `cannot write ${configPath(dir)} (${errorCode(err)}): the directory must be yours`,
     );
+  }
+  const tmp = `${configPath(real)}.${randomBytes(8).toString('hex')}.tmp`;
+  try {
+    writeFileSync(tmp, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+    chmodSync(tmp, 0o600); // exactly 0600, whatever the umask
+    renameSync(tmp, configPath(real));
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw new CliError(EXIT.failure, `cannot write ${configPath(dir)} (${errorCode(err)})`);
   }
 };

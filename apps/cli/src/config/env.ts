@@ -1,5 +1,5 @@
-import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { homedir, userInfo } from 'node:os';
+import { isAbsolute, join } from 'node:path';
 
 /** Everything the CLI reads from its environment, read once, here. */
 export interface CliEnv {
@@ -13,9 +13,24 @@ export interface CliEnv {
 
 export const DEFAULT_API_URL = 'http://localhost:8080';
 
+/**
+ * The user's home: \`HOME\`, or the account's when HOME is empty or relative (os.homedir() would
+ * answer "" and the config would be read from the working directory, where a cloned repository
+ * may have planted one).
+ */
+const home = (): string => {
+  const h = homedir();
+  if (isAbsolute(h)) return h;
+  return userInfo().homedir;
+};
+
 export const readCliEnv = (env: NodeJS.ProcessEnv = process.env): CliEnv => ({
   apiUrl: env.NEMBL_API_URL || undefined,
   // A token read from a file often keeps the file's line ending (`$(cat token.txt)` of a CRLF file).
   token: env.NEMBL_TOKEN?.trim() || undefined,
-  configDir: join(env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'nembl'),
+  // A relative XDG_CONFIG_HOME is ignored, as the XDG base directory spec says.
+  configDir: join(
+    env.XDG_CONFIG_HOME && isAbsolute(env.XDG_CONFIG_HOME) ? env.XDG_CONFIG_HOME : join(home(), '.config'),
+    'nembl',
+  ),
 });

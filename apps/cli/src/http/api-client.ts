@@ -1,5 +1,6 @@
 import http from 'node:http';
 import { CliError, EXIT } from '../cli-error.js';
+import { isObject, type Shape } from './shapes.js';
 
 export type Credentials =
   { kind: 'token'; token: string } | { kind: 'session'; cookie: string; csrf: string } | { kind: 'none' };
@@ -45,23 +46,12 @@ const exchange = async (url: URL, method: string, headers: Record<string, string
 };
 
 /**
- * A URL as messages show it: a user name or password in it is not repeated. A URL that does not
- * parse as http(s) loses everything before its last `@`, wherever that is (a password may hold `/`).
+ * A URL as messages show it: a user name or password in it is not repeated. Whatever comes
+ * before the last `@` (after the scheme) goes, however the URL parses: a password may hold `/`,
+ * `?` or `#`, which would make a parser see a port, a path or a fragment there.
  */
-export const shownUrl = (url: string): string => {
-  try {
-    const u = new URL(url);
-    if (u.protocol === 'http:' || u.protocol === 'https:') {
-      if (!u.username && !u.password) return url;
-      u.username = '***';
-      u.password = '';
-      return u.href.replace(/\/+$/, '');
-    }
-  } catch {
-    // shown as below
-  }
-  return url.replace(/^((?:[a-z][a-z0-9+.-]*:)?\/\/)?[^?#]*@/i, '$1***@');
-};
+export const shownUrl = (url: string): string =>
+  url.includes('@') ? url.replace(/^((?:[a-z][a-z0-9+.-]*:)?\/\/)?.*@/is, '$1***@') : url;
 
 /** What an HTTP header can carry (visible ASCII): a token with a stray control character cannot be sent. */
 const HEADER_SAFE = /^[\x21-\x7e]+$/;
@@ -129,8 +119,8 @@ export const apiClient = (baseUrl: string, credentials: Credentials) => {
         EXIT.unavailable,
         `the Nembl API is unavailable (HTTP ${res.status}): ${problemText(parsed, 'try again shortly')}`,
       );
-    // Every 2xx of the API but 204 carries JSON: anything else is some other server.
-    if ((!json || (text === '' && res.status !== 204)) && res.status >= 200 && res.status < 300)
+    // Every 2xx of the API but 204 carries a JSON object: anything else is some other server.
+    if ((!json || (res.status !== 204 && !isObject(parsed))) && res.status >= 200 && res.status < 300)
       throw new CliError(
         EXIT.unavailable,
         `${shownUrl(root)} answered HTTP ${res.status} with something that is not the Nembl API's JSON; is NEMBL_API_URL (or --url) right?`,
@@ -146,20 +136,36 @@ export const apiClient = (baseUrl: string, credentials: Credentials) => {
     return { status: res.status, headers: res.headers, body: parsed as T };
   };
 
+  /** An answer the API does not give: it came from something else (exit 5). */
+  const notTheApi = (method: string, path: string) =>
+    new CliError(
+      EXIT.unavailable,
+      `${shownUrl(root)} answered ${method} /api/v1${path.split('?')[0]} with JSON the Nembl API does not send; is NEMBL_API_URL (or --url) right?`,
+    );
+
+  /** The body, if it has the shape the CLI reads; else the answer came from something that is not the API (exit 5). */
+  const expectShape = <T>(body: unknown, shape: Shape<T>, method: string, path: string): T => {
+    if (shape(body)) return body;
+    throw notTheApi(method, path);
+  };
+
   return {
     root,
     credentials,
     request,
+    expectShape,
+    notTheApi,
     /** The body of a successful answer; anything else becomes the exit code the contract names. */
-    ok: async <T = unknown>(
+    ok: async <T>(
       method: string,
       path: string,
-      body?: unknown,
-      context?: string,
+      body: unknown,
+      context: string | undefined,
+      shape: Shape<T>,
     ): Promise<ApiResponse<T>> => {
-      const res = await request<T>(method, path, body);
-      if (res.status >= 200 && res.status < 300) return res;
-      throw errorFor(res.status, res.body, context);
+      const res = await request<unknown>(method, path, body);
+      if (res.status < 200 || res.status >= 300) throw errorFor(res.status, res.body, context);
+      return { ...res, body: expectShape(res.body, shape, method, path) };
     },
   };
 };

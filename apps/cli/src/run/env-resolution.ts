@@ -1,6 +1,7 @@
 import { ENV_NAME_PATTERN, parseEnvSource } from '@nembl/core/references';
 import { CliError, EXIT, usageError } from '../cli-error.js';
 import { errorFor, type ApiClient } from '../http/api-client.js';
+import { newRunShape, resolvedEnvShape, versionShape, workflowPageShape } from '../http/shapes.js';
 
 export interface ResolvedEnv {
   env: Record<string, string>;
@@ -44,12 +45,7 @@ const findWorkflowId = async (api: ApiClient, name: string): Promise<string> => 
   for (let cursor: string | null = null; ;) {
     const q = new URLSearchParams({ limit: '200', ...(cursor ? { cursor } : {}) });
     const page: { items: Array<{ id: string; name: string }>; nextCursor: string | null } = (
-      await api.ok<{ items: Array<{ id: string; name: string }>; nextCursor: string | null }>(
-        'GET',
-        `/workflows?${q}`,
-        undefined,
-        'listing workflows',
-      )
+      await api.ok('GET', `/workflows?${q}`, undefined, 'listing workflows', workflowPageShape)
     ).body;
     const hit = page.items.find((w) => w.name === name);
     if (hit) return hit.id;
@@ -73,12 +69,7 @@ export const resolveEnv = async (
     if (source.kind === 'workflow') {
       const id = await findWorkflowId(api, source.workflow);
       runId = (
-        await api.ok<{ run: { id: string } }>(
-          'POST',
-          `/workflows/${id}/runs`,
-          {},
-          `starting a run of workflow ${source.workflow}`,
-        )
+        await api.ok('POST', `/workflows/${id}/runs`, {}, `starting a run of workflow ${source.workflow}`, newRunShape)
       ).body.run.id;
     }
     const res = await api.request<ResolvedEnv>(
@@ -88,8 +79,9 @@ export const resolveEnv = async (
     );
     if (res.status !== 200)
       throw errorFor(res.status, res.body, `resolving phase ${JSON.stringify(source.phase)} of run ${runId}`);
-    Object.assign(out.env, res.body.env);
-    Object.assign(out.versions, res.body.versions);
+    const body = api.expectShape(res.body, resolvedEnvShape, 'POST', '/runs/…/env');
+    Object.assign(out.env, body.env);
+    Object.assign(out.versions, body.versions);
   }
   if (Object.keys(adHoc).length > 0) {
     const res = await api.request<ResolvedEnv & { secret?: string }>('POST', '/env/resolve', { env: adHoc });
@@ -100,10 +92,14 @@ export const resolveEnv = async (
         : `resolving ${names.length ? `secret${names.length > 1 ? 's' : ''} ${names.join(', ')}` : '--env'}`;
       throw errorFor(res.status, res.body, context);
     }
+    const body = api.expectShape(res.body, resolvedEnvShape, 'POST', '/env/resolve');
     for (const key of Object.keys(adHoc)) {
-      out.env[key] = res.body.env[key]!;
+      // Every variable asked for comes back as a string, or nothing starts.
+      const value = body.env[key];
+      if (value === undefined) throw api.notTheApi('POST', '/env/resolve');
+      out.env[key] = value;
       delete out.versions[key];
-      if (res.body.versions[key]) out.versions[key] = res.body.versions[key]!;
+      if (body.versions[key]) out.versions[key] = body.versions[key]!;
     }
   }
   return out;
@@ -116,14 +112,8 @@ export const currentVersions = async (api: ApiClient, secrets: string[]): Promis
       async (name) =>
         [
           name,
-          (
-            await api.ok<{ secret: { version: number } }>(
-              'GET',
-              `/secrets/${encodeURIComponent(name)}`,
-              undefined,
-              `secret ${name}`,
-            )
-          ).body.secret.version,
+          (await api.ok('GET', `/secrets/${encodeURIComponent(name)}`, undefined, `secret ${name}`, versionShape)).body
+            .secret.version,
         ] as const,
     ),
   );
