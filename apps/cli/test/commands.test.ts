@@ -103,6 +103,34 @@ const captureServer = async () => {
   return { url, seen, close: () => new Promise((r) => server.close(r)) };
 };
 
+/** A server that answers every request with `body` as JSON (something that is not the API). */
+const answeringJson = async (body: unknown) => {
+  const server = createServer((_req, res) =>
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body)),
+  );
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
+};
+
+describe('answers of the wrong shape', () => {
+  const row = { name: 'a', type: 'custom', status: 'active', tags: {} };
+  it.each([
+    ['secrets list', ['secrets', 'list'], { items: [{ ...row, lastRotatedAt: 5 }], nextCursor: null }],
+    ['secrets show', ['secrets', 'show', 'a'], { secret: { ...row, owners: {} }, versions: [] }],
+    ['whoami', ['whoami'], { company: null, roles: [], groups: [] }],
+  ])('%s exits 5 with a message, not a stack', async (_n, args, body) => {
+    const server = await answeringJson(body);
+    try {
+      const r = await runCli(args, { env: { NEMBL_API_URL: server.url, NEMBL_TOKEN: 'nmbl_x' } });
+      expect(r.code).toBe(5);
+      expect(r.stderr).toContain('does not send');
+      expect(r.stderr).not.toMatch(/TypeError|\n\s+at /);
+    } finally {
+      server.close();
+    }
+  });
+});
+
 describe('stored credentials stay with their API and their owner', () => {
   it('never sends a stored token or session to another NEMBL_API_URL', async () => {
     const capture = await captureServer();

@@ -432,6 +432,22 @@ describe('nembl run --watch, asked to stop before a rotation', () => {
   }, 40_000);
 });
 
+describe('nembl run when the system cannot start the command', () => {
+  // 34 values of 64,000 bytes: an environment over Linux's 2 MiB limit for exec, so spawn throws E2BIG.
+  it('exits 126 with a message (no stack) when the environment is too large to exec', async () => {
+    const refs: string[] = [];
+    for (let i = 0; i < 34; i++) {
+      const value = `${i}-`.padEnd(64_000, String.fromCharCode(97 + (i % 26)));
+      expect((await admin.post('/api/v1/secrets', { name: `huge-${i}`, value })).status).toBe(201);
+      refs.push('--env', `HUGE_${i}=secret:huge-${i}`);
+    }
+    const r = await runCli(['run', ...refs, '--', 'true'], { env: cliEnv() });
+    expect(r.code).toBe(126);
+    expect(r.stderr).toContain('cannot start true: E2BIG');
+    expect(r.stderr).not.toMatch(/unexpected error|\n\s+at /);
+  }, 60_000);
+});
+
 describe('nembl run --watch and a child that reloads on SIGHUP', () => {
   it('forwards SIGHUP and still restarts the child on the next new version', async () => {
     expect((await admin.post('/api/v1/secrets', { name: 'rotating-hup', value: 'hup-value-one' })).status).toBe(201);

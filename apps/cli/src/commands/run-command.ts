@@ -167,7 +167,8 @@ time); nembl exits with CMD's exit code, or 128 + the signal number. Before CMD 
     const forward = (sig: NodeJS.Signals) => () => {
       if (STOP_SIGNALS.includes(sig)) stopping = true;
       if (keyboardSignals.includes(sig)) return;
-      if (current.child.exitCode === null && current.child.signalCode === null) current.child.kill(sig);
+      const { child } = current;
+      if (child && child.exitCode === null && child.signalCode === null) child.kill(sig);
     };
     const handlers = FORWARDED_SIGNALS.map((sig) => [sig, forward(sig)] as const);
     for (const [sig, h] of handlers) process.on(sig, h);
@@ -192,10 +193,13 @@ time); nembl exits with CMD's exit code, or 128 + the signal number. Before CMD 
             resolved = next;
             seen.push(next);
             known = new Map(Object.values(next.versions).map((v) => [v.secret, v.version]));
-            await stopChild(current, RESTART_GRACE_MS);
-            // Asked to stop meanwhile (`docker stop` during the grace): the old child's exit is nembl's.
-            if (!stopping) current = launch();
-            restarting = false;
+            try {
+              await stopChild(current, RESTART_GRACE_MS);
+              // Asked to stop meanwhile (`docker stop` during the grace): the old child's exit is nembl's.
+              if (!stopping) current = launch();
+            } finally {
+              restarting = false;
+            }
           } catch (err) {
             // The child keeps running on its values; say so once until polling works again.
             if (!reported) ctx.note(`nembl: --watch could not check for new versions: ${(err as Error).message}`);

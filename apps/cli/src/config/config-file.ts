@@ -15,7 +15,7 @@ import {
   writeFileSync,
   type Stats,
 } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { CliError, EXIT } from '../cli-error.js';
 
 /** What `nembl login` stores: where the API is, and a service token or a console session. Never a secret value. */
@@ -90,6 +90,33 @@ const readConfigFile = (path: string): { text: string; file: Stats } => {
   }
 };
 
+/**
+ * Makes `dir` and whatever of it is missing, one level at a time, each inside a directory that
+ * was checked first (nobody else can swap it): a link planted on the way makes nothing anywhere.
+ */
+const makeDirectory = (dir: string): string | undefined => {
+  const missing: string[] = [];
+  let p = dir;
+  for (;;) {
+    try {
+      lstatSync(p);
+      break;
+    } catch (err) {
+      if (errorCode(err) !== 'ENOENT' || dirname(p) === p) throw err;
+      missing.unshift(basename(p));
+      p = dirname(p);
+    }
+  }
+  let real = realpathSync(p);
+  const swap = swappable(p) ?? (real === p ? undefined : swappable(real));
+  if (swap) return swap;
+  for (const name of missing) {
+    real = join(real, name);
+    mkdirSync(real, { mode: 0o700 });
+  }
+  return undefined;
+};
+
 const errorCode = (err: unknown) => (err as NodeJS.ErrnoException).code ?? 'error';
 
 /**
@@ -140,8 +167,10 @@ export const loadConfig = (
 export const saveConfig = (dir: string, config: StoredConfig): void => {
   let real: string;
   try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const checked = checkedDirectory(dir, { fixMode: true });
+    const refused = makeDirectory(dir);
+    const checked: { real: string } | { untrusted: string } = refused
+      ? { untrusted: refused }
+      : checkedDirectory(dir, { fixMode: true });
     if ('untrusted' in checked)
       throw new CliError(
         EXIT.failure,

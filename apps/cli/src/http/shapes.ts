@@ -35,7 +35,21 @@ const fields =
 /** A shape from a field spec: the answer is an object with (at least) these fields. */
 const shape = <T>(spec: Record<string, Field>): Shape<T> => fields(spec) as Shape<T>;
 
-const secretFields = fields({ name: str, type: str, status: str, tags: recordOf(str) });
+const boundFields = fields({ kind: str, name: str, detail: optional(str) });
+const secretFields = fields({
+  name: str,
+  type: str,
+  status: str,
+  tags: recordOf(str),
+  description: optional(str),
+  version: optional(num),
+  createdAt: optional(str),
+  createdBy: optional(orNull(fields({ name: optional(str) }))),
+  lastRotatedAt: optional(orNull(str)),
+  owners: optional(arrayOf(fields({ email: str }))),
+  reminder: optional(orNull(fields({ intervalDays: num, nextDueAt: str }))),
+  boundResources: optional(arrayOf(boundFields)),
+});
 const operationFields = fields({ id: str, status: str });
 
 export const meShape = shape<{
@@ -70,9 +84,14 @@ export const secretPageShape = <S>() =>
   shape<{ items: S[]; nextCursor: string | null }>({ items: arrayOf(secretFields), nextCursor: optional(orNull(str)) });
 export const secretShape = <S>() => shape<{ secret: S }>({ secret: secretFields });
 export const secretDetailShape = <S, V>() =>
-  shape<{ secret: S; versions: V[] }>({ secret: secretFields, versions: arrayOf(fields({ version: num })) });
+  shape<{ secret: S; versions: V[] }>({
+    secret: secretFields,
+    versions: arrayOf(
+      fields({ version: num, createdAt: str, createdBy: optional(orNull(fields({ name: optional(str) }))) }),
+    ),
+  });
 export const writeShape = <S, O>() =>
   shape<{ secret: S; operation?: O }>({ secret: secretFields, operation: optional(operationFields) });
 export const operationShape = <O>() => shape<O>({ id: str, status: str });
 export const maybeOperationShape = <O>() => shape<{ operation?: O }>({ operation: optional(operationFields) });
-export const bindingsShape = <B>() => shape<{ items: B[] }>({ items: arrayOf(isObject) });
+export const bindingsShape = <B>() => shape<{ items: B[] }>({ items: arrayOf(boundFields) });

@@ -9,7 +9,8 @@ export const exitCodeOf = (code: number | null, signal: NodeJS.Signals | null): 
   code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : 1);
 
 export interface RunningChild {
-  child: ChildProcess;
+  /** Null when it could not be started at all. */
+  child: ChildProcess | null;
   /** Resolves once the child has exited and its output is written out. */
   done: Promise<number>;
 }
@@ -26,7 +27,17 @@ export const startChild = (
   env: NodeJS.ProcessEnv,
   patternsOf: (() => Buffer[]) | null,
 ): RunningChild => {
-  const child = spawn(cmd, args, { env, stdio: patternsOf ? ['inherit', 'pipe', 'pipe'] : 'inherit' });
+  let child: ChildProcess;
+  try {
+    child = spawn(cmd, args, { env, stdio: patternsOf ? ['inherit', 'pipe', 'pipe'] : 'inherit' });
+  } catch (err) {
+    // Some failures throw at once rather than emit 'error': an environment over the system's
+    // limit (E2BIG), no memory, a NUL byte. CMD never ran: 126, as a shell says for "cannot execute".
+    process.stderr.write(
+      `nembl: cannot start ${cmd}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`,
+    );
+    return { child: null, done: Promise.resolve(126) };
+  }
   const patterns = patternsOf?.();
   const copies = patterns
     ? [relayMasked(child.stdout!, process.stdout, patterns), relayMasked(child.stderr!, process.stderr, patterns)]
@@ -48,7 +59,7 @@ export const startChild = (
 /** Asks a child to stop (SIGTERM), and kills it (SIGKILL) if it has not exited after `graceMs`. */
 export const stopChild = async (running: RunningChild, graceMs: number): Promise<void> => {
   const { child } = running;
-  if (child.exitCode !== null || child.signalCode !== null) return;
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
   child.kill('SIGTERM');
   const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
   await running.done;
