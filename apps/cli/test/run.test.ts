@@ -446,6 +446,37 @@ describe('nembl run when the system cannot start the command', () => {
     expect(r.stderr).toContain('cannot start true: E2BIG');
     expect(r.stderr).not.toMatch(/unexpected error|\n\s+at /);
   }, 60_000);
+
+  it('ends with 126 rather than hang when a --watch restart cannot start the command', async () => {
+    const refs: string[] = [];
+    for (let i = 0; i < 34; i++) {
+      expect((await admin.post('/api/v1/secrets', { name: `grow-${i}`, value: `grow-small-${i}` })).status).toBe(201);
+      refs.push('--env', `GROW_${i}=secret:grow-${i}`);
+    }
+    const cli = startCli(
+      [
+        'run',
+        '--watch',
+        '--watch-interval',
+        '1',
+        ...refs,
+        '--',
+        ...nodeChild(`
+        console.log('started');
+        process.on('SIGTERM', () => process.exit(0));
+        setInterval(() => {}, 1000);`),
+      ],
+      { env: cliEnv() },
+    );
+    await expect.poll(() => cli.output().stdout, { timeout: 15_000 }).toContain('started');
+    for (let i = 0; i < 34; i++) {
+      const value = `${i}-`.padEnd(64_000, String.fromCharCode(97 + (i % 26)));
+      expect((await admin.put(`/api/v1/secrets/grow-${i}/value`, { value })).status).toBe(200);
+    }
+    const r = await cli.done;
+    expect(r.code).toBe(126);
+    expect(r.stderr).toContain('E2BIG');
+  }, 90_000);
 });
 
 describe('nembl run --watch and a child that reloads on SIGHUP', () => {
