@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll } from 'vitest';
 
 export const BUNDLE = fileURLToPath(new URL('../dist/nembl.cjs', import.meta.url));
 
@@ -27,6 +28,22 @@ export const tempConfigHome = () => {
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 };
 
+/**
+ * CLIs still running when a file's tests end (a test that failed before it stopped its CLI), killed
+ * with everything they started: each runs in a process group of its own.
+ */
+const live = new Set<ChildProcess>();
+afterAll(() => {
+  for (const c of live) {
+    try {
+      process.kill(-c.pid!, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  live.clear();
+});
+
 /** Starts the built CLI as a user would, with a clean environment (no NEMBL_* from the test runner). */
 export const startCli = (args: string[], opts: CliOptions = {}) => {
   const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' };
@@ -36,7 +53,9 @@ export const startCli = (args: string[], opts: CliOptions = {}) => {
     env,
     cwd: opts.cwd,
     stdio: ['pipe', 'pipe', 'pipe'],
+    detached: true,
   });
+  live.add(child);
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
