@@ -4,7 +4,7 @@ import { DEFAULT_API_URL } from '../config/env.js';
 import { apiClient, errorFor, shownUrl } from '../http/api-client.js';
 import { csrfShape, loginShape, meShape } from '../http/shapes.js';
 import { promptLine, readStdin, stdinIsTty, withoutFinalNewline } from '../terminal/prompt.js';
-import { connect, connection, stringOpt, type Command } from './command.js';
+import { connect, stringOpt, type Command } from './command.js';
 
 interface Me {
   user: { email: string; name?: string } | null;
@@ -110,8 +110,10 @@ export const whoamiCommand: Command = {
   details: 'Uses NEMBL_TOKEN when set, else what `nembl login` stored.',
   options: { json: { type: 'boolean' } },
   run: async (ctx, { values }) => {
-    const { url } = connection(ctx.env);
-    const me = (await connect(ctx).ok('GET', '/me', undefined, undefined, meShape)).body;
+    // One config read: the client knows the URL it talks to.
+    const api = connect(ctx);
+    const url = api.root;
+    const me = (await api.ok('GET', '/me', undefined, undefined, meShape)).body;
     if (values.json) {
       ctx.printJson({
         url: shownUrl(url),

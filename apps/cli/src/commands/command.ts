@@ -1,6 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { CliError, EXIT, usageError } from '../cli-error.js';
-import { loadConfig, type StoredConfig } from '../config/config-file.js';
+import { loadConfig } from '../config/config-file.js';
 import { DEFAULT_API_URL, type CliEnv } from '../config/env.js';
 import { apiClient, shownUrl, type ApiClient, type Credentials } from '../http/api-client.js';
 
@@ -59,7 +59,7 @@ export const parseCommandArgs = (cmd: Command, argv: string[]): ParsedArgs => {
 };
 
 /** An API URL as compared for "the same API": scheme, host, port and path, without trailing slashes. */
-export const sameApiKey = (url: string): string => {
+const sameApiKey = (url: string): string => {
   try {
     const u = new URL(url);
     return `${u.origin}${u.pathname.replace(/\/+$/, '')}`;
@@ -74,13 +74,10 @@ export const sameApiKey = (url: string): string => {
  * one: with NEMBL_API_URL naming another API, only NEMBL_TOKEN is used (`storedFor` says where
  * the stored ones would go).
  */
-export const connection = (
-  env: CliEnv,
-  load: () => StoredConfig = () => loadConfig(env.configDir),
-): { url: string; credentials: Credentials; storedFor?: string } => {
+const connection = (env: CliEnv): { url: string; credentials: Credentials; storedFor?: string } => {
   // With both in the environment the config file is not read at all (not even checked).
   if (env.apiUrl && env.token) return { url: env.apiUrl, credentials: { kind: 'token', token: env.token } };
-  const config = load();
+  const config = loadConfig(env.configDir);
   const storedUrl = config.url ?? DEFAULT_API_URL;
   const url = env.apiUrl ?? storedUrl;
   if (env.token) return { url, credentials: { kind: 'token', token: env.token } };

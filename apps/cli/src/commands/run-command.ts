@@ -1,7 +1,7 @@
 import { isatty } from 'node:tty';
 import { CliError, EXIT, usageError } from '../cli-error.js';
 import type { ApiClient } from '../http/api-client.js';
-import { FORWARDED_SIGNALS, startChild, stopChild, type RunningChild } from '../run/child-process.js';
+import { FORWARDED_SIGNALS, isRunning, startChild, stopChild, type RunningChild } from '../run/child-process.js';
 import {
   currentVersions,
   parseEnvFlags,
@@ -135,7 +135,7 @@ time); nembl exits with CMD's exit code, or 128 + the signal number. Before CMD 
     const { token } = api.credentials;
     let resolved = await resolveEnv(api, source, adHoc);
     // The CLI's own token is not CMD's: it could read every secret the token may. CMD gets it
-    // only as a reference it asked for (--env NEMBL_TOKEN=secret:…).
+    // only if it asks for it (--env NEMBL_TOKEN=…).
     const { NEMBL_TOKEN: _own, ...inherited } = process.env;
     // Old values stay masked after a rotation: an old child's output may still be in flight.
     const seen: ResolvedEnv[] = [resolved];
@@ -167,8 +167,7 @@ time); nembl exits with CMD's exit code, or 128 + the signal number. Before CMD 
     const forward = (sig: NodeJS.Signals) => () => {
       if (STOP_SIGNALS.includes(sig)) stopping = true;
       if (keyboardSignals.includes(sig)) return;
-      const { child } = current;
-      if (child && child.exitCode === null && child.signalCode === null) child.kill(sig);
+      if (isRunning(current.child)) current.child.kill(sig);
     };
     const handlers = FORWARDED_SIGNALS.map((sig) => [sig, forward(sig)] as const);
     for (const [sig, h] of handlers) process.on(sig, h);

@@ -49,16 +49,25 @@ const swappable = (path: string): string | undefined => {
   }
 };
 
+type Checked = { real: string } | { untrusted: string };
+
+/** `path` resolved, if nobody else can swap it along the path as given (its links) or as resolved. */
+const unswappable = (path: string): Checked => {
+  const real = realpathSync(path);
+  const untrusted = swappable(path) ?? (real === path ? undefined : swappable(real));
+  return untrusted ? { untrusted } : { real };
+};
+
 /**
  * Why the config directory cannot be trusted, if it cannot (ssh's rule for its keys): it is ours
  * and not writable by others, and nobody else can swap it or anything above it, along the path
  * as given (its links) or the path it resolves to. Answers the resolved path to work on, so what
  * was checked is what is used.
  */
-const checkedDirectory = (dir: string, { fixMode = false } = {}): { real: string } | { untrusted: string } => {
-  const real = realpathSync(dir);
-  const swap = swappable(dir) ?? (real === dir ? undefined : swappable(real));
-  if (swap) return { untrusted: swap };
+const checkedDirectory = (dir: string, { fixMode = false } = {}): Checked => {
+  const checked = unswappable(dir);
+  if ('untrusted' in checked) return checked;
+  const { real } = checked;
   const d = statSync(real);
   if (!d.isDirectory()) return { untrusted: `${dir} is not a directory` };
   if (!ours(d)) return { untrusted: `the directory ${dir} belongs to another user` };
@@ -94,7 +103,7 @@ const readConfigFile = (path: string): { text: string; file: Stats } => {
  * Makes `dir` and whatever of it is missing, one level at a time, each inside a directory that
  * was checked first (nobody else can swap it): a link planted on the way makes nothing anywhere.
  */
-const makeDirectory = (dir: string): string | undefined => {
+const makeDirectory = (dir: string): { untrusted: string } | undefined => {
   const missing: string[] = [];
   let p = dir;
   for (;;) {
@@ -107,9 +116,9 @@ const makeDirectory = (dir: string): string | undefined => {
       p = dirname(p);
     }
   }
-  let real = realpathSync(p);
-  const swap = swappable(p) ?? (real === p ? undefined : swappable(real));
-  if (swap) return swap;
+  const checked = unswappable(p);
+  if ('untrusted' in checked) return checked;
+  let { real } = checked;
   for (const name of missing) {
     real = join(real, name);
     mkdirSync(real, { mode: 0o700 });
@@ -119,6 +128,25 @@ const makeDirectory = (dir: string): string | undefined => {
 
 const errorCode = (err: unknown) => (err as NodeJS.ErrnoException).code ?? 'error';
 
+/** The config's text, read from the checked directory and file; why not, if they cannot be trusted; undefined if there is none. */
+const readChecked = (dir: string): { text: string } | { untrusted: string } | undefined => {
+  try {
+    const checked = checkedDirectory(dir);
+    if ('untrusted' in checked) return checked;
+    const { text, file } = readConfigFile(configPath(checked.real));
+    const untrusted = untrustedFile(configPath(dir), file);
+    return untrusted ? { untrusted } : { text };
+  } catch (err) {
+    if (errorCode(err) === 'ENOENT') return undefined;
+    return {
+      untrusted:
+        errorCode(err) === 'ELOOP'
+          ? `${configPath(dir)} is a link`
+          : `cannot check who may write it (${errorCode(err)})`,
+    };
+  }
+};
+
 /**
  * The stored config. One that others could have written is refused (exit 1) — or, with
  * `ifUntrusted: 'ignore'`, read as empty, for `login` and `logout`, which replace it.
@@ -127,28 +155,13 @@ export const loadConfig = (
   dir: string,
   { ifUntrusted = 'refuse' }: { ifUntrusted?: 'refuse' | 'ignore' } = {},
 ): StoredConfig => {
-  let read: { text: string; file: Stats };
-  let untrusted: string | undefined;
-  try {
-    const checked = checkedDirectory(dir);
-    if ('untrusted' in checked) {
-      untrusted = checked.untrusted;
-      read = { text: '', file: lstatSync(dir) };
-    } else {
-      read = readConfigFile(configPath(checked.real));
-      untrusted = untrustedFile(configPath(dir), read.file);
-    }
-  } catch (err) {
-    if (errorCode(err) === 'ENOENT') return {};
-    untrusted =
-      errorCode(err) === 'ELOOP' ? `${configPath(dir)} is a link` : `cannot check who may write it (${errorCode(err)})`;
-    read = { text: '', file: undefined as unknown as Stats };
-  }
-  if (untrusted) {
+  const read = readChecked(dir);
+  if (!read) return {};
+  if ('untrusted' in read) {
     if (ifUntrusted === 'ignore') return {};
     throw new CliError(
       EXIT.failure,
-      `not using ${configPath(dir)}: ${untrusted}; run \`nembl login\` again (it rewrites the file 0600 in a 0700 directory) or set NEMBL_API_URL and NEMBL_TOKEN`,
+      `not using ${configPath(dir)}: ${read.untrusted}; run \`nembl login\` again (it rewrites the file 0600 in a 0700 directory) or set NEMBL_API_URL and NEMBL_TOKEN`,
     );
   }
   try {
@@ -167,10 +180,7 @@ export const loadConfig = (
 export const saveConfig = (dir: string, config: StoredConfig): void => {
   let real: string;
   try {
-    const refused = makeDirectory(dir);
-    const checked: { real: string } | { untrusted: string } = refused
-      ? { untrusted: refused }
-      : checkedDirectory(dir, { fixMode: true });
+    const checked = makeDirectory(dir) ?? checkedDirectory(dir, { fixMode: true });
     if ('untrusted' in checked)
       throw new CliError(
         EXIT.failure,

@@ -56,10 +56,14 @@ export const startChild = (
   return { child, done };
 };
 
+/** Whether a child was started and has not exited yet. */
+export const isRunning = (child: ChildProcess | null): child is ChildProcess =>
+  child !== null && child.exitCode === null && child.signalCode === null;
+
 /** Asks a child to stop (SIGTERM), and kills it (SIGKILL) if it has not exited after `graceMs`. */
 export const stopChild = async (running: RunningChild, graceMs: number): Promise<void> => {
   const { child } = running;
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  if (!isRunning(child)) return;
   child.kill('SIGTERM');
   const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
   await running.done;
