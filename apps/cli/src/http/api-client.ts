@@ -69,6 +69,13 @@ export const problemText = (body: unknown, fallback: string): string => {
 export const apiClient = (baseUrl: string, credentials: Credentials) => {
   const root = baseUrl.replace(/\/+$/, '');
 
+  /** An answer the API does not give: it came from something else (exit 5). */
+  const notTheApi = (method: string, path: string, what = 'JSON the Nembl API does not send') =>
+    new CliError(
+      EXIT.unavailable,
+      `${shownUrl(root)} answered ${method} /api/v1${path.split('?')[0]} with ${what}; is NEMBL_API_URL (or --url) right?`,
+    );
+
   const request = async <T = unknown>(method: string, path: string, body?: unknown): Promise<ApiResponse<T>> => {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -121,10 +128,7 @@ export const apiClient = (baseUrl: string, credentials: Credentials) => {
       );
     // Every 2xx of the API but 204 carries a JSON object: anything else is some other server.
     if ((!json || (res.status !== 204 && !isObject(parsed))) && res.status >= 200 && res.status < 300)
-      throw new CliError(
-        EXIT.unavailable,
-        `${shownUrl(root)} answered HTTP ${res.status} with something that is not the Nembl API's JSON; is NEMBL_API_URL (or --url) right?`,
-      );
+      throw notTheApi(method, path, `HTTP ${res.status} and something that is not the Nembl API's JSON`);
     if (res.status === 401) {
       throw new CliError(
         EXIT.auth,
@@ -135,13 +139,6 @@ export const apiClient = (baseUrl: string, credentials: Credentials) => {
     }
     return { status: res.status, headers: res.headers, body: parsed as T };
   };
-
-  /** An answer the API does not give: it came from something else (exit 5). */
-  const notTheApi = (method: string, path: string) =>
-    new CliError(
-      EXIT.unavailable,
-      `${shownUrl(root)} answered ${method} /api/v1${path.split('?')[0]} with JSON the Nembl API does not send; is NEMBL_API_URL (or --url) right?`,
-    );
 
   /** The body, if it has the shape the CLI reads; else the answer came from something that is not the API (exit 5). */
   const expectShape = <T>(body: unknown, shape: Shape<T>, method: string, path: string): T => {
