@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll } from 'vitest';
+import { afterAll, expect } from 'vitest';
 
 export const BUNDLE = fileURLToPath(new URL('../dist/nembl.cjs', import.meta.url));
 
@@ -64,7 +64,13 @@ export const startCli = (args: string[], opts: CliOptions = {}) => {
   const done = new Promise<CliResult>((resolve) => {
     child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
-  return { child, done, output: () => ({ stdout, stderr }) };
+  return {
+    child,
+    done,
+    output: () => ({ stdout, stderr }),
+    /** Waits until stdout holds `text` (15 s at most). */
+    printed: (text: string) => expect.poll(() => stdout, { timeout: 15_000 }).toContain(text),
+  };
 };
 
 export const runCli = (args: string[], opts: CliOptions = {}): Promise<CliResult> => startCli(args, opts).done;

@@ -153,7 +153,7 @@ describe('nembl run --watch', () => {
       ],
       { env: runnerEnv() },
     );
-    await expect.poll(() => cli.output().stdout, { timeout: 15_000 }).toContain('ready');
+    await cli.printed('ready');
     await sleep(3500);
     cli.child.kill('SIGTERM');
     await cli.done;

@@ -53,6 +53,9 @@ afterAll(async () => {
 const cliEnv = () => ({ NEMBL_API_URL: t.url, NEMBL_TOKEN: token });
 const run = (flags: string[], script: string, env: Record<string, string | undefined> = cliEnv()) =>
   runCli(['run', ...flags, '--', ...nodeChild(script)], { env });
+/** `nembl run --watch --watch-interval 1 FLAGS -- node -e SCRIPT`, started. */
+const watching = (flags: string[], script: string) =>
+  startCli(['run', '--watch', '--watch-interval', '1', ...flags, '--', ...nodeChild(script)], { env: cliEnv() });
 
 /** Every form of the canary a leaky child might print. */
 const canaryForms = () => {
@@ -214,7 +217,7 @@ describe('nembl run passes on the child’s fate', () => {
       ],
       { env: cliEnv() },
     );
-    await expect.poll(() => cli.output().stdout, { timeout: 15_000 }).toContain('ready');
+    await cli.printed('ready');
     cli.child.kill('SIGTERM');
     const r = await cli.done;
     expect(r.stdout).toContain('child got SIGTERM');
@@ -224,7 +227,7 @@ describe('nembl run passes on the child’s fate', () => {
   it.each(['SIGUSR1', 'SIGQUIT', 'SIGINT'] as const)('forwards %s to a child that traps it', async (sig) => {
     const script = `trap 'echo got ${sig}; exit 0' ${sig.slice(3)}; echo ready; while :; do sleep 0.05; done`;
     const cli = startCli(['run', '--env', 'CANARY=secret:canary', '--', 'sh', '-c', script], { env: cliEnv() });
-    await expect.poll(() => cli.output().stdout, { timeout: 15_000 }).toContain('ready');
+    await cli.printed('ready');
     cli.child.kill(sig);
     const r = await cli.done;
     expect(r.stdout).toContain(`got ${sig}`);
@@ -329,7 +332,7 @@ describe('nembl run passes on the child’s fate', () => {
       ],
       { env: cliEnv() },
     );
-    await expect.poll(() => cli.output().stdout, { timeout: 15_000 }).toContain('ready');
+    await cli.printed('ready');
     cli.child.kill(sig);
     expect((await cli.done).code).toBe(128 + n);
   });
@@ -338,30 +341,17 @@ describe('nembl run passes on the child’s fate', () => {
 describe('nembl run --watch', () => {
   it('restarts the child once after a rotation, and the new child sees the new value', async () => {
     const fingerprint = (v: string) => createHash('sha256').update(v).digest('hex').slice(0, 16);
-    const cli = startCli(
-      [
-        'run',
-        '--watch',
-        '--watch-interval',
-        '1',
-        '--env',
-        'ROTATING=secret:rotating',
-        '--',
-        ...nodeChild(`
+    const cli = watching(
+      ['--env', 'ROTATING=secret:rotating'],
+      `
         const v = process.env.ROTATING;
         console.log('started ' + require('node:crypto').createHash('sha256').update(v).digest('hex').slice(0, 16));
         process.on('SIGTERM', () => { console.log('stopping'); process.exit(0); });
-        setInterval(() => {}, 1000);`),
-      ],
-      { env: cliEnv() },
+        setInterval(() => {}, 1000);`,
     );
-    await expect
-      .poll(() => cli.output().stdout, { timeout: 15_000 })
-      .toContain(`started ${fingerprint('rotating-value-one')}`);
+    await cli.printed(`started ${fingerprint('rotating-value-one')}`);
     expect((await admin.put('/api/v1/secrets/rotating/value', { value: 'rotating-value-two' })).status).toBe(200);
-    await expect
-      .poll(() => cli.output().stdout, { timeout: 15_000 })
-      .toContain(`started ${fingerprint('rotating-value-two')}`);
+    await cli.printed(`started ${fingerprint('rotating-value-two')}`);
     // Several more polls find nothing new: no second restart.
     await new Promise((r) => setTimeout(r, 1500));
     expect(cli.output().stdout.match(/^started /gm)).toHaveLength(2);
@@ -375,25 +365,16 @@ describe('nembl run --watch', () => {
 describe('nembl run --watch, asked to stop while it restarts', () => {
   it('starts no new child when SIGTERM comes during the restart’s grace, and exits with the old child’s code', async () => {
     expect((await admin.post('/api/v1/secrets', { name: 'rotating-stop', value: 'stop-value-one' })).status).toBe(201);
-    const cli = startCli(
-      [
-        'run',
-        '--watch',
-        '--watch-interval',
-        '1',
-        '--env',
-        'ROTATING=secret:rotating-stop',
-        '--',
-        ...nodeChild(`
+    const cli = watching(
+      ['--env', 'ROTATING=secret:rotating-stop'],
+      `
         console.log('started');
         process.on('SIGTERM', () => { console.log('stopping'); setTimeout(() => process.exit(7), 1500); });
-        setInterval(() => {}, 1000);`),
-      ],
-      { env: cliEnv() },
+        setInterval(() => {}, 1000);`,
     );
-    await expect.poll(() => cli.output().stdout, { timeout: 15_000 }).toContain('started');
+    await cli.printed('started');
     expect((await admin.put('/api/v1/secrets/rotating-stop/value', { value: 'stop-value-two' })).status).toBe(200);
-    await expect.poll(() => cli.output().stdout, { timeout: 15_000 }).toContain('stopping');
+    await cli.printed('stopping');
     cli.child.kill('SIGTERM');
     const r = await cli.done;
     expect(r.code).toBe(7);
@@ -405,25 +386,16 @@ describe('nembl run --watch, asked to stop before a rotation', () => {
   // The child drains for longer than the restart grace (10 s): a restart then would cut it short.
   it('restarts nothing after SIGTERM, however long the child takes to stop, and exits with its code', async () => {
     expect((await admin.post('/api/v1/secrets', { name: 'rotating-late', value: 'late-value-one' })).status).toBe(201);
-    const cli = startCli(
-      [
-        'run',
-        '--watch',
-        '--watch-interval',
-        '1',
-        '--env',
-        'ROTATING=secret:rotating-late',
-        '--',
-        ...nodeChild(`
+    const cli = watching(
+      ['--env', 'ROTATING=secret:rotating-late'],
+      `
         console.log('started');
         process.on('SIGTERM', () => { console.log('draining'); setTimeout(() => process.exit(3), 12000); });
-        setInterval(() => {}, 1000);`),
-      ],
-      { env: cliEnv() },
+        setInterval(() => {}, 1000);`,
     );
-    await expect.poll(() => cli.output().stdout, { timeout: 15_000 }).toContain('started');
+    await cli.printed('started');
     cli.child.kill('SIGTERM');
-    await expect.poll(() => cli.output().stdout, { timeout: 15_000 }).toContain('draining');
+    await cli.printed('draining');
     expect((await admin.put('/api/v1/secrets/rotating-late/value', { value: 'late-value-two' })).status).toBe(200);
     const r = await cli.done;
     expect(r.code).toBe(3);
@@ -453,22 +425,14 @@ describe('nembl run when the system cannot start the command', () => {
       expect((await admin.post('/api/v1/secrets', { name: `grow-${i}`, value: `grow-small-${i}` })).status).toBe(201);
       refs.push('--env', `GROW_${i}=secret:grow-${i}`);
     }
-    const cli = startCli(
-      [
-        'run',
-        '--watch',
-        '--watch-interval',
-        '1',
-        ...refs,
-        '--',
-        ...nodeChild(`
+    const cli = watching(
+      refs,
+      `
         console.log('started');
         process.on('SIGTERM', () => process.exit(0));
-        setInterval(() => {}, 1000);`),
-      ],
-      { env: cliEnv() },
+        setInterval(() => {}, 1000);`,
     );
-    await expect.poll(() => cli.output().stdout, { timeout: 15_000 }).toContain('started');
+    await cli.printed('started');
     for (let i = 0; i < 34; i++) {
       const value = `${i}-`.padEnd(64_000, String.fromCharCode(97 + (i % 26)));
       expect((await admin.put(`/api/v1/secrets/grow-${i}/value`, { value })).status).toBe(200);
@@ -482,26 +446,17 @@ describe('nembl run when the system cannot start the command', () => {
 describe('nembl run --watch and a child that reloads on SIGHUP', () => {
   it('forwards SIGHUP and still restarts the child on the next new version', async () => {
     expect((await admin.post('/api/v1/secrets', { name: 'rotating-hup', value: 'hup-value-one' })).status).toBe(201);
-    const cli = startCli(
-      [
-        'run',
-        '--watch',
-        '--watch-interval',
-        '1',
-        '--env',
-        'ROTATING=secret:rotating-hup',
-        '--',
-        ...nodeChild(`
+    const cli = watching(
+      ['--env', 'ROTATING=secret:rotating-hup'],
+      `
         console.log('started ' + process.env.ROTATING);
         process.on('SIGHUP', () => console.log('reloaded'));
         process.on('SIGTERM', () => process.exit(0));
-        setInterval(() => {}, 1000);`),
-      ],
-      { env: cliEnv() },
+        setInterval(() => {}, 1000);`,
     );
-    await expect.poll(() => cli.output().stdout, { timeout: 15_000 }).toContain('started ***');
+    await cli.printed('started ***');
     cli.child.kill('SIGHUP');
-    await expect.poll(() => cli.output().stdout, { timeout: 15_000 }).toContain('reloaded');
+    await cli.printed('reloaded');
     expect((await admin.put('/api/v1/secrets/rotating-hup/value', { value: 'hup-value-two' })).status).toBe(200);
     // The new value is masked in the output: the restart shows as a second "started".
     await expect.poll(() => cli.output().stdout.match(/^started /gm)?.length ?? 0, { timeout: 15_000 }).toBe(2);

@@ -35,6 +35,7 @@ const fields =
 /** A shape from a field spec: the answer is an object with (at least) these fields. */
 const shape = <T>(spec: Record<string, Field>): Shape<T> => fields(spec) as Shape<T>;
 
+const createdByField = optional(orNull(fields({ name: optional(str) })));
 const boundFields = fields({ kind: str, name: str, detail: optional(str) });
 const secretFields = fields({
   name: str,
@@ -44,7 +45,7 @@ const secretFields = fields({
   description: optional(str),
   version: optional(num),
   createdAt: optional(str),
-  createdBy: optional(orNull(fields({ name: optional(str) }))),
+  createdBy: createdByField,
   lastRotatedAt: optional(orNull(str)),
   owners: optional(arrayOf(fields({ email: str }))),
   reminder: optional(orNull(fields({ intervalDays: num, nextDueAt: str }))),
@@ -86,12 +87,10 @@ export const secretShape = <S>() => shape<{ secret: S }>({ secret: secretFields 
 export const secretDetailShape = <S, V>() =>
   shape<{ secret: S; versions: V[] }>({
     secret: secretFields,
-    versions: arrayOf(
-      fields({ version: num, createdAt: str, createdBy: optional(orNull(fields({ name: optional(str) }))) }),
-    ),
+    versions: arrayOf(fields({ version: num, createdAt: str, createdBy: createdByField })),
   });
 export const writeShape = <S, O>() =>
   shape<{ secret: S; operation?: O }>({ secret: secretFields, operation: optional(operationFields) });
-export const operationShape = <O>() => shape<O>({ id: str, status: str });
+export const operationShape = <O>() => operationFields as Shape<O>;
 export const maybeOperationShape = <O>() => shape<{ operation?: O }>({ operation: optional(operationFields) });
 export const bindingsShape = <B>() => shape<{ items: B[] }>({ items: arrayOf(boundFields) });
