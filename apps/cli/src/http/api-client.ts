@@ -107,7 +107,7 @@ export const apiClient = (baseUrl: string, credentials: Credentials) => {
     } catch (err) {
       throw new CliError(
         EXIT.unavailable,
-        `cannot reach the Nembl API at ${shownUrl(root)} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+        `cannot reach the Nembl API at ${shownUrl(root)} (${(err as NodeJS.ErrnoException).code ?? (err as Error).name})`,
       );
     }
     const text = res.text;

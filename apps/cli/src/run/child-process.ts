@@ -33,9 +33,8 @@ export const startChild = (
   } catch (err) {
     // Some failures throw at once rather than emit 'error': an environment over the system's
     // limit (E2BIG), no memory, a NUL byte. CMD never ran: 126, as a shell says for "cannot execute".
-    process.stderr.write(
-      `nembl: cannot start ${cmd}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`,
-    );
+    // Only the code is shown: Node's message for a NUL byte quotes the environment, values included.
+    process.stderr.write(`nembl: cannot start ${cmd}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).name}\n`);
     return { child: null, done: Promise.resolve(126) };
   }
   const patterns = patternsOf?.();
@@ -45,7 +44,7 @@ export const startChild = (
   const done = new Promise<number>((resolve) => {
     child.once('error', (err: NodeJS.ErrnoException) => {
       process.stderr.write(
-        `nembl: cannot start ${cmd}: ${err.code === 'ENOENT' ? 'command not found' : (err.code ?? err.message)}\n`,
+        `nembl: cannot start ${cmd}: ${err.code === 'ENOENT' ? 'command not found' : (err.code ?? err.name)}\n`,
       );
       resolve(err.code === 'ENOENT' ? 127 : 126);
     });
