@@ -322,7 +322,9 @@ describe('workflows and runtime injection', () => {
     await t.dataSource.query(`
       CREATE FUNCTION refuse_${tag}() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
-        IF NEW.event->>'reason' LIKE 'run:${run} %' THEN RAISE EXCEPTION 'audit commit refused (test)'; END IF;
+        -- A resolution's events share one row (packAuditEvents): the reason is per event or shared.
+        IF coalesce(NEW.event->>'reason', NEW.event->'shared'->>'reason', NEW.event->'each'->0->>'reason') LIKE 'run:${run} %'
+        THEN RAISE EXCEPTION 'audit commit refused (test)'; END IF;
         RETURN NULL;
       END $$;
       CREATE CONSTRAINT TRIGGER refuse_${tag} AFTER INSERT ON audit_outbox

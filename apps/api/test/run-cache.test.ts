@@ -49,11 +49,16 @@ const EXPECTED = {
   versions: { TOKEN: { secret: 'deploy-token', version: 1 }, DB: { secret: 'db-password', version: 1 } },
 };
 
-/** Allowed value reads audited for the run, wherever they are on their way (one statement: one snapshot). */
+/**
+ * Allowed value reads audited for the run, wherever they are on their way (one statement: one
+ * snapshot); a resolution's events share one outbox row, packed (`packAuditEvents`).
+ */
 const auditedReads = async (runId: string): Promise<number> => {
   const [{ n }] = await t.dataSource.query(
-    `SELECT (SELECT count(*) FROM audit_outbox WHERE event->>'action' = 'secrets:read_value'
-               AND event->>'decision' = 'allow' AND event->>'reason' LIKE $1)
+    `SELECT (SELECT count(*) FROM audit_outbox o
+               CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN o.event ? 'each' THEN o.event->'each' ELSE jsonb_build_array(o.event) END) AS own(e)
+               CROSS JOIN LATERAL (SELECT coalesce(o.event->'shared', '{}') || own.e AS e) ev
+              WHERE ev.e->>'action' = 'secrets:read_value' AND ev.e->>'decision' = 'allow' AND ev.e->>'reason' LIKE $1)
           + (SELECT count(*) FROM audit_events WHERE action = 'secrets:read_value' AND decision = 'allow' AND reason LIKE $1) AS n`,
     [`run:${runId} %`],
   );

@@ -25,6 +25,7 @@ export * from './db/batch-while-busy.js';
 export * from './audit/audit-chain.js';
 export * from './audit/audit-event-repository.js';
 export * from './audit/audit-outbox-repository.js';
+export * from './audit/outbox-rows.js';
 export * from './audit/audit-outbox-listener.js';
 export * from './bindings/reference-fns.js';
 export * from './bindings/target-fns.js';

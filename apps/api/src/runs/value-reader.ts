@@ -69,10 +69,12 @@ export const valueReaderFactory = (deps: {
       );
     }
     let written: boolean;
+    // One instant for the events of one read (and fewer fields per event in the outbox row).
+    const at = deps.now();
     try {
       written = await deps.audit.recordDurable(
         items.map((item) =>
-          allowedEvent(p, action, { kind: 'secret', name: item.secret.name }, ctx, deps.now(), { reason: `${purpose} version=${item.version}` }),
+          allowedEvent(p, action, { kind: 'secret', name: item.secret.name }, ctx, at, { reason: `${purpose} version=${item.version}` }),
         ),
         precondition,
       );

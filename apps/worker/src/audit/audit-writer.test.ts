@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import {
+  auditOutboxRepository,
   auditRecordFromRow,
   AUDIT_EVENT_COLUMNS,
   createDataSource,
   createLogger,
   createQueue,
   enqueue,
+  packAuditEvents,
+  preparedQuery,
   QueueName,
   redisConnection,
   startWorker,
@@ -205,6 +208,44 @@ describe('audit outbox drainer', () => {
     expect(records.map((r) => r.idempotencyKey)).toEqual(events.map((e) => e.idempotencyKey));
     expect(verification.ok).toBe(true);
     expect(await ds.query(`SELECT * FROM audit_outbox WHERE company_id = $1`, [companyId])).toEqual([]);
+  });
+
+  it('chains every event of a packed row (a durable write) in order, each under its own key', async () => {
+    const companyId = await newCompany();
+    const prepared = preparedQuery(ds);
+    const single = event(companyId, 0);
+    const reads = Array.from({ length: 10 }, (_, i) => ({ ...event(companyId, 1 + i), action: 'secrets:read_value', at: single.at }));
+    await outboxInsert(single);
+    await auditOutboxRepository.insertAll(prepared, [{ payloads: reads.slice(0, 7) }, { payloads: reads.slice(7) }], { notify: false });
+    expect(await ds.query(`SELECT count(*)::int AS n FROM audit_outbox WHERE company_id = $1`, [companyId])).toEqual([{ n: 3 }]);
+    const drainer = auditOutboxDrainerFactory({ dataSource: ds, writer: writer(), logger });
+    expect(await drainer.run()).toBe(3);
+    const { records, verification } = await chainOf(companyId);
+    expect(verification.ok).toBe(true);
+    expect(records.map((r) => r.idempotencyKey)).toEqual([single, ...reads].map((e) => e.idempotencyKey));
+    expect(records.map((r) => [r.action, r.resourceName, r.actorLabel, r.requestId])).toEqual(
+      [single, ...reads].map((e) => [e.action, e.resource.name, e.actor.label, e.requestId]),
+    );
+    // The same events in the outbox again (as after a pass whose commit was lost): nothing is written twice.
+    await auditOutboxRepository.insertAll(prepared, [{ payloads: reads.slice(0, 7) }], { notify: false });
+    expect(await drainer.run()).toBe(1);
+    expect((await chainOf(companyId)).records).toHaveLength(11);
+  });
+
+  it('leaves a packed row with one unreadable event in place, and drains all the rest in one run', async () => {
+    const companyId = await newCompany();
+    const [a, b] = [event(companyId, 1), event(companyId, 2)];
+    const packed = packAuditEvents([a, { ...b, decision: 'maybe' as 'allow' }]);
+    await ds.query(`INSERT INTO audit_outbox (company_id, idempotency_key, event) VALUES ($1, $2, $3)`, [companyId, a.idempotencyKey, JSON.stringify(packed)]);
+    const good = Array.from({ length: 7 }, (_, i) => event(companyId, 10 + i));
+    for (const e of good) await outboxInsert(e);
+    // Passes of 3 rows: the bad row is in the first; the run goes on until the outbox is drained.
+    const drainer = auditOutboxDrainerFactory({ dataSource: ds, writer: writer(), logger, batchSize: 3 });
+    expect(await drainer.run()).toBe(7);
+    expect((await chainOf(companyId)).records.map((r) => r.idempotencyKey)).toEqual(good.map((e) => e.idempotencyKey));
+    expect(await ds.query(`SELECT idempotency_key FROM audit_outbox WHERE company_id = $1`, [companyId])).toEqual([
+      { idempotency_key: a.idempotencyKey },
+    ]);
   });
 
   it('leaves the rows in the outbox when the transaction fails, and writes them once on the next pass', async () => {

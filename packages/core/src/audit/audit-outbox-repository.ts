@@ -3,6 +3,7 @@ import type { AuditOutboxRow } from '../db/entities/identity-entities.js';
 import type { PreparedQuery } from '../db/prepared-query.js';
 import type { SqlParam } from '../db/sql-fns.js';
 import { AUDIT_OUTBOX_CHANNEL, type AuditEventPayload } from './audit-types.js';
+import { packAuditEvents } from './outbox-rows.js';
 
 type Queryable = Pick<EntityManager, 'query'>;
 
@@ -22,12 +23,6 @@ export interface AuditPrecondition {
 
 /** The SQL of a secret row's stamp for `AuditPrecondition` (every UPDATE of the row changes it). */
 export const secretRowStamp = (alias: string): string => `${alias}.xmin::text`;
-
-interface GuardedRange {
-  from: number;
-  to: number;
-  precondition: AuditPrecondition;
-}
 
 /** A claimed `audit_outbox` row: what the drainer needs of it. */
 export type ClaimedOutboxRow = Pick<AuditOutboxRow, 'id' | 'companyId' | 'idempotencyKey' | 'event'>;
@@ -66,47 +61,59 @@ export const auditOutboxRepository = {
   }),
 
   /**
-   * Several events in one statement, so all or none are stored. With `notify` (the default) one
-   * notification rides along; without, no NOTIFY: the commits of notifying transactions are
-   * serialized by Postgres, so a hot path notifies only now and then (see `recordDurable`).
+   * The events of several calls in one statement, so all or none are stored: one row per call and
+   * company, its events packed (`packAuditEvents`). With `notify` (the default) one notification
+   * rides along; without, no NOTIFY: the commits of notifying transactions are serialized by
+   * Postgres, so a hot path notifies only now and then (see `recordDurable`).
    *
-   * `guarded` ranges of `payloads` (`from` to `to`, inclusive) are written only if their
-   * `AuditPrecondition` holds in the statement's own snapshot, so a decision made on cached rows
-   * is re-checked in the same round trip as its audit. Answers the `from` of each range refused
-   * (nothing of it written). Prepared statements: planning the guarded one cost as much as
-   * running it.
+   * A call with a `precondition` is written only if it holds in the statement's own snapshot, so
+   * a decision made on cached rows is re-checked in the same round trip as its audit. Answers the
+   * indexes of the calls refused (nothing of them written). Prepared statements: planning the
+   * guarded one cost as much as running it.
    */
   insertAll: async (
     prepared: PreparedQuery,
-    payloads: readonly AuditEventPayload[],
-    opts: { notify?: boolean; guarded?: ReadonlyArray<GuardedRange> } = {},
+    calls: ReadonlyArray<{ payloads: readonly AuditEventPayload[]; precondition?: AuditPrecondition }>,
+    opts: { notify?: boolean } = {},
   ): Promise<Set<number>> => {
-    if (payloads.length === 0) return new Set();
-    // One JSON array, not three arrays of text: node-postgres escapes every element of an array
-    // parameter character by character, which cost a resolution's ten events more than the rest.
-    const events = JSON.stringify(payloads);
+    const rows: Array<{ call: number; companyId: string; idempotencyKey: string; event: unknown }> = [];
+    const guards: Array<AuditPrecondition & { call: number }> = [];
+    calls.forEach(({ payloads, precondition }, call) => {
+      const byCompany = new Map<string, AuditEventPayload[]>();
+      for (const p of payloads) {
+        const events = byCompany.get(p.companyId);
+        if (events) events.push(p);
+        else byCompany.set(p.companyId, [p]);
+      }
+      for (const [companyId, events] of byCompany)
+        rows.push({ call, companyId, idempotencyKey: events[0]!.idempotencyKey, event: packAuditEvents(events) });
+      if (precondition && payloads.length > 0) guards.push({ call, ...precondition });
+    });
+    if (rows.length === 0) return new Set();
+    // One JSON array, not arrays of text: node-postgres escapes every element of an array
+    // parameter character by character, which cost a resolution's events more than the rest.
+    const json = JSON.stringify(rows);
     const notify = opts.notify !== false;
-    if (!opts.guarded?.length) {
-      const insert = `INSERT INTO audit_outbox (company_id, idempotency_key, event)
-         SELECT (e->>'companyId')::uuid, e->>'idempotencyKey', e
-           FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS a(e, n) ORDER BY n`;
-      if (!notify) await prepared('audit-outbox-insert', insert, [events]);
+    const insert = `INSERT INTO audit_outbox (company_id, idempotency_key, event)
+         SELECT (r->>'companyId')::uuid, r->>'idempotencyKey', r->'event'
+           FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS a(r, n)`;
+    if (guards.length === 0) {
+      if (!notify) await prepared('audit-outbox-insert', `${insert} ORDER BY n`, [json]);
       else
         await prepared(
           'audit-outbox-insert-notify',
-          `WITH ins AS (${insert} RETURNING id)
+          `WITH ins AS (${insert} ORDER BY n RETURNING id)
            SELECT pg_notify($2, '') FROM (SELECT 1 FROM ins LIMIT 1) one`,
-          [events, AUDIT_OUTBOX_CHANNEL],
+          [json, AUDIT_OUTBOX_CHANNEL],
         );
       return new Set();
     }
-    // A run deleted (with its workflow) or ended, or a secret row updated since it was read (xmin changes
-    // with every UPDATE: status, tags, type, version) refuses the range.
-    const rows = await prepared<{ refused: number | null }>(
+    // A run deleted (with its workflow) or ended, or a secret row updated since it was read (xmin
+    // changes with every UPDATE: status, tags, type, version) refuses the call.
+    const refused = await prepared<{ refused: number | null }>(
       'audit-outbox-insert-guarded',
-      `WITH ev AS (SELECT e, n - 1 AS i FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS a(e, n)),
-       refused AS (
-         SELECT (g->>'from')::int AS lo, (g->>'to')::int AS hi FROM jsonb_array_elements($2::jsonb) AS c(g)
+      `WITH refused AS (
+         SELECT (g->>'call')::int AS call FROM jsonb_array_elements($2::jsonb) AS c(g)
           WHERE NOT (
             (g->>'runId' IS NULL OR EXISTS (
               SELECT 1 FROM runs r WHERE r.company_id = (g->>'companyId')::uuid AND r.id = (g->>'runId')::uuid
@@ -116,30 +123,24 @@ export const auditOutboxRepository = {
                WHERE NOT EXISTS (
                  SELECT 1 FROM secrets s WHERE s.company_id = (g->>'companyId')::uuid AND s.id = (w.s->>'id')::uuid
                     AND s.xmin::text = w.s->>'stamp')))),
-       ins AS (
-         INSERT INTO audit_outbox (company_id, idempotency_key, event)
-         SELECT (e->>'companyId')::uuid, e->>'idempotencyKey', e FROM ev
-          WHERE NOT EXISTS (SELECT 1 FROM refused WHERE ev.i BETWEEN refused.lo AND refused.hi) ORDER BY ev.i
+       ins AS (${insert}
+          WHERE NOT EXISTS (SELECT 1 FROM refused WHERE refused.call = (r->>'call')::int) ORDER BY n
          RETURNING 1),
        wake AS (SELECT pg_notify($3, '') FROM (SELECT 1 FROM ins LIMIT 1) one WHERE $4::boolean)
-       SELECT refused.lo AS refused FROM (SELECT count(*) FROM wake) w LEFT JOIN refused ON true`,
-      [
-        events,
-        JSON.stringify(opts.guarded.map((g) => ({ from: g.from, to: g.to, ...g.precondition }))),
-        AUDIT_OUTBOX_CHANNEL,
-        notify,
-      ],
+       SELECT refused.call AS refused FROM (SELECT count(*) FROM wake) w LEFT JOIN refused ON true`,
+      [json, JSON.stringify(guards), AUDIT_OUTBOX_CHANNEL, notify],
     );
-    return new Set(rows.flatMap((r) => (r.refused === null ? [] : [r.refused])));
+    return new Set(refused.flatMap((r) => (r.refused === null ? [] : [r.refused])));
   },
 
-  /** The oldest `limit` rows, locked until commit; rows another drainer holds are skipped. */
-  claim: async (em: Queryable, limit: number): Promise<ClaimedOutboxRow[]> => {
+  /** The oldest `limit` rows but `skip`, locked until commit; rows another drainer holds are skipped. */
+  claim: async (em: Queryable, limit: number, skip: readonly string[] = []): Promise<ClaimedOutboxRow[]> => {
     const rows: Array<{ id: string; company_id: string; idempotency_key: string; event: Record<string, unknown> }> =
       await em.query(
         `SELECT o.id::text AS id, o.company_id, o.idempotency_key, o.event FROM audit_outbox o
+          WHERE o.id <> ALL($2::bigint[])
           ORDER BY o.id LIMIT $1 FOR UPDATE SKIP LOCKED`,
-        [limit],
+        [limit, skip],
       );
     return rows.map((r) => ({ id: r.id, companyId: r.company_id, idempotencyKey: r.idempotency_key, event: r.event }));
   },

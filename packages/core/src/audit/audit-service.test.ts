@@ -6,6 +6,14 @@ import { createDataSource } from '../db/data-source.js';
 import { secretRowStamp, type AuditPrecondition } from './audit-outbox-repository.js';
 import { auditServiceFactory, DURABLE_WAKE_EVERY_MS } from './audit-service.js';
 import type { AuditEventInput, AuditEventPayload } from './audit-types.js';
+import { unpackAuditEvents } from './outbox-rows.js';
+
+/** Every event in the outbox, in row order (a durable write packs its events into one row). */
+const outboxEvents = async (ds: DataSource): Promise<AuditEventPayload[]> =>
+  ((await ds.query(`SELECT event FROM audit_outbox ORDER BY id`)) as Array<{ event: unknown }>).flatMap(
+    (r) => unpackAuditEvents(r.event) as AuditEventPayload[],
+  );
+const outboxNames = async (ds: DataSource): Promise<Array<string | null>> => (await outboxEvents(ds)).map((e) => e.resource.name);
 
 /** A queue and a database that only remember what they were given. */
 const fakes = (opts: { queueDown?: boolean; queueHangs?: boolean } = {}) => {
@@ -95,12 +103,13 @@ describe('auditServiceFactory', () => {
         denial({ companyId: company.id, action: 'secrets:read_value', decision: 'allow', resource: { kind: 'secret', name } });
       await audit.recordDurable([read('a'), read('b')]);
       expect(f.queued).toHaveLength(0);
-      const rows: Array<{ event: AuditEventPayload }> = await ds.query(`SELECT event FROM audit_outbox ORDER BY id`);
-      expect(rows.map((r) => r.event.resource.name)).toEqual(['a', 'b']);
+      expect(await outboxNames(ds)).toEqual(['a', 'b']);
+      // One row for the call's events.
+      expect(await ds.query(`SELECT count(*)::int AS n FROM audit_outbox`)).toEqual([{ n: 1 }]);
       // One bad event fails the whole write: the caller then refuses the values.
       const dead = { ...read('d'), companyId: '00000000-0000-4000-8000-00000000dead' };
       await expect(audit.recordDurable([read('c'), dead])).rejects.toThrow();
-      expect(await ds.query(`SELECT count(*)::int AS n FROM audit_outbox`)).toEqual([{ n: 2 }]);
+      expect(await outboxNames(ds)).toEqual(['a', 'b']);
       // Sharing a write with another call's bad event (a foreign key violation) refuses only that call.
       const results = await Promise.all(
         [[read('e')], [read('f')], [read('g')], [read('h'), dead], [read('i')]].map((events) =>
@@ -111,8 +120,7 @@ describe('auditServiceFactory', () => {
         ),
       );
       expect(results).toEqual(['stored', 'stored', 'stored', 'refused', 'stored']);
-      const names: Array<{ name: string }> = await ds.query(`SELECT event->'resource'->>'name' AS name FROM audit_outbox ORDER BY id`);
-      expect(names.map((r) => r.name).sort()).toEqual(['a', 'b', 'e', 'f', 'g', 'i']);
+      expect((await outboxNames(ds)).sort()).toEqual(['a', 'b', 'e', 'f', 'g', 'i']);
     } finally {
       await ds.destroy();
       await db.drop();
@@ -161,14 +169,11 @@ describe('auditServiceFactory', () => {
         audit.recordDurable([read('h')], current),
       ]);
       expect(results).toEqual([true, false, true, false, true]);
-      const names: Array<{ name: string }> = await ds.query(
-        `SELECT event->'resource'->>'name' AS name FROM audit_outbox ORDER BY id`,
-      );
-      expect(names.map((r) => r.name).sort()).toEqual(['a', 'b', 'e', 'h']);
+      expect((await outboxNames(ds)).sort()).toEqual(['a', 'b', 'e', 'h']);
       // The run gone (with its workflow): nothing for it is written any more.
       await ds.query(`DELETE FROM workflows WHERE id = $1`, [workflow.id]);
       expect(await audit.recordDurable([read('i')], current)).toBe(false);
-      expect(await ds.query(`SELECT count(*)::int AS n FROM audit_outbox`)).toEqual([{ n: 4 }]);
+      expect((await outboxNames(ds)).sort()).toEqual(['a', 'b', 'e', 'h']);
     } finally {
       await ds.destroy();
       await db.drop();
@@ -208,7 +213,16 @@ describe('auditServiceFactory', () => {
     const statements: Array<{ sql: string; keys: string[]; commit: () => void }> = [];
     const manager = {
       query: (sql: string, params: unknown[]) =>
-        new Promise<unknown[]>((resolve) => statements.push({ sql, keys: (JSON.parse(params[0] as string) as AuditEventPayload[]).map((e) => e.idempotencyKey), commit: () => resolve([]) })),
+        new Promise<unknown[]>((resolve) =>
+          statements.push({
+            sql,
+            // One row per call, its events packed.
+            keys: (JSON.parse(params[0] as string) as Array<{ event: unknown }>).flatMap((r) =>
+              (unpackAuditEvents(r.event) as AuditEventPayload[]).map((e) => e.idempotencyKey),
+            ),
+            commit: () => resolve([]),
+          }),
+        ),
     };
     const audit = auditServiceFactory({ dataSource: { query: manager.query } as unknown as DataSource });
     const read = (name: string) => denial({ action: 'secrets:read_value', decision: 'allow', resource: { kind: 'secret', name } });

@@ -217,18 +217,9 @@ export const auditServiceFactory = (deps: AuditServiceDeps) => {
       const t = nowMs();
       const notify = t - lastWakeAt >= DURABLE_WAKE_EVERY_MS;
       if (notify) lastWakeAt = t;
-      const payloads: AuditEventPayload[] = [];
-      const guarded: Array<{ from: number; to: number; precondition: AuditPrecondition }> = [];
-      const firsts = calls.map((c) => {
-        const from = payloads.length;
-        payloads.push(...c.payloads);
-        if (c.precondition && c.payloads.length > 0)
-          guarded.push({ from, to: payloads.length - 1, precondition: c.precondition });
-        return from;
-      });
       try {
-        const refused = await auditOutboxRepository.insertAll(prepared, payloads, { notify, guarded });
-        return calls.map((c, i) => !(c.precondition && refused.has(firsts[i]!)));
+        const refused = await auditOutboxRepository.insertAll(prepared, calls, { notify });
+        return calls.map((_, i) => !refused.has(i));
       } catch (err) {
         if (notify) lastWakeAt = Number.NEGATIVE_INFINITY;
         throw err;
