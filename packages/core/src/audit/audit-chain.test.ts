@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { appendToChain, canonicalJson, EMPTY_CHAIN, GENESIS_HASH, hashAuditRecord, verifyChain, chainVerifier } from './audit-chain.js';
+import { appendToChain, canonicalAuditRecord, canonicalJson, EMPTY_CHAIN, GENESIS_HASH, hashAuditRecord, verifyChain, chainVerifier } from './audit-chain.js';
 import type { AuditEventPayload, ChainedAuditRecord } from './audit-types.js';
 
 const companyId = randomUUID();
@@ -58,6 +58,41 @@ describe('appendToChain', () => {
     const r = records[0]!;
     expect(hashAuditRecord(r)).toBe(r.hash);
     expect(hashAuditRecord({ ...r, hash: 'something else' } as ChainedAuditRecord)).toBe(r.hash);
+  });
+});
+
+describe('canonicalAuditRecord', () => {
+  const fieldsOf = (r: ChainedAuditRecord) => {
+    const { hash: _hash, ...fields } = r;
+    return fields;
+  };
+
+  it('is canonicalJson of the hashed fields, byte for byte (so stored chains still verify)', () => {
+    const { records } = chainOf(3);
+    const odd: ChainedAuditRecord = {
+      ...records[0]!,
+      actorId: null,
+      resourceName: null,
+      operationId: null,
+      ip: null,
+      userAgent: 'Mozilla/5.0 "quoted" \\ back\u0001slash\nnewline é 🙂 \u2028',
+      reason: 'run:x phase:déploiement version=12',
+      count: 1234567,
+    };
+    for (const r of [...records, odd]) {
+      expect(canonicalAuditRecord(r)).toBe(canonicalJson(fieldsOf(r)));
+      expect(hashAuditRecord(r)).toBe(
+        createHash('sha256').update(r.prevHash, 'utf8').update(canonicalJson(fieldsOf(r)), 'utf8').digest('hex'),
+      );
+    }
+    // A stray property is not hashed.
+    expect(canonicalAuditRecord({ ...odd, extra: 'x' } as ChainedAuditRecord)).toBe(canonicalAuditRecord(odd));
+  });
+
+  it('refuses what canonicalJson refuses', () => {
+    const r = chainOf(1).records[0]!;
+    expect(() => canonicalAuditRecord({ ...r, count: Number.NaN })).toThrow(TypeError);
+    expect(() => canonicalAuditRecord({ ...r, ip: undefined } as unknown as ChainedAuditRecord)).toThrow(TypeError);
   });
 });
 
