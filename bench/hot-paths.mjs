@@ -75,6 +75,8 @@ const WRITES = process.env.BENCH_WRITES !== '0';
 // BENCH_ADJACENT_FLOOR=0: compare every row with the one floor measured at the start (else read
 // throughput rows alternate BENCH_SLICES slices of path and floor).
 const ADJACENT_FLOOR = process.env.BENCH_ADJACENT_FLOOR !== '0';
+// The references of the resolved phase, one secret each.
+const REFS = 10;
 const ROWS = process.env.BENCH_ROWS ? new Set(process.env.BENCH_ROWS.split(',')) : undefined;
 const runs = (key) => !ROWS || ROWS.has(key);
 
@@ -411,9 +413,9 @@ const main = async () => {
           false,
         );
 
-        // Secrets for the list, and a workflow with 10 references for resolution.
+        // Secrets for the list, and a workflow with REFS references for resolution.
         await seedSecrets(sys.databaseUrl, session.companyId, SECRETS);
-        for (let i = 0; i < 10; i++)
+        for (let i = 0; i < REFS; i++)
           ok(
             'ref secret',
             await request(sys.base, 'POST', '/api/v1/secrets', {
@@ -423,7 +425,7 @@ const main = async () => {
             201,
             202,
           );
-        const env = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`S${i}`, `secret:ref-${i}`]));
+        const env = Object.fromEntries(Array.from({ length: REFS }, (_, i) => [`S${i}`, `secret:ref-${i}`]));
         const wf = ok(
           'workflow',
           await request(sys.base, 'POST', '/api/v1/workflows', {
@@ -447,19 +449,13 @@ const main = async () => {
         const floorNow = async () => (ADJACENT_FLOOR ? rate(await throughput(`${floorBase}/`)) : floorRps);
         const tp = async (label, path, headers, target, method = 'GET') => {
           if (!ADJACENT_FLOOR) {
-            row(
-              label,
-              'throughput',
-              rate(await throughput(`${sys.base}${path}`, headers, { method })),
-              floorRps,
-              'req/s',
-              target,
-              true,
-            );
-            return;
+            const value = rate(await throughput(`${sys.base}${path}`, headers, { method }));
+            row(label, 'throughput', value, floorRps, 'req/s', target, true);
+            return value;
           }
           const { value, floor } = await pairedThroughput(`${floorBase}/`, `${sys.base}${path}`, headers, method);
           row(label, 'throughput', value, floor, 'req/s', target, true);
+          return value;
         };
         const sq = async (label, method, path, headers, target) => {
           const floor = ADJACENT_FLOOR ? await sequential(floorBase, 'GET', '/') : floorP50;
@@ -530,7 +526,7 @@ const main = async () => {
               SELECT $1::uuid, gen_random_uuid()::text, jsonb_build_object('shared', $2::jsonb, 'each', jsonb_agg(
                        jsonb_build_object('idempotencyKey', gen_random_uuid()::text, 'resource', jsonb_build_object('kind', 'secret', 'name', 'ref-' || i),
                                           'reason', 'run:' || $1 || ' phase:deploy version=1') ORDER BY i))
-                FROM generate_series(0, 9) AS i`;
+                FROM generate_series(0, ${REFS - 1}) AS i`;
           const auditFloor = await floorNow();
           const auditSql = await sqlThroughput(sys.databaseUrl, auditStatement, [session.companyId, shared]);
           row('(for scale) the audit write of a resolution', 'throughput', auditSql, auditFloor, 'req/s', '—', true);
@@ -554,11 +550,11 @@ const main = async () => {
             false,
           );
           await auditDrained(sys.databaseUrl); // the worker chains them before the timed resolution rows
-          await tp('cached resolution, 10 references', resolvePath, runnerAuth, '≥ 0.15×', 'POST');
+          const resolutions = await tp(`cached resolution, ${REFS} references`, resolvePath, runnerAuth, '≥ 0.15×', 'POST');
           // The backlog of chaining the throughput row leaves: the worker alone, at the machine's full
-          // speed, next to the rate the resolutions above produced events (10 each). Below 1×, sustained
-          // resolutions are bounded by the chain (rate ÷ 10), not by the API.
-          const produced = rows[rows.length - 1].value * 10;
+          // speed, next to the rate the resolutions above produced events (REFS each). Below 1×, sustained
+          // resolutions are bounded by the chain (rate ÷ REFS), not by the API.
+          const produced = resolutions * REFS;
           const chain = await auditDrained(sys.databaseUrl);
           row(
             '(for scale) the worker chaining the resolutions\' audit events (hash chain, audit_events)',
@@ -569,7 +565,7 @@ const main = async () => {
             '— (floor column: events/s the throughput row produced)',
             true,
           );
-          await sq('cached resolution, 10 references', 'POST', resolvePath, runnerAuth, '≤ 4×');
+          await sq(`cached resolution, ${REFS} references`, 'POST', resolvePath, runnerAuth, '≤ 4×');
         }
 
         if (WRITES) await writeRows({ sys, auth, floorBase, durationS: DURATION_S, row });
