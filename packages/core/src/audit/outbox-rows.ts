@@ -14,6 +14,10 @@ export interface PackedAuditEvents {
 
 type Field = keyof AuditEventPayload;
 
+/** The same JSON value: primitives compared as they are, objects (actor, resource) as JSON. */
+const sameValue = (a: unknown, b: unknown): boolean =>
+  a === b || (typeof a === 'object' && a !== null && typeof b === 'object' && b !== null && JSON.stringify(a) === JSON.stringify(b));
+
 /**
  * The row's `event` for these events (one company's, at least one): a single event as it is (the
  * shape every other writer stores), several packed.
@@ -23,12 +27,7 @@ export const packAuditEvents = (payloads: readonly AuditEventPayload[]): AuditEv
   if (!first) throw new Error('packAuditEvents needs at least one event');
   if (rest.length === 0) return first;
   const fields = Object.keys(first) as Field[];
-  const sharedFields = new Set(
-    fields.filter((f) => {
-      const value = JSON.stringify(first[f]);
-      return rest.every((p) => JSON.stringify(p[f]) === value);
-    }),
-  );
+  const sharedFields = new Set(fields.filter((f) => rest.every((p) => sameValue(first[f], p[f]))));
   const shared: Record<string, unknown> = {};
   for (const f of sharedFields) shared[f] = first[f];
   const each = payloads.map((p) => {
