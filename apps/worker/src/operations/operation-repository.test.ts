@@ -3,7 +3,12 @@ import { createDataSource, parseOperationOutcome, type AuditEventInput, type Ope
 import { createTestDatabase, type TestDatabase } from '@nembl/testkit';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { operationRepositoryFactory, type OperationRepository } from './operation-repository.js';
+import {
+  CLAIM_SQL,
+  finishStatement,
+  operationRepositoryFactory,
+  type OperationRepository,
+} from './operation-repository.js';
 
 let db: TestDatabase;
 let ds: DataSource;
@@ -282,5 +287,56 @@ describe('finishing an operation', () => {
     expect(await secretRow(secret)).toMatchObject({ status: 'deleted', version: 1 });
     expect((await secretRow(secret)).deleted_at?.getTime()).toBe(at.getTime());
     expect(await count(`SELECT count(*)::int AS n FROM secret_owners WHERE secret_id = $1`, [secret])).toBe(0);
+  });
+});
+
+describe('the claim and finish statements’ plans', () => {
+  type PlanNode = { 'Node Type': string; 'Relation Name'?: string; 'Index Name'?: string; Plans?: PlanNode[] };
+  const nodes = (n: PlanNode): PlanNode[] => [n, ...(n.Plans ?? []).flatMap(nodes)];
+
+  /** How each plan mode reaches `operations`: the scans and indexes it uses (EXPLAIN, nothing runs). */
+  const operationsAccess = async (sql: string, values: unknown[]) => {
+    const runner = ds.createQueryRunner();
+    await runner.connect();
+    try {
+      const seen: string[] = [];
+      // A cached generic plan lives as long as the connection; a custom one is made per call.
+      for (const mode of ['force_custom_plan', 'force_generic_plan']) {
+        await runner.query(`SET plan_cache_mode = ${mode}`);
+        const [row] = (await runner.query(`EXPLAIN (FORMAT JSON) ${sql}`, values)) as Array<{
+          'QUERY PLAN': Array<{ Plan: PlanNode }>;
+        }>;
+        for (const n of nodes(row!['QUERY PLAN'][0]!.Plan)) {
+          if (n['Relation Name'] === 'operations' && n['Node Type'] === 'Seq Scan') seen.push(`${mode}: Seq Scan`);
+          if (n['Index Name']?.startsWith('operations_')) seen.push(`${mode}: ${n['Index Name']}`);
+        }
+      }
+      return [...new Set(seen)].sort();
+    } finally {
+      await runner.query('RESET plan_cache_mode');
+      await runner.release();
+    }
+  };
+
+  // The table as a fresh install has it (small, never analyzed): the plans then cached must still
+  // go by primary key, not through the partial open/lease indexes whose dead entries pile up with
+  // every finished operation until vacuum (seen as claims and finishes slowing under load).
+  it('reach operations by primary key (and the order check by secret and seq) in custom and generic plans', async () => {
+    const secretId = await newSecret('pending');
+    const id = await newOperation(secretId, 'create');
+    expect(await operationsAccess(CLAIM_SQL, [[id], [30_000], ['queued', 'running'], ['queued']])).toEqual([
+      'force_custom_plan: operations_pkey',
+      'force_custom_plan: operations_secret_id_seq_key',
+      'force_generic_plan: operations_pkey',
+      'force_generic_plan: operations_secret_id_seq_key',
+    ]);
+    const op = { id, secretId, kind: 'create' as const, actor };
+    const { sql, values } = finishStatement('create', 'succeeded', [
+      { op, outcome: 'succeeded', at: new Date(), storeVersionId: id, audit: auditFor(id, 'secrets:create_succeeded') },
+    ]);
+    expect(await operationsAccess(sql, values)).toEqual([
+      'force_custom_plan: operations_pkey',
+      'force_generic_plan: operations_pkey',
+    ]);
   });
 });

@@ -59,15 +59,16 @@ const OUTCOME = `json_build_object(
  * values are wiped in the same row updates. The text depends only on kind and outcome, so each is
  * one prepared statement; the operations come as arrays.
  */
-const finishStatement = (kind: OperationKind, outcome: OperationOutcomeStatus, batch: readonly Finish[]) => {
+export const finishStatement = (kind: OperationKind, outcome: OperationOutcomeStatus, batch: readonly Finish[]) => {
   // One payload per event: the outbox row and the event inside it carry the same idempotency key.
   const audits = batch.map((f) => toAuditPayload(f.audit));
   const { values, p } = sqlParams();
+  const ids = p(
+    batch.map((f) => f.op.id),
+    '::uuid[]',
+  );
   const input = `input AS (
-    SELECT * FROM unnest(${p(
-      batch.map((f) => f.op.id),
-      '::uuid[]',
-    )}, ${p(
+    SELECT * FROM unnest(${ids}, ${p(
       batch.map((f) => f.at),
       '::timestamptz[]',
     )},
@@ -109,7 +110,7 @@ const finishStatement = (kind: OperationKind, outcome: OperationOutcomeStatus, b
     UPDATE operations o SET status = ${p(outcome, '::text')}, finished_at = i.at, lease_until = NULL, sealed_payload = NULL,
            error_code = i.error_code, error_message = i.error_message
       FROM input i
-     WHERE o.id = i.id AND o.status = ANY(${p(operationStatusesBefore(outcome), '::text[]')})
+     WHERE o.id = i.id AND o.id = ANY(${ids}) AND o.status = ANY(${p(operationStatusesBefore(outcome), '::text[]')})
     RETURNING o.id, o.company_id, o.secret_id, o.status, o.finished_at, o.error_code, o.error_message,
               i.at, i.store_version_id, i.actor_type, i.actor_id, i.actor_label, i.audit_key, i.audit_event)`;
 
@@ -160,6 +161,36 @@ const finishStatement = (kind: OperationKind, outcome: OperationOutcomeStatus, b
   return { name: `operation-finish-${kind}-${outcome}`, sql, values };
 };
 
+/**
+ * Loads, checks the per-secret order and claims, for a batch of operations (`claim`). Both reads
+ * of `operations` and the update go by its primary key (`o.id = ANY($1)`), whatever the planner
+ * believes of the table: a plan made while it was small (a cached generic plan lives as long as
+ * the connection) must not scan the partial open/lease indexes, whose dead entries grow with
+ * every finished operation until vacuum.
+ */
+export const CLAIM_SQL = `WITH wanted AS (SELECT * FROM unnest($1::uuid[], $2::double precision[]) AS w(id, lease_ms)),
+   target AS (
+     SELECT o.id, o.status, w.lease_ms,
+            (SELECT e.id FROM operations e
+              WHERE e.secret_id = o.secret_id AND e.seq < o.seq AND e.status = ANY($3::text[])
+              ORDER BY e.seq LIMIT 1) AS earlier_id
+       FROM operations o JOIN wanted w ON w.id = o.id
+      WHERE o.id = ANY($1::uuid[])
+   ),
+   claimed AS (
+     UPDATE operations o
+        SET status = 'running', attempts = o.attempts + 1, started_at = COALESCE(o.started_at, now()),
+            lease_until = now() + make_interval(secs => t.lease_ms / 1000)
+       FROM target t
+      WHERE o.id = t.id AND o.id = ANY($1::uuid[]) AND t.earlier_id IS NULL AND o.status = ANY($4::text[])
+     RETURNING o.*
+   )
+   -- A claim need not be durable on its own: losing it (a crash) leaves the operation as it
+   -- was, for the relay; the finish that follows commits synchronously and so flushes it too.
+   SELECT set_config('synchronous_commit', 'off', true) AS async_commit, t.id AS target_id,
+          t.earlier_id AS target_earlier_id, c.*
+     FROM target t LEFT JOIN claimed c ON c.id = t.id`;
+
 export const operationRepositoryFactory = ({ dataSource }: { dataSource: DataSource }) => {
   // The hot path's statements, parsed and planned once per connection.
   const prepared = preparedQuery(dataSource);
@@ -168,36 +199,12 @@ export const operationRepositoryFactory = ({ dataSource }: { dataSource: DataSou
   const claimBatch = batchWhileBusy<{ id: string; leaseMs: number }, Claim>({
     keyOf: (c) => c.id,
     run: async (batch) => {
-      const rows = await prepared<Record<string, unknown>>(
-        'operation-claim',
-        `WITH wanted AS (SELECT * FROM unnest($1::uuid[], $2::double precision[]) AS w(id, lease_ms)),
-         target AS (
-           SELECT o.id, o.status, w.lease_ms,
-                  (SELECT e.id FROM operations e
-                    WHERE e.secret_id = o.secret_id AND e.seq < o.seq AND e.status = ANY($3::text[])
-                    ORDER BY e.seq LIMIT 1) AS earlier_id
-             FROM operations o JOIN wanted w ON w.id = o.id
-         ),
-         claimed AS (
-           UPDATE operations o
-              SET status = 'running', attempts = o.attempts + 1, started_at = COALESCE(o.started_at, now()),
-                  lease_until = now() + make_interval(secs => t.lease_ms / 1000)
-             FROM target t
-            WHERE o.id = t.id AND t.earlier_id IS NULL AND o.status = ANY($4::text[])
-           RETURNING o.*
-         )
-         -- A claim need not be durable on its own: losing it (a crash) leaves the operation as it
-         -- was, for the relay; the finish that follows commits synchronously and so flushes it too.
-         SELECT set_config('synchronous_commit', 'off', true) AS async_commit, t.id AS target_id,
-                t.earlier_id AS target_earlier_id, c.*
-           FROM target t LEFT JOIN claimed c ON c.id = t.id`,
-        [
-          batch.map((c) => c.id),
-          batch.map((c) => c.leaseMs),
-          OPEN_OPERATION_STATUSES,
-          operationStatusesBefore('running'),
-        ],
-      );
+      const rows = await prepared<Record<string, unknown>>('operation-claim', CLAIM_SQL, [
+        batch.map((c) => c.id),
+        batch.map((c) => c.leaseMs),
+        OPEN_OPERATION_STATUSES,
+        operationStatusesBefore('running'),
+      ]);
       const byId = new Map(rows.map((r) => [r.target_id as string, r]));
       return batch.map(({ id }): Claim => {
         const r = byId.get(id);
