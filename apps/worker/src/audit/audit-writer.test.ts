@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  auditEventRepository,
   auditOutboxRepository,
   auditRecordFromRow,
   AUDIT_EVENT_COLUMNS,
@@ -11,6 +12,7 @@ import {
   preparedQuery,
   QueueName,
   redisConnection,
+  STORED_KEYS_SQL,
   startWorker,
   toAuditPayload,
   verifyChain,
@@ -132,6 +134,26 @@ describe('audit chain writer', () => {
     expect(outcomes).toEqual([undefined, undefined, undefined]);
     expect((await chainOf(a)).records).toHaveLength(2);
     expect((await chainOf(gone)).records).toHaveLength(0);
+  });
+
+  it('finds the keys it already holds by one index probe each, not by scanning the log', async () => {
+    const companyId = await newCompany();
+    const stored = Array.from({ length: 3000 }, (_, i) => event(companyId, i));
+    expect((await writer().writeEvents(stored)).every((o) => o === undefined)).toBe(true);
+    await ds.query('ANALYZE audit_events');
+    // A drain's batch: half of it already in the log (a retry), half new.
+    const keys = [...stored.slice(0, 250).map((e) => e.idempotencyKey), ...Array.from({ length: 250 }, () => randomUUID())];
+    const found = await ds.transaction((em) => auditEventRepository.storedKeys(em, keys));
+    expect([...found].sort()).toEqual(keys.slice(0, 250).sort());
+
+    type PlanNode = { 'Node Type': string; 'Relation Name'?: string; 'Index Name'?: string; Plans?: PlanNode[] };
+    const nodes = (n: PlanNode): PlanNode[] => [n, ...(n.Plans ?? []).flatMap(nodes)];
+    const [row] = (await ds.query(`EXPLAIN (FORMAT JSON) ${STORED_KEYS_SQL}`, [keys])) as Array<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>;
+    const onLog = nodes(row!['QUERY PLAN'][0]!.Plan).filter((n) => n['Relation Name'] === 'audit_events');
+    // (`idempotency_key = ANY($1)` is planned as a sequential scan of the whole log here.)
+    expect(onLog.map((n) => `${n['Node Type']} ${n['Index Name'] ?? ''}`.trim())).toEqual([
+      expect.stringMatching(/^Index (Only )?Scan audit_events_idempotency_key_key$/),
+    ]);
   });
 });
 

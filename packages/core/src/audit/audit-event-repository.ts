@@ -31,6 +31,15 @@ export const auditRecordFromRow = (row: AuditEventRow): ChainedAuditRecord => ({
 type Queryable = Pick<EntityManager, 'query'>;
 
 /** The chain's statements. The writes run in the caller's transaction (`em`): head lock and inserts commit together. */
+/**
+ * One probe of the unique index per key: the lateral subquery (kept apart by its LIMIT) can only
+ * run per key. `idempotency_key = ANY($1)` let the planner scan the whole log instead, which it
+ * prices below a few hundred index probes: 16 ms per drain at 100,000 events, and growing.
+ */
+export const STORED_KEYS_SQL = `SELECT e.idempotency_key
+   FROM unnest($1::text[]) AS k(key),
+        LATERAL (SELECT idempotency_key FROM audit_events WHERE idempotency_key = k.key LIMIT 1) e`;
+
 export const auditEventRepository = {
   /** Creates the company's head at `genesisHash` unless it exists, or the company does not. */
   ensureHead: async (em: Queryable, companyId: string, genesisHash: string): Promise<void> => {
@@ -60,12 +69,12 @@ export const auditEventRepository = {
     ]);
   },
 
-  /** The idempotency keys among `keys` already in the log. */
+  /**
+   * The idempotency keys among `keys` already in the log: one unique-index probe per key
+   * (`STORED_KEYS_SQL`), whatever the size of the log.
+   */
   storedKeys: async (em: Queryable, keys: readonly string[]): Promise<Set<string>> => {
-    const rows: Array<{ idempotency_key: string }> = await em.query(
-      `SELECT idempotency_key FROM audit_events WHERE idempotency_key = ANY($1::text[])`,
-      [keys],
-    );
+    const rows: Array<{ idempotency_key: string }> = await em.query(STORED_KEYS_SQL, [keys]);
     return new Set(rows.map((r) => r.idempotency_key));
   },
 
