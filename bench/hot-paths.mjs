@@ -19,11 +19,12 @@
 // saturation next to plain Postgres commits/s, "(for scale)" the same pipeline with bare node-postgres
 // and BullMQ and no API (bench/lib/pipeline-floor.mjs), the worker's completions/s in the same window next to
 // the accepted rate, and the p99 of creates sent open loop at BENCH_WRITE_RATE (200)/s next to the
-// bare server's p99 on the same schedule.
+// bare server's p99 on the same schedule, with "(for scale)" the bare pipeline's p99 on it.
 // BENCH_PROFILE=1 starts the API and the worker with --cpu-prof and prints their self time by
 // function afterwards.
-// BENCH_PROFILE_OUT=file keeps the API's .cpuprofile. BENCH_ROWS=healthz,me,detail,list,resolve runs only
-// those read rows (default: all), so a profile shows one path.
+// BENCH_PROFILE_OUT=file keeps the API's .cpuprofile (the worker's as file.worker, before any .cpuprofile).
+// BENCH_ROWS=healthz,me,detail,list,resolve runs only those read rows (default: all), so a profile
+// shows one path.
 // The load of a shared machine moves by a factor of several within a minute, so each read
 // throughput row alternates BENCH_SLICES (4) slices of the path and of the floor, and each read
 // sequential row measures the floor's p50 right before it (BENCH_ADJACENT_FLOOR=0: the start's).
@@ -243,13 +244,17 @@ const auditDrained = async (databaseUrl) => {
   await c.connect();
   try {
     const counts = async () =>
-      (await c.query(`SELECT (SELECT count(*) FROM audit_outbox)::int AS waiting, (SELECT count(*) FROM audit_events)::int AS chained`))
-        .rows[0];
+      (
+        await c.query(
+          `SELECT (SELECT count(*) FROM audit_outbox)::int AS waiting, (SELECT count(*) FROM audit_events)::int AS chained`,
+        )
+      ).rows[0];
     const start = await counts();
     const t0 = performance.now();
     let now = start;
     while (now.waiting > 0) {
-      if (performance.now() - t0 > 180_000) throw new Error(`the worker left ${now.waiting} audit outbox rows unchained for 3 min`);
+      if (performance.now() - t0 > 180_000)
+        throw new Error(`the worker left ${now.waiting} audit outbox rows unchained for 3 min`);
       await delay(50);
       now = await counts();
     }
@@ -301,7 +306,8 @@ const profileSummary = (dataDir, which) => {
     self.set(key, (self.get(key) ?? 0) + us);
     total += us;
   }
-  if (process.env.BENCH_PROFILE_OUT && which === 'api') copyFileSync(join(dir, file), process.env.BENCH_PROFILE_OUT);
+  const out = process.env.BENCH_PROFILE_OUT;
+  if (out) copyFileSync(join(dir, file), which === 'api' ? out : out.replace(/(\.cpuprofile)?$/, `.${which}$1`));
   const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, 25);
   return top.map(([k, us]) => `${((100 * us) / total).toFixed(1).padStart(5)} %  ${k}`).join('\n');
 };
@@ -550,14 +556,20 @@ const main = async () => {
             false,
           );
           await auditDrained(sys.databaseUrl); // the worker chains them before the timed resolution rows
-          const resolutions = await tp(`cached resolution, ${REFS} references`, resolvePath, runnerAuth, '≥ 0.15×', 'POST');
+          const resolutions = await tp(
+            `cached resolution, ${REFS} references`,
+            resolvePath,
+            runnerAuth,
+            '≥ 0.15×',
+            'POST',
+          );
           // The backlog of chaining the throughput row leaves: the worker alone, at the machine's full
           // speed, next to the rate the resolutions above produced events (REFS each). Below 1×, sustained
           // resolutions are bounded by the chain (rate ÷ REFS), not by the API.
           const produced = resolutions * REFS;
           const chain = await auditDrained(sys.databaseUrl);
           row(
-            '(for scale) the worker chaining the resolutions\' audit events (hash chain, audit_events)',
+            "(for scale) the worker chaining the resolutions' audit events (hash chain, audit_events)",
             'events/s',
             chain.seconds > 0 ? chain.events / chain.seconds : 0,
             produced,

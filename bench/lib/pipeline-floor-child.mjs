@@ -3,12 +3,15 @@
 // sealing: only the hops and commits a create goes through, one statement or command per hop.
 //   producer: FLOOR_CONNECTIONS loops, each: INSERT the operation with its audit row (one
 //             statement, synchronous commit) → BullMQ add (the job carries the id only) → wait for
-//             the outcome on Redis pub/sub → next. Prints {"done": n, "seconds": s, "p50": ms per create} at the end.
+//             the outcome on Redis pub/sub → next. With FLOOR_RATE, the same creates open loop
+//             instead, FLOOR_RATE a second, each timed from its scheduled start. Prints
+//             {"done": n, "seconds": s, "p50": ms, "p99": ms per create} at the end.
 //   worker:   a BullMQ Worker (FLOOR_WORKER_CONCURRENCY): claim (UPDATE … RETURNING, asynchronous
 //             commit) → store row INSERT (asynchronous commit) → finish with its audit row (one
 //             statement, synchronous commit) → PUBLISH the outcome.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { setTimeout as delay } from 'node:timers/promises';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
@@ -22,6 +25,7 @@ const {
   FLOOR_CONNECTIONS = '50',
   FLOOR_DURATION_S = '5',
   FLOOR_WORKER_CONCURRENCY = '8',
+  FLOOR_RATE,
 } = process.env;
 const QUEUE = 'floor-operations';
 const CHANNEL = `${PREFIX}:floor-outcomes`;
@@ -85,28 +89,43 @@ if (ROLE === 'worker') {
   const t0 = performance.now();
   let done = 0;
   const latencies = [];
-  await Promise.all(
-    Array.from({ length: Number(FLOOR_CONNECTIONS) }, async () => {
-      while (performance.now() < end) {
-        const started = performance.now();
-        const id = randomUUID();
-        const outcome = new Promise((resolve) => waiting.set(id, resolve));
-        await pool.query(
-          `WITH o AS (INSERT INTO ${T}_ops (id, status, sealed) VALUES ($1, 'queued', $2) RETURNING id)
-           INSERT INTO ${T}_audit (op_id, event) SELECT id, json_build_object('action', 'secrets:create') FROM o`,
-          [id, randomBytes(48)],
-        );
-        await queue.add(QUEUE, { operationId: id }, { jobId: id, removeOnComplete: { age: 3600 } });
-        await outcome;
-        latencies.push(performance.now() - started);
-        done++;
-      }
-    }),
-  );
+  /** One create, timed from `since` (its start, or its scheduled time in the open loop). */
+  const create = async (since) => {
+    const id = randomUUID();
+    const outcome = new Promise((resolve) => waiting.set(id, resolve));
+    await pool.query(
+      `WITH o AS (INSERT INTO ${T}_ops (id, status, sealed) VALUES ($1, 'queued', $2) RETURNING id)
+       INSERT INTO ${T}_audit (op_id, event) SELECT id, json_build_object('action', 'secrets:create') FROM o`,
+      [id, randomBytes(48)],
+    );
+    await queue.add(QUEUE, { operationId: id }, { jobId: id, removeOnComplete: { age: 3600 } });
+    await outcome;
+    latencies.push(performance.now() - since);
+    done++;
+  };
+  if (FLOOR_RATE) {
+    // Open loop: each create starts at its scheduled time whatever the earlier ones are doing.
+    const interval = 1000 / Number(FLOOR_RATE);
+    const started = [];
+    for (let i = 0; t0 + i * interval < end; i++) {
+      const at = t0 + i * interval;
+      const wait = at - performance.now();
+      if (wait > 1) await delay(wait);
+      started.push(create(at));
+    }
+    await Promise.all(started);
+  } else {
+    await Promise.all(
+      Array.from({ length: Number(FLOOR_CONNECTIONS) }, async () => {
+        while (performance.now() < end) await create(performance.now());
+      }),
+    );
+  }
   const seconds = (performance.now() - t0) / 1000;
   latencies.sort((a, b) => a - b);
-  const p50 = latencies.length ? latencies[Math.floor(latencies.length / 2)] : 0;
-  process.stdout.write(`${JSON.stringify({ done, seconds, p50 })}\n`);
+  const at = (q) =>
+    latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * q))] : 0;
+  process.stdout.write(`${JSON.stringify({ done, seconds, p50: at(0.5), p99: at(0.99) })}\n`);
   await queue.close();
   sub.disconnect();
   await pool.end();

@@ -47,8 +47,11 @@ const start = (role, env) => {
   return { child, line, exited };
 };
 
-/** Completed creates/s of the bare pipeline for `durationS` with `connections` waiting producers, and the p50 ms of one create. */
-export const pipelineFloor = async ({ databaseUrl, connections, durationS, workerConcurrency = 8 }) => {
+/**
+ * Completed creates/s of the bare pipeline for `durationS` with `connections` waiting producers
+ * (or, with `rate`, creates sent open loop at `rate`/s), and the p50 and p99 ms of one create.
+ */
+export const pipelineFloor = async ({ databaseUrl, connections, durationS, workerConcurrency = 8, rate }) => {
   const table = `bench_pipeline_${rand()}`;
   const prefix = `{nembl-bench-floor-${rand()}}`;
   const admin = new pg.Client({ connectionString: databaseUrl });
@@ -65,6 +68,7 @@ export const pipelineFloor = async ({ databaseUrl, connections, durationS, worke
     FLOOR_CONNECTIONS: String(connections),
     FLOOR_DURATION_S: String(durationS),
     FLOOR_WORKER_CONCURRENCY: String(workerConcurrency),
+    ...(rate ? { FLOOR_RATE: String(rate) } : {}),
   };
   const worker = start('worker', env);
   let producer;
@@ -78,9 +82,9 @@ export const pipelineFloor = async ({ databaseUrl, connections, durationS, worke
     const cpu = cpuMs(producer.child.pid) + cpuMs(worker.child.pid) - cpu0;
     const perS = result.done / result.seconds;
     log(
-      `pipeline floor: ${result.done} creates in ${result.seconds.toFixed(1)} s = ${perS.toFixed(0)}/s, p50 ${result.p50.toFixed(2)} ms; node CPU (both sides) ${(cpu / Math.max(1, result.done)).toFixed(2)} ms per create`,
+      `pipeline floor${rate ? ` (open loop at ${rate}/s)` : ''}: ${result.done} creates in ${result.seconds.toFixed(1)} s = ${perS.toFixed(0)}/s, p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms; node CPU (both sides) ${(cpu / Math.max(1, result.done)).toFixed(2)} ms per create`,
     );
-    return { perS, p50: result.p50 };
+    return { perS, p50: result.p50, p99: result.p99 };
   } finally {
     for (const p of [producer, worker]) {
       if (p && p.child.exitCode === null) {
