@@ -65,11 +65,20 @@ export const enqueue = <N extends QueueName>(
   // is already checked against JobPayloads above, so widening here loses nothing.
   (queue as unknown as Queue<object>).add(queue.name, data, opts);
 
-/** Several jobs in one round trip; each named after its queue, like `enqueue`. */
-export const enqueueBulk = <N extends QueueName>(
+/**
+ * Several jobs in one round trip; each named after its queue, like `enqueue`. One job (a quiet
+ * API's usual batch) goes as a plain `add`: `addBulk` wraps even one in MULTI/EXEC and builds an
+ * ioredis pipeline, which defines every BullMQ script on it (~0.1 ms of CPU per call here).
+ */
+export const enqueueBulk = async <N extends QueueName>(
   queue: TypedQueue<N>,
   jobs: ReadonlyArray<{ data: JobPayloads[N]; opts: JobsOptions & { jobId: string } }>,
-) => (queue as unknown as Queue<object>).addBulk(jobs.map((j) => ({ name: queue.name, data: j.data, opts: j.opts })));
+) => {
+  const q = queue as unknown as Queue<object>;
+  const [only] = jobs;
+  if (jobs.length === 1 && only) return [await q.add(queue.name, only.data, only.opts)];
+  return q.addBulk(jobs.map((j) => ({ name: queue.name, data: j.data, opts: j.opts })));
+};
 
 export const startWorker = <N extends QueueName, R = unknown>(
   name: N,
