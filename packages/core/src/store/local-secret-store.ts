@@ -1,8 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { deriveKey, SealError, seal, unseal } from '../crypto/seal.js';
-import { batchWhileBusy } from '../db/batch-while-busy.js';
-import { preparedQuery } from '../db/prepared-query.js';
+import { localStoreRepositoryFactory, type LocalStoreQueryable } from './local-store-repository.js';
 import { validateRef, validateVersionToken, validateWrite } from './store-fns.js';
 import { StoreError, storePath, type SecretRef, type SecretStore } from './store-types.js';
 
@@ -18,11 +17,6 @@ export interface LocalSecretStoreOptions {
    */
   deferFlush?: boolean;
 }
-
-type Queryable = Pick<EntityManager, 'query'>;
-
-const rows = async <T>(q: Queryable, sql: string, params: unknown[]): Promise<T[]> =>
-  (await q.query(sql, params)) as T[];
 
 const valueAad = (companyId: string, name: string, versionId: string) => `${companyId}|${name}|${versionId}`;
 
@@ -67,26 +61,18 @@ export const localSecretStoreFactory = ({
   if (masterKey.length !== 32) throw new RangeError('masterKey must be 32 bytes');
   const kek = deriveKey(masterKey, 'local-store-kek');
   const dataKeys = new Map<string, Promise<Buffer>>();
-  const prepared = preparedQuery(dataSource);
+  const repo = localStoreRepositoryFactory({ dataSource, deferFlush });
 
   const loadDataKey = async (companyId: string): Promise<Buffer> => {
-    const select = () =>
-      rows<{ wrapped_key: Buffer }>(dataSource, `SELECT wrapped_key FROM local_store_keys WHERE company_id = $1`, [
-        companyId,
-      ]);
-    let found = await select();
-    if (found.length === 0) {
+    let wrapped = await repo.findWrappedKey(companyId);
+    if (!wrapped) {
       const fresh = randomBytes(32);
       // Concurrent first writes (other requests, other processes) race here; the first insert
       // wins and everyone re-reads that one key, so a company never ends up with two.
-      await dataSource.query(
-        `INSERT INTO local_store_keys (company_id, wrapped_key) VALUES ($1, $2) ON CONFLICT (company_id) DO NOTHING`,
-        [companyId, seal(kek, fresh, companyId)],
-      );
+      await repo.insertWrappedKey(companyId, seal(kek, fresh, companyId));
       fresh.fill(0);
-      found = await select();
+      wrapped = await repo.findWrappedKey(companyId);
     }
-    const wrapped = found[0]?.wrapped_key;
     if (!wrapped) throw new StoreError('Unavailable', 'local store data key vanished while being created', true);
     return unseal(kek, wrapped, companyId);
   };
@@ -121,25 +107,16 @@ export const localSecretStoreFactory = ({
 
   /** Adds version `clientToken` to an existing secret (or confirms it is already there). */
   const addVersion = async (
-    m: Queryable,
+    m: LocalStoreQueryable,
     key: Buffer,
     input: SecretRef & { value: string; clientToken: string },
     ciphertext: Buffer,
   ) => {
     const { companyId, name, clientToken } = input;
-    // Row lock: writers of one secret take turns, so seq and current_version_id stay consistent.
-    const secret = await rows(m, `SELECT 1 FROM local_store_secrets WHERE company_id = $1 AND name = $2 FOR UPDATE`, [
-      companyId,
-      name,
-    ]);
-    if (secret.length === 0) return undefined;
-    const existing = await rows<{ ciphertext: Buffer }>(
-      m,
-      `SELECT ciphertext FROM local_store_versions WHERE company_id = $1 AND name = $2 AND version_id = $3`,
-      [companyId, name, clientToken],
-    );
-    if (existing[0]) {
-      if (!sameValue(key, input, clientToken, existing[0].ciphertext, input.value)) {
+    if (!(await repo.lockSecret(m, companyId, name))) return undefined;
+    const existing = await repo.findVersion(m, companyId, name, clientToken);
+    if (existing) {
+      if (!sameValue(key, input, clientToken, existing, input.value)) {
         throw new StoreError(
           'Invalid',
           `clientToken was already used for a different value of ${storePath(input)}`,
@@ -148,50 +125,9 @@ export const localSecretStoreFactory = ({
       }
       return { versionId: clientToken };
     }
-    await m.query(
-      `INSERT INTO local_store_versions (company_id, name, version_id, seq, ciphertext)
-       SELECT $1::uuid, $2::text, $3::text, COALESCE(MAX(seq), 0) + 1, $4::bytea
-         FROM local_store_versions WHERE company_id = $1::uuid AND name = $2::text`,
-      [companyId, name, clientToken, ciphertext],
-    );
-    await m.query(`UPDATE local_store_secrets SET current_version_id = $3 WHERE company_id = $1 AND name = $2`, [
-      companyId,
-      name,
-      clientToken,
-    ]);
+    await repo.appendVersion(m, { companyId, name, versionId: clientToken, ciphertext });
     return { versionId: clientToken };
   };
-
-  /** New names in one statement; true for each that was new (and now holds its first version). */
-  const createNew = batchWhileBusy<
-    { companyId: string; name: string; clientToken: string; ciphertext: Buffer },
-    boolean
-  >({
-    keyOf: (c) => `${c.companyId}/${c.name}`,
-    run: async (batch) => {
-      const created = await prepared<{ company_id: string; name: string }>(
-        deferFlush ? 'local-store-create-deferred' : 'local-store-create',
-        `WITH input AS (
-           SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bytea[]) AS i(company_id, name, token, ciphertext)),
-         s AS (
-           INSERT INTO local_store_secrets (company_id, name, current_version_id) SELECT company_id, name, token FROM input
-           ON CONFLICT (company_id, name) DO NOTHING RETURNING company_id, name),
-         v AS (
-           INSERT INTO local_store_versions (company_id, name, version_id, seq, ciphertext)
-           SELECT i.company_id, i.name, i.token, 1, i.ciphertext FROM s JOIN input i USING (company_id, name)
-           RETURNING company_id, name)
-         SELECT ${deferFlush ? `set_config('synchronous_commit', 'off', true) AS deferred, ` : ''}company_id, name FROM v`,
-        [
-          batch.map((c) => c.companyId),
-          batch.map((c) => c.name),
-          batch.map((c) => c.clientToken),
-          batch.map((c) => c.ciphertext),
-        ],
-      );
-      const made = new Set(created.map((r) => `${r.company_id}/${r.name}`));
-      return batch.map((c) => made.has(`${c.companyId}/${c.name}`));
-    },
-  });
 
   const write = async (mode: 'create' | 'put', input: SecretRef & { value: string; clientToken: string }) => {
     const { companyId, name, clientToken } = input;
@@ -201,9 +137,9 @@ export const localSecretStoreFactory = ({
     plaintext.fill(0);
     // The usual create, a new name: secret and first version in one statement (shared by the
     // creates that arrive together). A name that exists already takes the transaction below.
-    if (mode === 'create' && (await createNew({ companyId, name, clientToken, ciphertext })))
+    if (mode === 'create' && (await repo.createNew({ companyId, name, versionId: clientToken, ciphertext })))
       return { versionId: clientToken };
-    return dataSource.transaction(async (m) => {
+    return repo.inTransaction(async (m) => {
       const added = await addVersion(m, key, input, ciphertext);
       if (added) return added;
       if (mode === 'create') {
@@ -230,38 +166,23 @@ export const localSecretStoreFactory = ({
     guard('getValue', storePath(input), async () => {
       validateRef(input);
       if (input.versionId !== undefined) validateVersionToken(input.versionId, 'versionId');
-      const [found] = await rows<{ version_id: string; ciphertext: Buffer }>(
-        dataSource,
-        `SELECT v.version_id, v.ciphertext
-           FROM local_store_secrets s
-           JOIN local_store_versions v
-             ON v.company_id = s.company_id AND v.name = s.name AND v.version_id = COALESCE($3::text, s.current_version_id)
-          WHERE s.company_id = $1 AND s.name = $2`,
-        [input.companyId, input.name, input.versionId ?? null],
-      );
+      const found = await repo.findValue(input.companyId, input.name, input.versionId ?? null);
       if (!found) {
         const what = input.versionId ? 'secret version' : 'secret';
         throw new StoreError('NotFound', `${what} ${storePath(input)} not found`, false);
       }
       const key = await dataKey(input.companyId);
-      const value = unseal(key, found.ciphertext, valueAad(input.companyId, input.name, found.version_id));
-      return { value: value.toString('utf8'), versionId: found.version_id };
+      const value = unseal(key, found.ciphertext, valueAad(input.companyId, input.name, found.versionId));
+      return { value: value.toString('utf8'), versionId: found.versionId };
     });
 
   const del: SecretStore['delete'] = (ref) =>
     guard('delete', storePath(ref), async () => {
       validateRef(ref);
-      // Versions go with it (ON DELETE CASCADE); the company's data key stays for later secrets.
-      await dataSource.query(`DELETE FROM local_store_secrets WHERE company_id = $1 AND name = $2`, [
-        ref.companyId,
-        ref.name,
-      ]);
+      await repo.remove(ref.companyId, ref.name);
     });
 
-  const ping: SecretStore['ping'] = () =>
-    guard('ping', 'the database', async () => {
-      await dataSource.query('SELECT 1');
-    });
+  const ping: SecretStore['ping'] = () => guard('ping', 'the database', () => repo.ping());
 
   return { driver: 'local', create, putValue, getValue, delete: del, ping };
 };
