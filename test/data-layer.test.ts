@@ -34,7 +34,6 @@ const ALLOWED = new Map<string, string>([
   ['packages/core/src/db/data-source.ts', 'the migration lock around TypeORM migrations'],
   ['packages/core/src/db/prepared-query.ts', 'named statements on the pool, for repositories'],
   ['packages/core/src/db/pg-listener.ts', 'LISTEN on a dedicated connection'],
-  ['packages/core/src/store/local-secret-store.ts', 'a store driver: the data access of its own local_store_* tables'],
 ]);
 
 describe('data layer', () => {

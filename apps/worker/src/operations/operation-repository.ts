@@ -163,10 +163,9 @@ export const finishStatement = (kind: OperationKind, outcome: OperationOutcomeSt
 
 /**
  * Loads, checks the per-secret order and claims, for a batch of operations (`claim`). Both reads
- * of `operations` and the update go by its primary key (`o.id = ANY($1)`), whatever the planner
- * believes of the table: a plan made while it was small (a cached generic plan lives as long as
- * the connection) must not scan the partial open/lease indexes, whose dead entries grow with
- * every finished operation until vacuum.
+ * of `operations` and the update name the primary key (`o.id = ANY($1)`): without it the planner,
+ * believing the table small, ran the update through the partial open index, whose dead entries
+ * grow with every finished operation until vacuum.
  */
 export const CLAIM_SQL = `WITH wanted AS (SELECT * FROM unnest($1::uuid[], $2::double precision[]) AS w(id, lease_ms)),
    target AS (

@@ -67,8 +67,8 @@ export const enqueue = <N extends QueueName>(
 
 /**
  * Several jobs in one round trip; each named after its queue, like `enqueue`. One job (a quiet
- * API's usual batch) goes as a plain `add`: `addBulk` wraps even one in MULTI/EXEC and builds an
- * ioredis pipeline, which defines every BullMQ script on it (~0.1 ms of CPU per call here).
+ * API's usual batch) goes as a plain `add`: `addBulk` builds an ioredis pipeline even for one,
+ * and a pipeline defines every BullMQ script on itself (~0.1 ms of CPU per call here).
  */
 export const enqueueBulk = async <N extends QueueName>(
   queue: TypedQueue<N>,
