@@ -9,6 +9,8 @@ import type { HotRoute } from './hot-route.js';
 const principal: Principal = { type: 'token', id: 't1', companyId: 'c1', roles: ['Admin'], groups: [], label: 'bot' };
 const events: string[] = [];
 let release: () => void = () => undefined;
+/** Whether the serializer accepts the next answers (false: the answer does not fit its schema). */
+let serializable = true;
 
 const route = (path: string, extra: Partial<HotRoute> = {}): HotRoute => ({
   method: 'POST',
@@ -27,7 +29,14 @@ beforeAll(async () => {
     routes: [route('/things/:name'), route('/things/:name/read', { readOnly: true })],
     auth: { principalFromToken: async () => principal, principalFromSession: async () => null },
     limiter: { consume: async () => 0 },
-    serialize: { text: (_m, _r, _s, body) => ({ ok: true, text: JSON.stringify(body) }) },
+    serialize: {
+      text: (_m, _r, _s, body) => {
+        events.push('serialized');
+        return serializable
+          ? { ok: true, text: JSON.stringify(body) }
+          : { ok: false, declared: true, issues: [{ path: ['ok'], code: 'invalid_type' }] };
+      },
+    },
     securityHeaders: [],
     metrics: { record: () => undefined },
     logger: pino({ level: 'silent' }),
@@ -58,14 +67,30 @@ describe('fast lane writes', () => {
     events.length = 0;
     const answered = post('/things/a');
     await new Promise((r) => setTimeout(r, 50));
-    expect(events).toEqual(['announce c1']);
+    // The barrier started first; the answer was serialized meanwhile but waits for it.
+    expect(events).toEqual(['announce c1', 'serialized']);
     release();
     expect(await answered).toBe(200);
-    expect(events).toEqual(['announce c1', 'announced', 'answered 200']);
+    expect(events).toEqual(['announce c1', 'serialized', 'announced', 'answered 200']);
 
     events.length = 0;
     expect(await post('/things/missing')).toBe(404);
     expect(await post('/things/a/read')).toBe(200);
-    expect(events).toEqual(['answered 404', 'answered 200']);
+    expect(events).toEqual(['answered 404', 'serialized', 'answered 200']);
+  });
+
+  it('answers a write whose answer cannot be serialized with a 500, also only after the barrier', async () => {
+    events.length = 0;
+    serializable = false;
+    try {
+      const answered = post('/things/b');
+      await new Promise((r) => setTimeout(r, 50));
+      expect(events).toEqual(['announce c1', 'serialized']);
+      release();
+      expect(await answered).toBe(500);
+      expect(events).toEqual(['announce c1', 'serialized', 'announced', 'answered 500']);
+    } finally {
+      serializable = true;
+    }
   });
 });

@@ -178,15 +178,20 @@ export const fastLane = (deps: FastLaneDeps) => {
         ...(c.route.body ? { body: decoded } : {}),
       });
       const answer = out instanceof HotAnswer ? out : new HotAnswer(200, out);
+      // The barrier's PUBLISH goes out first; the answer is serialized while Redis replies, and
+      // still leaves only once the barrier is through.
+      status = answer.status;
+      const settling = settle();
       const result = deps.serialize.text(method, c.route.path, answer.status, answer.body);
+      await settling;
       if (result.ok) {
-        status = answer.status;
-        await settle();
         write(res, status, requestId, JSON_TYPE, result.text, [...extra, ...answer.headers]);
       } else {
         logMisfit(deps.logger, { requestId, route: `${method} ${c.route.path}`, status: answer.status }, result);
+        const refusal = status >= 400 && status < 500;
         status = 500;
-        await settle();
+        // A refusal that could not be written is a 500 now, which announces like any other.
+        if (refusal) await settle();
         write(res, 500, requestId, PROBLEM_TYPE, JSON.stringify({ ...INTERNAL_PROBLEM, requestId }), extra);
       }
     } catch (err) {
