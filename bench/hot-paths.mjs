@@ -264,6 +264,23 @@ const auditDrained = async (databaseUrl) => {
   }
 };
 
+/** Waits (up to 2 min) until no autovacuum worker runs on the database; answers how many 100 ms waits it took. */
+const autovacuumDone = async (databaseUrl) => {
+  const c = new pg.Client({ connectionString: databaseUrl });
+  await c.connect();
+  try {
+    for (let waits = 0; ; waits++) {
+      const { rows } = await c.query(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'autovacuum worker'`,
+      );
+      if (rows[0].n === 0 || waits >= 1200) return waits;
+      await delay(100);
+    }
+  } finally {
+    await c.end();
+  }
+};
+
 const row = (path, what, value, floor, unit, target, higherIsBetter) => {
   const ratio = higherIsBetter ? value / floor : value / floor;
   rows.push({ path, what, value, floor, unit, ratio, target });
@@ -580,7 +597,17 @@ const main = async () => {
           await sq(`cached resolution, ${REFS} references`, 'POST', resolvePath, runnerAuth, '≤ 4×');
         }
 
-        if (WRITES) await writeRows({ sys, auth, floorBase, durationS: DURATION_S, row });
+        if (WRITES) {
+          const settle = async () => {
+            const t0 = performance.now();
+            const { events } = await auditDrained(sys.databaseUrl);
+            const vacuums = await autovacuumDone(sys.databaseUrl);
+            log(
+              `settled in ${((performance.now() - t0) / 1000).toFixed(1)} s (${events} audit events chained, ${vacuums} autovacuum samples waited)`,
+            );
+          };
+          await writeRows({ sys, auth, floorBase, durationS: DURATION_S, row, settle });
+        }
 
         if (PROFILE) {
           // SIGINT: no load-balancer drain, so the profiles are written before any SIGKILL.

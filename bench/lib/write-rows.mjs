@@ -13,7 +13,8 @@
 //   window, next to the accepted rate (1.0× = the worker keeps up).
 // - p99 at BENCH_WRITE_RATE=200 creates/s, open loop: each request is sent at its scheduled time
 //   on its own connection whatever the earlier ones are doing, and its latency counts from that time
-//   (no coordinated omission). Floor: the same schedule against the bare node:http server; and
+//   (no coordinated omission), once the worker has chained the saturation's audit events and no
+//   autovacuum runs on the database. Floor: the same schedule against the bare node:http server; and
 //   "(for scale)" the bare pipeline on the same schedule, next to the 50 ms target.
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
@@ -155,7 +156,7 @@ const get = (agent, url) =>
  * Runs the write rows against a system on the local store; `row(path, what, value, floor, unit,
  * target, higherIsBetter)` prints and records each.
  */
-export const writeRows = async ({ sys, auth, floorBase, durationS, row }) => {
+export const writeRows = async ({ sys, auth, floorBase, durationS, row, settle }) => {
   // Saturation, then the commit floor on the same database.
   const sat = await saturate(sys.base, auth, durationS);
   const seconds = (sat.endedAt - sat.startedAt) / 1000;
@@ -214,7 +215,10 @@ export const writeRows = async ({ sys, auth, floorBase, durationS, row }) => {
     true,
   );
 
-  // Open loop at a fixed rate: the floors first (the bare pipeline, then node:http), then the creates.
+  // Open loop at a fixed rate, once the saturation's after-work is done (`settle`): a steady 200/s
+  // carries its own drain and vacuum, not the backlog of a burst. The floors first (the bare
+  // pipeline, then node:http), then the creates.
+  await settle();
   const { p99: pipelineP99 } = await pipelineFloor({
     databaseUrl: sys.databaseUrl,
     connections: CONNECTIONS,
