@@ -6,3 +6,4 @@ export * from './tcp-proxy.js';
 export * from './smtp-sink.js';
 export * from './redis-cluster.js';
 export * from './redis-server.js';
+export * from './query-plan.js';

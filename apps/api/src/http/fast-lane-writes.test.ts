@@ -62,15 +62,25 @@ const post = (path: string) =>
     return r.status;
   });
 
+/**
+ * Posts a write while the barrier is held: answers the events seen before the barrier is released
+ * and the status the write then answered.
+ */
+const heldWrite = async (path: string) => {
+  events.length = 0;
+  const answered = post(path);
+  await new Promise((r) => setTimeout(r, 50));
+  const whileHeld = [...events];
+  release();
+  return { whileHeld, status: await answered };
+};
+
 describe('fast lane writes', () => {
   it('answers a write only after the metadata barrier, and a refusal or a read-only POST without it', async () => {
-    events.length = 0;
-    const answered = post('/things/a');
-    await new Promise((r) => setTimeout(r, 50));
+    const { whileHeld, status } = await heldWrite('/things/a');
     // The barrier started first; the answer was serialized meanwhile but waits for it.
-    expect(events).toEqual(['announce c1', 'serialized']);
-    release();
-    expect(await answered).toBe(200);
+    expect(whileHeld).toEqual(['announce c1', 'serialized']);
+    expect(status).toBe(200);
     expect(events).toEqual(['announce c1', 'serialized', 'announced', 'answered 200']);
 
     events.length = 0;
@@ -80,14 +90,11 @@ describe('fast lane writes', () => {
   });
 
   it('answers a write whose answer cannot be serialized with a 500, also only after the barrier', async () => {
-    events.length = 0;
     serializable = false;
     try {
-      const answered = post('/things/b');
-      await new Promise((r) => setTimeout(r, 50));
-      expect(events).toEqual(['announce c1', 'serialized']);
-      release();
-      expect(await answered).toBe(500);
+      const { whileHeld, status } = await heldWrite('/things/b');
+      expect(whileHeld).toEqual(['announce c1', 'serialized']);
+      expect(status).toBe(500);
       expect(events).toEqual(['announce c1', 'serialized', 'announced', 'answered 500']);
     } finally {
       serializable = true;

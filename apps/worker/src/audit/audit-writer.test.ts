@@ -20,7 +20,7 @@ import {
   type AuditEventRow,
   type QueueDeps,
 } from '@nembl/core';
-import { createTestDatabase, uniqueQueuePrefix, type TestDatabase } from '@nembl/testkit';
+import { createTestDatabase, explainedNodes, uniqueQueuePrefix, type TestDatabase } from '@nembl/testkit';
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Writable } from 'node:stream';
@@ -146,10 +146,8 @@ describe('audit chain writer', () => {
     const found = await ds.transaction((em) => auditEventRepository.storedKeys(em, keys));
     expect([...found].sort()).toEqual(keys.slice(0, 250).sort());
 
-    type PlanNode = { 'Node Type': string; 'Relation Name'?: string; 'Index Name'?: string; Plans?: PlanNode[] };
-    const nodes = (n: PlanNode): PlanNode[] => [n, ...(n.Plans ?? []).flatMap(nodes)];
-    const [row] = (await ds.query(`EXPLAIN (FORMAT JSON) ${STORED_KEYS_SQL}`, [keys])) as Array<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>;
-    const onLog = nodes(row!['QUERY PLAN'][0]!.Plan).filter((n) => n['Relation Name'] === 'audit_events');
+    const plan = explainedNodes(await ds.query(`EXPLAIN (FORMAT JSON) ${STORED_KEYS_SQL}`, [keys]));
+    const onLog = plan.filter((n) => n['Relation Name'] === 'audit_events');
     // (`idempotency_key = ANY($1)` is planned as a sequential scan of the whole log here.)
     expect(onLog.map((n) => `${n['Node Type']} ${n['Index Name'] ?? ''}`.trim())).toEqual([
       expect.stringMatching(/^Index (Only )?Scan audit_events_idempotency_key_key$/),

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createDataSource, parseOperationOutcome, type AuditEventInput, type OperationKind } from '@nembl/core';
-import { createTestDatabase, type TestDatabase } from '@nembl/testkit';
+import { createTestDatabase, explainedNodes, type PlanNode, type TestDatabase } from '@nembl/testkit';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -291,9 +291,6 @@ describe('finishing an operation', () => {
 });
 
 describe('the claim and finish statements’ plans', () => {
-  type PlanNode = { 'Node Type': string; 'Relation Name'?: string; 'Index Name'?: string; Plans?: PlanNode[] };
-  const nodes = (n: PlanNode): PlanNode[] => [n, ...(n.Plans ?? []).flatMap(nodes)];
-
   /** A statement parameter as SQL text (`EXECUTE` takes literals, not bound parameters). */
   const literal = (v: unknown): string => {
     const quote = (t: string) => `'${t.replaceAll("'", "''")}'`;
@@ -316,25 +313,19 @@ describe('the claim and finish statements’ plans', () => {
   const operationsAccess = async (sql: string, values: unknown[]) => {
     const runner = ds.createQueryRunner();
     await runner.connect();
-    const access = (mode: string, plan: PlanNode) =>
-      nodes(plan).flatMap((n) => [
+    const access = (mode: string, plan: PlanNode[]) =>
+      plan.flatMap((n) => [
         ...(n['Relation Name'] === 'operations' && n['Node Type'] === 'Seq Scan' ? [`${mode}: Seq Scan`] : []),
         ...(n['Index Name']?.startsWith('operations_') ? [`${mode}: ${n['Index Name']}`] : []),
       ]);
-    type Explained = Array<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>;
     try {
-      const [custom] = (await runner.query(`EXPLAIN (FORMAT JSON) ${sql}`, values)) as Explained;
+      const custom = explainedNodes(await runner.query(`EXPLAIN (FORMAT JSON) ${sql}`, values));
       await runner.query(`PREPARE plan_probe AS ${sql}`);
       await runner.query('SET plan_cache_mode = force_generic_plan');
-      const [generic] = (await runner.query(
-        `EXPLAIN (FORMAT JSON) EXECUTE plan_probe(${values.map(literal).join(', ')})`,
-      )) as Explained;
-      return [
-        ...new Set([
-          ...access('custom', custom!['QUERY PLAN'][0]!.Plan),
-          ...access('generic', generic!['QUERY PLAN'][0]!.Plan),
-        ]),
-      ].sort();
+      const generic = explainedNodes(
+        await runner.query(`EXPLAIN (FORMAT JSON) EXECUTE plan_probe(${values.map(literal).join(', ')})`),
+      );
+      return [...new Set([...access('custom', custom), ...access('generic', generic)])].sort();
     } finally {
       await runner.query('DEALLOCATE ALL');
       await runner.query('RESET plan_cache_mode');

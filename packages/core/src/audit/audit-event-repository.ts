@@ -1,4 +1,4 @@
-import type { EntityManager } from 'typeorm';
+import type { Queryable } from '../db/sql-fns.js';
 import type { ChainedAuditRecord, ChainHead } from './audit-types.js';
 
 /**
@@ -27,8 +27,6 @@ export const auditRecordFromRow = (row: AuditEventRow): ChainedAuditRecord => ({
   seq: Number(row.seq),
   at: row.at.toISOString(),
 });
-
-type Queryable = Pick<EntityManager, 'query'>;
 
 /** The chain's statements. The writes run in the caller's transaction (`em`): head lock and inserts commit together. */
 /**

@@ -1,11 +1,8 @@
-import type { EntityManager } from 'typeorm';
 import type { AuditOutboxRow } from '../db/entities/identity-entities.js';
 import type { PreparedQuery } from '../db/prepared-query.js';
-import type { SqlParam } from '../db/sql-fns.js';
+import type { Queryable, SqlParam } from '../db/sql-fns.js';
 import { AUDIT_OUTBOX_CHANNEL, type AuditEventPayload } from './audit-types.js';
 import { packAuditEvents } from './outbox-rows.js';
-
-type Queryable = Pick<EntityManager, 'query'>;
 
 /**
  * What a decision behind audited events was made on, as the caller read it (perhaps from a

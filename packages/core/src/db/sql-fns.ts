@@ -1,3 +1,8 @@
+import type { EntityManager } from 'typeorm';
+
+/** A statement runner: the DataSource's manager, or a transaction's EntityManager. */
+export type Queryable = Pick<EntityManager, 'query'>;
+
 /**
  * TypeORM's postgres driver answers UPDATE/DELETE … RETURNING with `[rows, affected]` but
  * SELECT and INSERT … RETURNING with `rows`; this gives the rows either way.

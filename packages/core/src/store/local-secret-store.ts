@@ -1,7 +1,8 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { deriveKey, SealError, seal, unseal } from '../crypto/seal.js';
-import { localStoreRepositoryFactory, type LocalStoreQueryable } from './local-store-repository.js';
+import type { Queryable } from '../db/sql-fns.js';
+import { localStoreRepositoryFactory } from './local-store-repository.js';
 import { validateRef, validateVersionToken, validateWrite } from './store-fns.js';
 import { StoreError, storePath, type SecretRef, type SecretStore } from './store-types.js';
 
@@ -107,7 +108,7 @@ export const localSecretStoreFactory = ({
 
   /** Adds version `clientToken` to an existing secret (or confirms it is already there). */
   const addVersion = async (
-    m: LocalStoreQueryable,
+    m: Queryable,
     key: Buffer,
     input: SecretRef & { value: string; clientToken: string },
     ciphertext: Buffer,

@@ -1,11 +1,9 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { batchWhileBusy } from '../db/batch-while-busy.js';
 import { preparedQuery } from '../db/prepared-query.js';
+import type { Queryable } from '../db/sql-fns.js';
 
-/** A statement runner: the DataSource, or the EntityManager of a transaction (`inTransaction`). */
-export type LocalStoreQueryable = Pick<EntityManager, 'query'>;
-
-const rows = async <T>(q: LocalStoreQueryable, sql: string, params: unknown[]): Promise<T[]> =>
+const rows = async <T>(q: Queryable, sql: string, params: unknown[]): Promise<T[]> =>
   (await q.query(sql, params)) as T[];
 
 /** A first version to write for a name the store may not hold yet (`createNew`). */
@@ -81,13 +79,13 @@ export const localStoreRepositoryFactory = ({
     createNew,
 
     /** Runs `work` in one transaction. */
-    inTransaction: <T>(work: (m: LocalStoreQueryable) => Promise<T>): Promise<T> => dataSource.transaction(work),
+    inTransaction: <T>(work: (m: Queryable) => Promise<T>): Promise<T> => dataSource.transaction(work),
 
     /**
      * Locks the secret's row until the transaction ends (writers of one secret take turns, so seq
      * and the current version stay consistent); false when there is no such secret.
      */
-    lockSecret: async (m: LocalStoreQueryable, companyId: string, name: string): Promise<boolean> =>
+    lockSecret: async (m: Queryable, companyId: string, name: string): Promise<boolean> =>
       (
         await rows(m, `SELECT 1 FROM local_store_secrets WHERE company_id = $1 AND name = $2 FOR UPDATE`, [
           companyId,
@@ -97,7 +95,7 @@ export const localStoreRepositoryFactory = ({
 
     /** The ciphertext stored under one version id, if any. */
     findVersion: async (
-      m: LocalStoreQueryable,
+      m: Queryable,
       companyId: string,
       name: string,
       versionId: string,
@@ -111,7 +109,7 @@ export const localStoreRepositoryFactory = ({
       )[0]?.ciphertext,
 
     /** Appends a version (next seq) and makes it current; the caller holds `lockSecret`. */
-    appendVersion: async (m: LocalStoreQueryable, v: NewLocalSecret): Promise<void> => {
+    appendVersion: async (m: Queryable, v: NewLocalSecret): Promise<void> => {
       await m.query(
         `INSERT INTO local_store_versions (company_id, name, version_id, seq, ciphertext)
          SELECT $1::uuid, $2::text, $3::text, COALESCE(MAX(seq), 0) + 1, $4::bytea
