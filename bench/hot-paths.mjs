@@ -20,8 +20,9 @@
 // and BullMQ and no API (bench/lib/pipeline-floor.mjs), the worker's completions/s in the same window next to
 // the accepted rate, and the p99 of creates sent open loop at BENCH_WRITE_RATE (200)/s next to the
 // bare server's p99 on the same schedule, with "(for scale)" the bare pipeline's p99 on it.
-// BENCH_PROFILE=1 starts the API and the worker with --cpu-prof and prints their self time by
-// function afterwards.
+// The API runs as `npm start` runs it: NEMBL_API_PROCESSES processes on one port (default one per
+// core, at most 4; the bare floor is one process). BENCH_PROFILE=1 starts one API process and the
+// worker with --cpu-prof and prints their self time by function afterwards.
 // BENCH_PROFILE_OUT=file keeps the API's .cpuprofile (the worker's as file.worker, before any .cpuprofile).
 // BENCH_ROWS=healthz,me,detail,list,resolve runs only those read rows (default: all), so a profile
 // shows one path.
@@ -301,6 +302,10 @@ const printTable = () => {
   return lines.join('\n');
 };
 
+/** The API processes the bench runs: main.js's default (childEnv passes no NEMBL_ setting on), or one to profile. */
+const apiProcesses = async () =>
+  PROFILE ? 1 : (await import('../apps/api/dist/cluster.js')).defaultApiProcesses();
+
 const profileSummary = (dataDir, which) => {
   const dir = join(dataDir, which);
   const file = existsSync(dir) ? readdirSync(dir).find((f) => f.endsWith('.cpuprofile')) : undefined;
@@ -331,6 +336,7 @@ const profileSummary = (dataDir, which) => {
 
 const main = async () => {
   requireBuilt();
+  const processes = await apiProcesses();
   startBench({ capMs: 15 * 60_000 });
   await scope(async (defer) => {
     const floorBase = await startFloor(defer);
@@ -359,7 +365,8 @@ const main = async () => {
           rateLimitPerMin: 10_000_000,
           storeEnv,
           // Stop at once on SIGTERM (no load-balancer drain), so a --cpu-prof profile is written before the bench's 5 s SIGKILL.
-          env: { NEMBL_SHUTDOWN_DRAIN_MS: '0' },
+          // One API process to profile (a profile per process otherwise).
+          env: { NEMBL_SHUTDOWN_DRAIN_MS: '0', ...(PROFILE ? { NEMBL_API_PROCESSES: '1' } : {}) },
           apiNodeArgs: (dir) => (PROFILE && store === 'local' ? ['--cpu-prof', `--cpu-prof-dir=${dir}/api`] : []),
           workerNodeArgs: (dir) => (PROFILE && store === 'local' ? ['--cpu-prof', `--cpu-prof-dir=${dir}/worker`] : []),
         });
@@ -630,7 +637,7 @@ const main = async () => {
     }
     appendFileSync(
       join(ROOT, 'bench/RESULTS.md'),
-      `\n### hot paths — ${new Date().toISOString()} — commit ${commit}\n\n\`node bench/hot-paths.mjs\` (${CONNECTIONS} connections, ${DURATION_S} s; load average at end ${loadAvg()})\n\n${table}\n`,
+      `\n### hot paths — ${new Date().toISOString()} — commit ${commit}\n\n\`node bench/hot-paths.mjs\` (${CONNECTIONS} connections, ${DURATION_S} s; ${processes} API processes; load average at end ${loadAvg()})\n\n${table}\n`,
     );
   }
 };

@@ -51,6 +51,7 @@ import { metadataSyncFactory } from './secrets/metadata-sync.js';
 import { secretRepositoryFactory } from './secrets/secret-repository.js';
 import { secretServiceFactory } from './secrets/secret-service.js';
 import { rateLimiterFactory, syncedRateLimiterFactory } from './http/rate-limit.js';
+import type { Registry } from 'prom-client';
 import type { ServerDeps } from './server.js';
 import { tokenRepositoryFactory } from './tokens/token-repository.js';
 import { tokenServiceFactory } from './tokens/token-service.js';
@@ -72,6 +73,8 @@ export interface ApiInfra {
   store?: SecretStore;
   now?: () => Date;
   defaultMetrics?: boolean;
+  /** What `/metrics` answers (default: this process's registry; `cluster.ts`: every API process's). */
+  metricsExposition?: (registry: Registry) => Promise<string>;
 }
 
 /** Wires every service of the API from its infrastructure. Used by main.ts and by tests. */
@@ -247,7 +250,10 @@ export const composeApi = (infra: ApiInfra) => {
 
   const serverDeps: ServerDeps = {
     logger: infra.logger,
-    metrics: metricsFactory({ defaultMetrics: infra.defaultMetrics ?? false }),
+    metrics: metricsFactory({
+      defaultMetrics: infra.defaultMetrics ?? false,
+      ...(infra.metricsExposition ? { exposition: infra.metricsExposition } : {}),
+    }),
     readiness: [
       { name: 'postgres', check: healthRepositoryFactory({ dataSource }).ping },
       { name: 'redis', check: async () => void (await redis.ping()) },

@@ -26,6 +26,9 @@ export const apiEnvSchema = sharedEnvSchema.extend({
   NEMBL_SHUTDOWN_DRAIN_MS: intEnv(0, 300_000)
     .default(5000)
     .describe('after SIGTERM, how long /readyz answers 503 (while requests are still served) before the server stops accepting'),
+  NEMBL_API_PROCESSES: intEnv(1, 64)
+    .optional()
+    .describe('API processes sharing PORT (node:cluster); default one per core, at most 4'),
   NEMBL_TRUST_PROXY: z
     .string()
     .default('loopback')

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, createDataSource, createLogger, redisConnection, resolveKeys, runMigrations } from '@nembl/core';
 import { bootstrapFirstCompany } from './bootstrap/bootstrap-service.js';
+import { defaultApiProcesses, isApiClusterWorker, joinApiCluster, superviseApiProcesses } from './cluster.js';
 import { composeApi } from './compose.js';
 import { loadApiEnv } from './env.js';
 import { createServer } from './server.js';
@@ -10,6 +11,14 @@ import { createServer } from './server.js';
 const main = async () => {
   const env = loadApiEnv(process.env);
   const logger = createLogger({ level: env.LOG_LEVEL, name: 'nembl-api' });
+  const processes = env.NEMBL_API_PROCESSES ?? defaultApiProcesses();
+  if (processes > 1 && !isApiClusterWorker()) {
+    await superviseApiProcesses({ processes, logger });
+    return;
+  }
+  // One of several API processes: stop with the primary (killed, it cannot tell us to); until the
+  // server is up there is nothing to drain.
+  let stopWithPrimary = (): void => process.exit(1);
   const keys = resolveKeys(env, (msg) => logger.warn(msg));
 
   const dataSource = createDataSource({ url: keys.databaseUrl, applicationName: 'nembl-api' });
@@ -31,7 +40,9 @@ const main = async () => {
     webRoot,
     databaseUrl: keys.databaseUrl,
     defaultMetrics: true,
+    ...(isApiClusterWorker() ? { metricsExposition: () => clusterLink.clusterMetrics() } : {}),
   });
+  const clusterLink = joinApiCluster({ registry: composed.serverDeps.metrics.registry, stop: () => stopWithPrimary() });
 
   const boot = await bootstrapFirstCompany({
     dataSource,
@@ -47,9 +58,13 @@ const main = async () => {
     if (boot.generatedPassword) {
       // Printed once, to the terminal only (never the log stream); in development also kept in
       // NEMBL_DATA_DIR so `npm start` can show it again.
-      process.stdout.write(`\nFirst admin: ${boot.email}\nPassword:    ${boot.generatedPassword}\n(shown once; change it after signing in)\n\n`);
+      process.stdout.write(
+        `\nFirst admin: ${boot.email}\nPassword:    ${boot.generatedPassword}\n(shown once; change it after signing in)\n\n`,
+      );
       if (env.NODE_ENV !== 'production') {
-        writeFileSync(join(env.NEMBL_DATA_DIR, 'admin-login.txt'), `${boot.email}\n${boot.generatedPassword}\n`, { mode: 0o600 });
+        writeFileSync(join(env.NEMBL_DATA_DIR, 'admin-login.txt'), `${boot.email}\n${boot.generatedPassword}\n`, {
+          mode: 0o600,
+        });
       }
     }
   }
@@ -103,11 +118,13 @@ const main = async () => {
     setTimeout(stop, drainMs);
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+  stopWithPrimary = () => shutdown('SIGINT');
   process.on('SIGINT', () => shutdown('SIGINT'));
 };
 
 main().catch((err: unknown) => {
-  const message = err instanceof ConfigError ? err.message : `api failed to start: ${(err as Error)?.message ?? String(err)}`;
+  const message =
+    err instanceof ConfigError ? err.message : `api failed to start: ${(err as Error)?.message ?? String(err)}`;
   process.stderr.write(`${message}\n`);
   process.exit(1);
 });

@@ -41,7 +41,7 @@ export const healthRouter = (deps: { checks: ReadinessCheck[]; metrics: Metrics 
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', checks });
   });
   r.get('/metrics', async (_req, res) => {
-    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+    res.type(deps.metrics.registry.contentType).send(await deps.metrics.text());
   });
   return r;
 };

@@ -1,8 +1,12 @@
 import type { RequestHandler } from 'express';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
-/** One registry per server instance, so tests can run several servers in one process. */
-export const metricsFactory = (opts: { defaultMetrics: boolean }) => {
+/**
+ * One registry per server instance, so tests can run several servers in one process.
+ * `exposition` is what `/metrics` answers: this registry's metrics, or (one of several API
+ * processes, `cluster.ts`) every process's together.
+ */
+export const metricsFactory = (opts: { defaultMetrics: boolean; exposition?: (registry: Registry) => Promise<string> }) => {
   const registry = new Registry();
   if (opts.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'nembl_api_' });
   const requests = new Counter({
@@ -48,7 +52,8 @@ export const metricsFactory = (opts: { defaultMetrics: boolean }) => {
     next();
   };
 
-  return { registry, middleware, record };
+  const exposition = opts.exposition ?? ((r: Registry) => r.metrics());
+  return { registry, middleware, record, text: () => exposition(registry) };
 };
 
 export type Metrics = ReturnType<typeof metricsFactory>;

@@ -133,6 +133,8 @@ export const startSystem = async (opts: SystemOptions = {}): Promise<System> => 
     NEMBL_BOOTSTRAP_ADMIN_PASSWORD: randomBytes(12).toString('hex'),
     NEMBL_RATE_LIMIT_API_PER_MIN: '1000000',
     NEMBL_WRITE_WAIT_MS: '0',
+    // Each api here is one process a test can kill (several are started as separate processes).
+    NEMBL_API_PROCESSES: '1',
     NEMBL_OPERATION_LEASE_MS: String(opts.leaseMs ?? 2000),
     SECRET_STORE: 'aws',
     AWS_REGION: MOTO_REGION,
