@@ -20,9 +20,10 @@
 // and BullMQ and no API (bench/lib/pipeline-floor.mjs), the worker's completions/s in the same window next to
 // the accepted rate, and the p99 of creates sent open loop at BENCH_WRITE_RATE (200)/s next to the
 // bare server's p99 on the same schedule, with "(for scale)" the bare pipeline's p99 on it.
-// The API runs as `npm start` runs it: NEMBL_API_PROCESSES processes on one port (default one per
-// core, at most 4; the bare floor is one process). BENCH_PROFILE=1 starts one API process and the
-// worker with --cpu-prof and prints their self time by function afterwards.
+// The API runs as `npm start` runs it: NEMBL_API_PROCESSES processes on one port (one per core, at
+// most 4; the bare floor is one process); BENCH_API_PROCESSES=N runs N instead (an A/B).
+// BENCH_PROFILE=1 starts one API process and the worker with --cpu-prof and prints their self
+// time by function afterwards.
 // BENCH_PROFILE_OUT=file keeps the API's .cpuprofile (the worker's as file.worker, before any .cpuprofile).
 // BENCH_ROWS=healthz,me,detail,list,resolve runs only those read rows (default: all), so a profile
 // shows one path.
@@ -129,9 +130,27 @@ http.createServer((req, res) => {
 }).listen(Number(process.env.PORT), '127.0.0.1', () => process.stdout.write('listening\\n'));
 `;
 
-const startFloor = async (defer) => {
+// The same bare answer, given only once a statement (AUDIT_SQL, with AUDIT_VALUES as JSON) has
+// committed through a node-postgres pool of the API's size: what any resolution costs at least,
+// an HTTP exchange plus its fail-closed audit write, with nothing else.
+const FLOOR_AUDIT_SRC = `
+const http = require('node:http');
+const pg = require('pg');
+const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.POOL) });
+const text = process.env.AUDIT_SQL;
+const values = JSON.parse(process.env.AUDIT_VALUES);
+const body = JSON.stringify({ status: 'ok' });
+http.createServer((req, res) => {
+  pool.query({ name: 'audit', text, values }).then(() => {
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  }, (err) => { res.writeHead(500); res.end(String(err.message)); });
+}).listen(Number(process.env.PORT), '127.0.0.1', () => process.stdout.write('listening\\n'));
+`;
+
+const startFloor = async (defer, src = FLOOR_SRC, env = {}) => {
   const port = await freePort();
-  const rec = startChild('floor', process.execPath, ['-e', FLOOR_SRC], { ...process.env, PORT: String(port) });
+  const rec = startChild('floor', process.execPath, ['-e', src], { ...process.env, ...env, PORT: String(port) });
   defer('stop floor', () => stopChild(rec));
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {
@@ -302,9 +321,13 @@ const printTable = () => {
   return lines.join('\n');
 };
 
-/** The API processes the bench runs: main.js's default (childEnv passes no NEMBL_ setting on), or one to profile. */
+/** The API processes the bench runs: as many as `npm start` runs (scripts/start.mjs), or one to profile, or BENCH_API_PROCESSES. */
 const apiProcesses = async () =>
-  PROFILE ? 1 : (await import('../apps/api/dist/cluster.js')).defaultApiProcesses();
+  PROFILE
+    ? 1
+    : process.env.BENCH_API_PROCESSES
+      ? Number.parseInt(process.env.BENCH_API_PROCESSES, 10) || 1
+      : (await import('../apps/api/dist/cluster.js')).defaultApiProcesses();
 
 const profileSummary = (dataDir, which) => {
   const dir = join(dataDir, which);
@@ -365,8 +388,8 @@ const main = async () => {
           rateLimitPerMin: 10_000_000,
           storeEnv,
           // Stop at once on SIGTERM (no load-balancer drain), so a --cpu-prof profile is written before the bench's 5 s SIGKILL.
-          // One API process to profile (a profile per process otherwise).
-          env: { NEMBL_SHUTDOWN_DRAIN_MS: '0', ...(PROFILE ? { NEMBL_API_PROCESSES: '1' } : {}) },
+          // One API process to profile (a profile per process otherwise), or BENCH_API_PROCESSES.
+          env: { NEMBL_SHUTDOWN_DRAIN_MS: '0', NEMBL_API_PROCESSES: String(processes) },
           apiNodeArgs: (dir) => (PROFILE && store === 'local' ? ['--cpu-prof', `--cpu-prof-dir=${dir}/api`] : []),
           workerNodeArgs: (dir) => (PROFILE && store === 'local' ? ['--cpu-prof', `--cpu-prof-dir=${dir}/worker`] : []),
         });
@@ -579,6 +602,22 @@ const main = async () => {
             '—',
             false,
           );
+          // For scale: a bare node:http server that answers each request once that audit write committed.
+          await scope(async (d3) => {
+            const auditBase = await startFloor(d3, FLOOR_AUDIT_SRC, {
+              DATABASE_URL: sys.databaseUrl,
+              POOL: String(API_POOL),
+              AUDIT_SQL: auditStatement,
+              AUDIT_VALUES: JSON.stringify([session.companyId, shared]),
+            });
+            const label = '(for scale) bare node:http answering after the audit write of a resolution';
+            if (ADJACENT_FLOOR) {
+              const { value, floor } = await pairedThroughput(`${floorBase}/`, `${auditBase}/`, {}, 'GET');
+              row(label, 'throughput', value, floor, 'req/s', '—', true);
+            } else row(label, 'throughput', rate(await throughput(`${auditBase}/`)), floorRps, 'req/s', '—', true);
+            const floor = ADJACENT_FLOOR ? await sequential(floorBase, 'GET', '/') : floorP50;
+            row(label, 'sequential p50', await sequential(auditBase, 'GET', '/'), floor, 'ms', '—', false);
+          });
           await auditDrained(sys.databaseUrl); // the worker chains them before the timed resolution rows
           const resolutions = await tp(
             `cached resolution, ${REFS} references`,

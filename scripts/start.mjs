@@ -14,6 +14,10 @@ const port = env.PORT ?? '8080';
 const dataDir = resolve(root, env.NEMBL_DATA_DIR ?? '.data');
 env.NEMBL_DATA_DIR = dataDir;
 const databaseUrl = env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/nembl';
+// The whole system on one machine: the API uses its cores (NEMBL_API_PROCESSES, one per core, at
+// most 4), where a deployment runs one process per container unless told otherwise.
+const { defaultApiProcesses } = await import('../apps/api/dist/cluster.js');
+env.NEMBL_API_PROCESSES ??= String(defaultApiProcesses());
 
 const ensureDatabase = async () => {
   const { default: pg } = await import('pg');

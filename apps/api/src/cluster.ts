@@ -12,7 +12,7 @@ import { AggregatorRegistry, type Registry } from 'prom-client';
  * signals, and answers `/metrics` for all of them together.
  */
 
-/** How many API processes to run when NEMBL_API_PROCESSES is not set: one per core, at most four. */
+/** How many API processes `npm start` runs when NEMBL_API_PROCESSES is not set: one per core, at most four. */
 export const defaultApiProcesses = (): number => Math.min(availableParallelism(), 4);
 
 const METRICS_REQUEST = 'nembl:metrics-request';
@@ -34,6 +34,12 @@ const isMetricsRequest = (m: unknown): m is MetricsRequest =>
 const isMetricsAnswer = (m: unknown): m is MetricsAnswer =>
   typeof m === 'object' && m !== null && (m as MetricsAnswer).type === METRICS_ANSWER;
 
+/** Set in the environment of the processes the primary forks (not by PM2's or anyone else's cluster). */
+const FORKED = 'NEMBL_API_FORKED';
+
+/** This process is one the API's primary forked. */
+export const isApiClusterWorker = (): boolean => cluster.isWorker && process.env[FORKED] === '1';
+
 /**
  * Runs `processes` API processes (this file's main module, forked) and supervises them until they
  * stop. The first is started alone and waited for until it listens, so migrations and the first
@@ -42,31 +48,50 @@ const isMetricsAnswer = (m: unknown): m is MetricsAnswer =>
  * the primary exits 1, as a single process would: the supervisor (`npm start`, systemd, the
  * container runtime) decides about restarts. SIGTERM and SIGINT are passed on to every process,
  * which drains as a single one does; the primary exits when the last has stopped, 0 when all did.
+ * (A killed primary takes its processes with it at once: Node ends a cluster worker whose primary
+ * is gone, without a drain, as a killed single process would be.)
  */
 export const superviseApiProcesses = async ({
   processes,
   logger,
 }: {
   processes: number;
-  logger: Pick<Logger, 'info' | 'error'>;
+  logger: Pick<Logger, 'info' | 'warn' | 'error'>;
 }): Promise<void> => {
   const aggregator = new AggregatorRegistry();
+  // One aggregation serves every scrape within a second: /metrics is public, and each aggregation
+  // has every process serialize its registry.
+  let recent: { at: number; text: Promise<string> } | undefined;
+  const aggregate = (): Promise<string> => {
+    const t = Date.now();
+    if (!recent || t - recent.at >= 1000) {
+      recent = { at: t, text: aggregator.clusterMetrics() };
+      recent.text.catch(() => (recent = undefined));
+    }
+    return recent.text;
+  };
+  const answer = (worker: Worker, message: MetricsAnswer) => {
+    if (!worker.isConnected()) return;
+    worker.send(message, (err: Error | null) => {
+      if (err) logger.warn({ pid: worker.process.pid, err: { message: err.message } }, 'could not send the metrics');
+    });
+  };
   cluster.on('message', (worker: Worker, message: unknown) => {
     if (!isMetricsRequest(message)) return;
-    aggregator.clusterMetrics().then(
-      (text) => worker.send({ type: METRICS_ANSWER, id: message.id, text } satisfies MetricsAnswer),
-      (err: Error) => worker.send({ type: METRICS_ANSWER, id: message.id, error: err.message } satisfies MetricsAnswer),
+    aggregate().then(
+      (text) => answer(worker, { type: METRICS_ANSWER, id: message.id, text }),
+      (err: Error) => answer(worker, { type: METRICS_ANSWER, id: message.id, error: err.message }),
     );
   });
 
-  let stopping = false;
+  let stopping: NodeJS.Signals | undefined;
   let failed = false;
   const stopAll = (signal: NodeJS.Signals) => {
     for (const w of Object.values(cluster.workers ?? {})) if (w && !w.isDead()) w.process.kill(signal);
   };
   const onSignal = (signal: NodeJS.Signals) => {
     if (!stopping) logger.info({ signal, processes }, 'stopping every api process');
-    stopping = true;
+    stopping ??= signal;
     stopAll(signal);
   };
   process.on('SIGTERM', () => onSignal('SIGTERM'));
@@ -76,16 +101,22 @@ export const superviseApiProcesses = async ({
     if (!stopping) {
       // Not asked to stop: the API as a whole is broken, as a single process exiting would be.
       failed = true;
-      stopping = true;
+      stopping = 'SIGTERM';
       logger.error({ pid: worker.process.pid, code, signal }, 'an api process exited; stopping the others');
       stopAll('SIGTERM');
-    } else if (code !== 0 && code !== null) failed = true;
+    } else if ((code !== 0 && code !== null) || (signal !== null && signal !== stopping)) {
+      // Stopped otherwise than by its drain (an OOM kill, say): not a clean stop.
+      failed = true;
+    }
     if (Object.values(cluster.workers ?? {}).every((w) => !w || w.isDead())) process.exit(failed ? 1 : 0);
   });
 
   const start = () =>
     new Promise<boolean>((resolve) => {
-      const w = cluster.fork();
+      const w = cluster.fork({ [FORKED]: '1', NEMBL_API_PROCESSES: String(processes) });
+      w.on('error', (err: Error) =>
+        logger.warn({ pid: w.process.pid, err: { message: err.message } }, 'api process channel error'),
+      );
       const onExit = () => resolve(false);
       w.once('exit', onExit);
       w.once('listening', () => {
@@ -99,47 +130,40 @@ export const superviseApiProcesses = async ({
 };
 
 /**
- * In a forked API process: `/metrics` for all processes together (the primary aggregates every
- * process's registry), and a stop when the primary is gone (killed: nothing else would stop us).
+ * In a process the primary forked: `/metrics` for all processes together (the primary aggregates
+ * every process's registry). Call first thing, so the primary's aggregation never waits for this
+ * process (it answers with nothing until `share`); then `share` the registry once it exists.
  */
-export const joinApiCluster = ({ registry, stop }: { registry: Registry; stop: () => void }) => {
-  if (!cluster.isWorker) return { clusterMetrics: () => registry.metrics() };
+export const joinApiCluster = () => {
+  if (!isApiClusterWorker()) return undefined;
   // prom-client answers the primary's requests for this process's metrics once an
-  // AggregatorRegistry exists here (its constructor adds the listener), from these registries.
+  // AggregatorRegistry exists here (its constructor adds the listener), from the registries set.
   new AggregatorRegistry();
-  AggregatorRegistry.setRegistries([registry]);
-  process.once('disconnect', stop);
+  AggregatorRegistry.setRegistries([]);
   let next = 0;
-  const waiting = new Map<number, { resolve: (text: string) => void; reject: (err: Error) => void }>();
+  const waiting = new Map<number, (answer: MetricsAnswer) => void>();
   process.on('message', (message: unknown) => {
     if (!isMetricsAnswer(message)) return;
-    const w = waiting.get(message.id);
-    if (!w) return;
-    waiting.delete(message.id);
-    if (message.text !== undefined) w.resolve(message.text);
-    else w.reject(new Error(message.error ?? 'no metrics'));
+    waiting.get(message.id)?.(message);
   });
-  /** The exposition of every API process's metrics, aggregated by the primary. */
-  const clusterMetrics = (): Promise<string> =>
-    new Promise<string>((resolve, reject) => {
-      const id = next++;
-      const timer = setTimeout(() => {
-        waiting.delete(id);
-        reject(new Error('the primary did not answer with the metrics'));
-      }, 10_000);
-      waiting.set(id, {
-        resolve: (text) => {
+  return {
+    share: (registry: Registry) => AggregatorRegistry.setRegistries([registry]),
+    /** The exposition of every API process's metrics, aggregated by the primary. */
+    clusterMetrics: (): Promise<string> =>
+      new Promise<string>((resolve, reject) => {
+        const id = next++;
+        const done = (answer: MetricsAnswer) => {
           clearTimeout(timer);
-          resolve(text);
-        },
-        reject: (err) => {
-          clearTimeout(timer);
-          reject(err);
-        },
-      });
-      process.send?.({ type: METRICS_REQUEST, id } satisfies MetricsRequest);
-    });
-  return { clusterMetrics };
+          waiting.delete(id);
+          if (answer.text !== undefined) resolve(answer.text);
+          else reject(new Error(answer.error ?? 'no metrics'));
+        };
+        const timer = setTimeout(
+          () => done({ type: METRICS_ANSWER, id, error: 'the primary did not answer with the metrics' }),
+          10_000,
+        );
+        waiting.set(id, done);
+        process.send?.({ type: METRICS_REQUEST, id } satisfies MetricsRequest);
+      }),
+  };
 };
-
-export const isApiClusterWorker = (): boolean => cluster.isWorker;

@@ -28,7 +28,7 @@ export const apiEnvSchema = sharedEnvSchema.extend({
     .describe('after SIGTERM, how long /readyz answers 503 (while requests are still served) before the server stops accepting'),
   NEMBL_API_PROCESSES: intEnv(1, 64)
     .optional()
-    .describe('API processes sharing PORT (node:cluster); default one per core, at most 4'),
+    .describe('API processes sharing PORT (node:cluster); default 1 (npm start: one per core, at most 4)'),
   NEMBL_TRUST_PROXY: z
     .string()
     .default('loopback')

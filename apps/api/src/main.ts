@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, createDataSource, createLogger, redisConnection, resolveKeys, runMigrations } from '@nembl/core';
 import { bootstrapFirstCompany } from './bootstrap/bootstrap-service.js';
-import { defaultApiProcesses, isApiClusterWorker, joinApiCluster, superviseApiProcesses } from './cluster.js';
+import { isApiClusterWorker, joinApiCluster, superviseApiProcesses } from './cluster.js';
 import { composeApi } from './compose.js';
 import { loadApiEnv } from './env.js';
 import { createServer } from './server.js';
@@ -11,14 +11,12 @@ import { createServer } from './server.js';
 const main = async () => {
   const env = loadApiEnv(process.env);
   const logger = createLogger({ level: env.LOG_LEVEL, name: 'nembl-api' });
-  const processes = env.NEMBL_API_PROCESSES ?? defaultApiProcesses();
+  const processes = env.NEMBL_API_PROCESSES ?? 1;
   if (processes > 1 && !isApiClusterWorker()) {
     await superviseApiProcesses({ processes, logger });
     return;
   }
-  // One of several API processes: stop with the primary (killed, it cannot tell us to); until the
-  // server is up there is nothing to drain.
-  let stopWithPrimary = (): void => process.exit(1);
+  const clusterLink = joinApiCluster();
   const keys = resolveKeys(env, (msg) => logger.warn(msg));
 
   const dataSource = createDataSource({ url: keys.databaseUrl, applicationName: 'nembl-api' });
@@ -40,9 +38,9 @@ const main = async () => {
     webRoot,
     databaseUrl: keys.databaseUrl,
     defaultMetrics: true,
-    ...(isApiClusterWorker() ? { metricsExposition: () => clusterLink.clusterMetrics() } : {}),
+    ...(clusterLink ? { metricsExposition: clusterLink.clusterMetrics } : {}),
   });
-  const clusterLink = joinApiCluster({ registry: composed.serverDeps.metrics.registry, stop: () => stopWithPrimary() });
+  clusterLink?.share(composed.serverDeps.metrics.registry);
 
   const boot = await bootstrapFirstCompany({
     dataSource,
@@ -118,7 +116,6 @@ const main = async () => {
     setTimeout(stop, drainMs);
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
-  stopWithPrimary = () => shutdown('SIGINT');
   process.on('SIGINT', () => shutdown('SIGINT'));
 };
 

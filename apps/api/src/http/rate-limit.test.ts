@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { syncedRateLimiterFactory } from './rate-limit.js';
+import { rateLimiterFactory, syncedRateLimiterFactory } from './rate-limit.js';
 
 // Real Redis; each test has its own key prefix and deletes it.
 const redis = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
@@ -89,6 +89,41 @@ describe('synced rate limiter', () => {
     expect(await take(limiter, 'token:a', 3)).toBe(3);
     await limiter.flush();
     expect(await take(limiter, 'token:a', 3)).toBe(0);
+    dead.disconnect();
+  });
+});
+
+describe('login rate limiter', () => {
+  const deadRedis = () => {
+    const dead = new Redis('redis://127.0.0.1:1', {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+    });
+    dead.on('error', () => undefined);
+    return dead;
+  };
+
+  it('allows exactly the budget through Redis, whatever the number of processes', async () => {
+    const prefix = freshPrefix();
+    const limiters = [0, 1].map(() =>
+      rateLimiterFactory({ redis, prefix, name: 'login', perMinute: 10, processes: 2 }),
+    );
+    expect((await take(limiters[0]!, 'ip|a@example.com', 7)) + (await take(limiters[1]!, 'ip|a@example.com', 7))).toBe(
+      10,
+    );
+  });
+
+  it('with Redis unreachable, each of N processes allows its share of the budget, so the host no more than all of it', async () => {
+    const dead = deadRedis();
+    const limiters = [0, 1].map(() =>
+      rateLimiterFactory({ redis: dead, prefix: freshPrefix(), name: 'login', perMinute: 10, processes: 2 }),
+    );
+    expect(await take(limiters[0]!, 'ip|a@example.com', 10)).toBe(5);
+    expect(await take(limiters[1]!, 'ip|a@example.com', 10)).toBe(5);
+    // One process alone keeps the whole budget.
+    const single = rateLimiterFactory({ redis: dead, prefix: freshPrefix(), name: 'login', perMinute: 10 });
+    expect(await take(single, 'ip|a@example.com', 12)).toBe(10);
     dead.disconnect();
   });
 });

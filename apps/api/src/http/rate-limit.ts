@@ -18,13 +18,21 @@ export const rateLimiterFactory = (opts: {
   prefix: string;
   name: string;
   perMinute: number;
+  /**
+   * API processes on this host (NEMBL_API_PROCESSES): while Redis is unreachable each keeps its
+   * own count, so each allows its share of the budget, and the host as a whole no more than it.
+   */
+  processes?: number;
 }): RateLimiter => {
   const limiter = new RateLimiterRedis({
     storeClient: opts.redis,
     keyPrefix: limiterKey(opts.prefix, 'rl', opts.name),
     points: opts.perMinute,
     duration: 60,
-    insuranceLimiter: new RateLimiterMemory({ points: opts.perMinute, duration: 60 }),
+    insuranceLimiter: new RateLimiterMemory({
+      points: Math.max(1, Math.floor(opts.perMinute / (opts.processes ?? 1))),
+      duration: 60,
+    }),
   });
   return {
     consume: async (key) => {
