@@ -583,6 +583,8 @@ const main = async () => {
           const auditFloor = await floorNow();
           const auditSql = await sqlThroughput(sys.databaseUrl, auditStatement, [session.companyId, shared]);
           row('(for scale) the audit write of a resolution', 'throughput', auditSql, auditFloor, 'req/s', '—', true);
+          // Each sequential row starts with the outbox chained (the worker idle), as the resolution's does.
+          await auditDrained(sys.databaseUrl);
           const seqClient = new pg.Client({ connectionString: sys.databaseUrl });
           await seqClient.connect();
           const commits = [];
@@ -615,6 +617,7 @@ const main = async () => {
               const { value, floor } = await pairedThroughput(`${floorBase}/`, `${auditBase}/`, {}, 'GET');
               row(label, 'throughput', value, floor, 'req/s', '—', true);
             } else row(label, 'throughput', rate(await throughput(`${auditBase}/`)), floorRps, 'req/s', '—', true);
+            await auditDrained(sys.databaseUrl);
             const floor = ADJACENT_FLOOR ? await sequential(floorBase, 'GET', '/') : floorP50;
             row(label, 'sequential p50', await sequential(auditBase, 'GET', '/'), floor, 'ms', '—', false);
           });
