@@ -89,7 +89,12 @@ export const composeApi = (infra: ApiInfra) => {
   // One fail-fast connection for everything the API enqueues (audit events, secret operations).
   const queueConnection = redisConnection(env.REDIS_URL, 'api');
   const queues = apiQueuesFactory({ connection: queueConnection, prefix });
-  const audit = apiAuditServiceFactory({ dataSource, logger: infra.logger, queue: queues.audit });
+  const audit = apiAuditServiceFactory({
+    dataSource,
+    logger: infra.logger,
+    queue: queues.audit,
+    processes: env.NEMBL_API_PROCESSES ?? 1,
+  });
   const policies = policyRepositoryFactory({ dataSource });
   const authz = authzServiceFactory({ loadPolicies: policies.loadAll, policyVersion: policies.version, audit, now });
   // Every new company starts with the starter policies (ordinary, editable documents).

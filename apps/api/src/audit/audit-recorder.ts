@@ -11,12 +11,15 @@ export const apiAuditServiceFactory = (deps: {
   /** The audit queue, from the API's queues. */
   queue: TypedQueue<typeof QueueName.Audit>;
   collapseWindowMs?: number;
+  /** API processes on this host (NEMBL_API_PROCESSES): they share the host's two durable writes in flight. */
+  processes?: number;
 }) => {
   const { queue } = deps;
   const audit = auditServiceFactory({
     dataSource: deps.dataSource,
     queue,
     logger: deps.logger,
+    durableInFlight: Math.max(1, Math.floor(2 / (deps.processes ?? 1))),
     ...(deps.collapseWindowMs !== undefined ? { collapseWindowMs: deps.collapseWindowMs } : {}),
   });
   return {

@@ -45,6 +45,12 @@ export interface AuditServiceDeps {
   collapseWindowMs?: number;
   /** The clock of the wake-up coalescing of durable writes (tests). */
   nowMs?: () => number;
+  /**
+   * Durable writes (`recordDurable`) this process keeps in flight at once, 2 by default; the calls
+   * that arrive meanwhile share the next statement. Several API processes on one host each keep
+   * fewer, so the host's commits stay as few and as large as one process's.
+   */
+  durableInFlight?: number;
 }
 
 export const toAuditPayload = (
@@ -212,6 +218,7 @@ export const auditServiceFactory = (deps: AuditServiceDeps) => {
   const prepared = preparedQuery(dataSource);
   const durable = batchWhileBusy<{ payloads: AuditEventPayload[]; precondition?: AuditPrecondition }, boolean>({
     maxItems: DURABLE_BATCH_MAX_REQUESTS,
+    maxInFlight: deps.durableInFlight ?? 2,
     splitOnError: refusedForItsData,
     run: async (calls) => {
       const t = nowMs();
