@@ -7,10 +7,14 @@ import { ApiClient, startTestApi, type TestApi } from './harness.js';
 let t: TestApi;
 beforeAll(async () => {
   t = await startTestApi();
-  await vi.waitFor(async () => {
-    if (!(await listening())) throw new Error('identity listener not in place yet');
-  });
-});
+  // Each try signs up (an argon2 hash): on a loaded machine one try alone can outlast waitFor's 1 s default.
+  await vi.waitFor(
+    async () => {
+      if (!(await listening())) throw new Error('identity listener not in place yet');
+    },
+    { timeout: 20_000, interval: 100 },
+  );
+}, 60_000);
 afterAll(async () => t?.close());
 
 /** The cache is on once the identity listener is in place: a cached lookup then stays cached. */
