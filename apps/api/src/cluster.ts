@@ -8,8 +8,9 @@ import { AggregatorRegistry, type Registry } from 'prom-client';
  * process leaves every other core of the machine idle. The processes are independent API
  * instances, as behind a load balancer: each has its own pools and caches, and every write holds
  * in all of them before its answer leaves (the identity and metadata barriers, which count the
- * processes listening). The primary only supervises: it starts the processes, forwards stop
- * signals, and answers `/metrics` for all of them together.
+ * processes listening). The primary serves no request itself: it accepts connections and hands
+ * each to a process (Node's round-robin), starts and stops the processes, and answers `/metrics`
+ * for all of them together.
  */
 
 /** How many API processes `npm start` runs when NEMBL_API_PROCESSES is not set: one per core, at most four. */
@@ -113,7 +114,8 @@ export const superviseApiProcesses = async ({
 
   const start = () =>
     new Promise<boolean>((resolve) => {
-      const w = cluster.fork({ [FORKED]: '1', NEMBL_API_PROCESSES: String(processes) });
+      // Each inherits this environment, NEMBL_API_PROCESSES included.
+      const w = cluster.fork({ [FORKED]: '1' });
       w.on('error', (err: Error) =>
         logger.warn({ pid: w.process.pid, err: { message: err.message } }, 'api process channel error'),
       );

@@ -93,7 +93,7 @@ export const composeApi = (infra: ApiInfra) => {
     dataSource,
     logger: infra.logger,
     queue: queues.audit,
-    processes: env.NEMBL_API_PROCESSES ?? 1,
+    processes: env.NEMBL_API_PROCESSES,
   });
   const policies = policyRepositoryFactory({ dataSource });
   const authz = authzServiceFactory({ loadPolicies: policies.loadAll, policyVersion: policies.version, audit, now });
@@ -273,7 +273,7 @@ export const composeApi = (infra: ApiInfra) => {
         prefix,
         name: 'login',
         perMinute: env.NEMBL_RATE_LIMIT_LOGIN_PER_MIN,
-        processes: env.NEMBL_API_PROCESSES ?? 1,
+        processes: env.NEMBL_API_PROCESSES,
       }),
       sessionSecret: infra.sessionSecret,
       secureCookies: env.NEMBL_PUBLIC_URL.startsWith('https:'),

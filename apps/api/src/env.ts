@@ -27,7 +27,7 @@ export const apiEnvSchema = sharedEnvSchema.extend({
     .default(5000)
     .describe('after SIGTERM, how long /readyz answers 503 (while requests are still served) before the server stops accepting'),
   NEMBL_API_PROCESSES: intEnv(1, 64)
-    .optional()
+    .default(1)
     .describe('API processes sharing PORT (node:cluster); default 1 (npm start: one per core, at most 4)'),
   NEMBL_TRUST_PROXY: z
     .string()

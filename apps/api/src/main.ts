@@ -11,9 +11,8 @@ import { createServer } from './server.js';
 const main = async () => {
   const env = loadApiEnv(process.env);
   const logger = createLogger({ level: env.LOG_LEVEL, name: 'nembl-api' });
-  const processes = env.NEMBL_API_PROCESSES ?? 1;
-  if (processes > 1 && !isApiClusterWorker()) {
-    await superviseApiProcesses({ processes, logger });
+  if (env.NEMBL_API_PROCESSES > 1 && !isApiClusterWorker()) {
+    await superviseApiProcesses({ processes: env.NEMBL_API_PROCESSES, logger });
     return;
   }
   const clusterLink = joinApiCluster();
