@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -6,12 +6,11 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
-import { createTestDatabase, uniqueQueuePrefix, type TestDatabase } from '@nembl/testkit';
+import { createTestDatabase, type TestDatabase } from '@nembl/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { spawnApiProcess, type ApiProcess } from './api-process.js';
 
 // The API as `npm start` runs it (src/main.ts) with NEMBL_API_PROCESSES=2: one port, two processes.
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 let db: TestDatabase;
 let dataDir: string;
 const started: ChildProcess[] = [];
@@ -36,51 +35,26 @@ const freePort = async (): Promise<number> => {
   return port;
 };
 
-interface Api {
-  child: ChildProcess;
+interface Api extends ApiProcess {
   port: number;
-  output: () => string;
-  exited: Promise<number | null>;
 }
 
 const startApi = async (): Promise<Api> => {
   const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    ['--conditions=source', '--import', 'tsx', join(repoRoot, 'apps/api/src/main.ts')],
-    {
-      cwd: repoRoot,
-      env: {
-        PATH: process.env.PATH ?? '',
-        NODE_ENV: 'production',
-        LOG_LEVEL: 'info',
-        PORT: String(port),
-        NEMBL_API_PROCESSES: '2',
-        NEMBL_SHUTDOWN_DRAIN_MS: '0',
-        DATABASE_URL: db.url,
-        REDIS_URL: 'redis://127.0.0.1:6379',
-        NEMBL_QUEUE_PREFIX: uniqueQueuePrefix(),
-        NEMBL_MASTER_KEY: randomBytes(32).toString('base64'),
-        NEMBL_SESSION_SECRET: randomBytes(32).toString('base64'),
-        NEMBL_DATA_DIR: dataDir,
-        NEMBL_BOOTSTRAP_ADMIN_PASSWORD: randomBytes(12).toString('hex'),
-        NEMBL_PUBLIC_URL: `http://127.0.0.1:${port}`,
-        SECRET_STORE: 'local',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  started.push(child);
-  let out = '';
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString('utf8')));
-  child.stderr!.on('data', (c: Buffer) => (out += c.toString('utf8')));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const api = spawnApiProcess({
+    port,
+    databaseUrl: db.url,
+    dataDir,
+    env: { NEMBL_API_PROCESSES: '2', NEMBL_SHUTDOWN_DRAIN_MS: '0', NEMBL_PUBLIC_URL: `http://127.0.0.1:${port}` },
+  });
+  started.push(api.child);
   const deadline = Date.now() + 60_000;
-  while (!out.includes('"api processes listening"')) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the api did not start:\n${out}`);
+  while (!api.output().includes('"api processes listening"')) {
+    if (api.child.exitCode !== null || Date.now() > deadline)
+      throw new Error(`the api did not start:\n${api.output()}`);
     await delay(100);
   }
-  return { child, port, output: () => out, exited };
+  return { ...api, port };
 };
 
 /** One keep-alive connection of its own: every request through it goes to the same API process. */
