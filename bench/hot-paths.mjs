@@ -500,22 +500,23 @@ const main = async () => {
 
         // The machine's load moves within a run: each read row's floor is measured again right before it.
         const floorNow = async () => (ADJACENT_FLOOR ? rate(await throughput(`${floorBase}/`)) : floorRps);
-        const tp = async (label, path, headers, target, method = 'GET') => {
+        // `base`: the API, or a for-scale server.
+        const tp = async (label, path, headers, target, method = 'GET', base = sys.base) => {
           if (!ADJACENT_FLOOR) {
-            const value = rate(await throughput(`${sys.base}${path}`, headers, { method }));
+            const value = rate(await throughput(`${base}${path}`, headers, { method }));
             row(label, 'throughput', value, floorRps, 'req/s', target, true);
             return value;
           }
-          const { value, floor } = await pairedThroughput(`${floorBase}/`, `${sys.base}${path}`, headers, method);
+          const { value, floor } = await pairedThroughput(`${floorBase}/`, `${base}${path}`, headers, method);
           row(label, 'throughput', value, floor, 'req/s', target, true);
           return value;
         };
-        const sq = async (label, method, path, headers, target) => {
+        const sq = async (label, method, path, headers, target, base = sys.base) => {
           const floor = ADJACENT_FLOOR ? await sequential(floorBase, 'GET', '/') : floorP50;
           row(
             label,
             'sequential p50',
-            await sequential(sys.base, method, path, { headers }),
+            await sequential(base, method, path, { headers }),
             floor,
             'ms',
             target,
@@ -613,13 +614,9 @@ const main = async () => {
               AUDIT_VALUES: JSON.stringify([session.companyId, shared]),
             });
             const label = '(for scale) bare node:http answering after the audit write of a resolution';
-            if (ADJACENT_FLOOR) {
-              const { value, floor } = await pairedThroughput(`${floorBase}/`, `${auditBase}/`, {}, 'GET');
-              row(label, 'throughput', value, floor, 'req/s', '—', true);
-            } else row(label, 'throughput', rate(await throughput(`${auditBase}/`)), floorRps, 'req/s', '—', true);
+            await tp(label, '/', {}, '—', 'GET', auditBase);
             await auditDrained(sys.databaseUrl);
-            const floor = ADJACENT_FLOOR ? await sequential(floorBase, 'GET', '/') : floorP50;
-            row(label, 'sequential p50', await sequential(auditBase, 'GET', '/'), floor, 'ms', '—', false);
+            await sq(label, 'GET', '/', {}, '—', auditBase);
           });
           await auditDrained(sys.databaseUrl); // the worker chains them before the timed resolution rows
           const resolutions = await tp(
